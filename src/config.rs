@@ -1,12 +1,22 @@
 //! Validated configuration: every mode an enum, every number in range.
 //!
-//! Built from the command line by `cli.rs` (or directly by library users);
-//! library code only ever sees a validated [`ScanConfig`].
+//! [`ScanParams`] holds what a user asked for, with `None` for "use the
+//! default"; [`ScanConfig::new`] fills the defaults for the chosen unit,
+//! checks every range and returns an error before any work starts. Library
+//! code only ever sees a validated [`ScanConfig`].
 
-use serde::Serialize;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::ReadOptions;
+use crate::error::{Error, Result};
+use crate::lsh::Bands;
+use crate::normalize::Normalizer;
+use crate::shingle::ShingleKind;
 
 /// What a unit of comparison is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UnitKind {
     /// Sentences, split by a rule-based splitter tuned for news text.
@@ -15,4 +25,238 @@ pub enum UnitKind {
     Paragraph,
     /// The whole document.
     Document,
+}
+
+/// Which groups the report keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// Every group, including repeats inside a single document.
+    All,
+    /// Only groups whose members come from at least two documents.
+    CrossDoc,
+}
+
+/// How LSH candidates become matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verification {
+    /// Keep a candidate only if its exact Jaccard similarity reaches the threshold.
+    Exact,
+    /// Trust the signatures: every candidate pair is a match.
+    Trust,
+}
+
+/// Per-unit defaults, chosen by measurement (see README, "How the defaults
+/// were chosen").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnitDefaults {
+    /// Jaccard threshold.
+    pub threshold: f64,
+    /// Shingle kind.
+    pub shingle: ShingleKind,
+    /// Shingle length.
+    pub ngram: usize,
+    /// Units with fewer normalized tokens are skipped.
+    pub min_tokens: usize,
+}
+
+impl UnitKind {
+    /// The defaults for this unit.
+    pub fn defaults(self) -> UnitDefaults {
+        match self {
+            UnitKind::Sentence => {
+                UnitDefaults { threshold: 0.7, shingle: ShingleKind::Char, ngram: 5, min_tokens: 6 }
+            }
+            UnitKind::Paragraph => {
+                UnitDefaults { threshold: 0.7, shingle: ShingleKind::Char, ngram: 5, min_tokens: 10 }
+            }
+            UnitKind::Document => {
+                UnitDefaults { threshold: 0.8, shingle: ShingleKind::Word, ngram: 3, min_tokens: 10 }
+            }
+        }
+    }
+}
+
+/// Default number of MinHash permutations.
+pub const DEFAULT_NUM_PERM: usize = 128;
+/// Default seed.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// What the user asked for; `None` means the default for the unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanParams {
+    /// Inputs (files, directories, `-`).
+    pub inputs: Vec<PathBuf>,
+    /// Reference inputs (benchmark items) for contamination checks.
+    pub reference: Vec<PathBuf>,
+    /// Reading options.
+    pub read: ReadOptions,
+    /// Unit of comparison.
+    pub unit: UnitKind,
+    /// Jaccard threshold in (0, 1].
+    pub threshold: Option<f64>,
+    /// Shingle kind.
+    pub shingle: Option<ShingleKind>,
+    /// Shingle length, at least 1.
+    pub ngram: Option<usize>,
+    /// Number of permutations.
+    pub num_perm: usize,
+    /// Number of bands; must divide `num_perm`.
+    pub bands: Option<usize>,
+    /// Seed for shingle hashing and permutations.
+    pub seed: u64,
+    /// Skip units with fewer normalized tokens.
+    pub min_tokens: Option<usize>,
+    /// Normalization folds.
+    pub normalizer: Normalizer,
+    /// Verification mode.
+    pub verification: Verification,
+    /// Report scope.
+    pub scope: Scope,
+}
+
+impl ScanParams {
+    /// Parameters with every default, for `inputs` at `unit` level.
+    pub fn new(inputs: Vec<PathBuf>, unit: UnitKind) -> Self {
+        Self {
+            inputs,
+            reference: Vec::new(),
+            read: ReadOptions::default(),
+            unit,
+            threshold: None,
+            shingle: None,
+            ngram: None,
+            num_perm: DEFAULT_NUM_PERM,
+            bands: None,
+            seed: DEFAULT_SEED,
+            min_tokens: None,
+            normalizer: Normalizer::default(),
+            verification: Verification::Exact,
+            scope: Scope::CrossDoc,
+        }
+    }
+}
+
+/// A validated scan configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanConfig {
+    /// Inputs, in order.
+    pub inputs: Vec<PathBuf>,
+    /// Reference inputs for contamination checks; empty for a plain scan.
+    pub reference: Vec<PathBuf>,
+    /// Reading options.
+    pub read: ReadOptions,
+    /// Unit of comparison.
+    pub unit: UnitKind,
+    /// Jaccard threshold in (0, 1].
+    pub threshold: f64,
+    /// Shingle kind.
+    pub shingle: ShingleKind,
+    /// Shingle length.
+    pub ngram: usize,
+    /// Number of permutations.
+    pub num_perm: usize,
+    /// Band split.
+    pub bands: Bands,
+    /// Seed.
+    pub seed: u64,
+    /// Minimum normalized tokens per unit.
+    pub min_tokens: usize,
+    /// Normalization folds.
+    pub normalizer: Normalizer,
+    /// Verification mode.
+    pub verification: Verification,
+    /// Report scope.
+    pub scope: Scope,
+}
+
+/// Most permutations accepted (a signature of 4 KiB per unit).
+pub const MAX_NUM_PERM: usize = 1024;
+
+impl ScanConfig {
+    /// Fills defaults and validates; errors name the offending parameter.
+    pub fn new(p: ScanParams) -> Result<Self> {
+        let d = p.unit.defaults();
+        let threshold = p.threshold.unwrap_or(d.threshold);
+        if !(threshold > 0.0 && threshold <= 1.0) {
+            return Err(Error::Param(format!("--threshold must be in (0, 1], got {threshold}")));
+        }
+        let ngram = p.ngram.unwrap_or(d.ngram);
+        if ngram == 0 {
+            return Err(Error::Param("--ngram must be at least 1".into()));
+        }
+        if p.num_perm == 0 || p.num_perm > MAX_NUM_PERM {
+            return Err(Error::Param(format!("--num-perm must be in 1..={MAX_NUM_PERM}, got {}", p.num_perm)));
+        }
+        let bands = match p.bands {
+            None => Bands::optimal(threshold, p.num_perm),
+            Some(0) => return Err(Error::Param("--bands must be at least 1".into())),
+            Some(b) if p.num_perm % b != 0 => {
+                return Err(Error::Param(format!(
+                    "--bands {b} does not divide --num-perm {}; rows per band must be whole",
+                    p.num_perm
+                )));
+            }
+            Some(b) => Bands { bands: b, rows: p.num_perm / b },
+        };
+        if p.inputs.is_empty() {
+            return Err(Error::Param("no input given".into()));
+        }
+        if p.read.text_field.is_empty() || p.read.id_field.is_empty() {
+            return Err(Error::Param("--text-field and --id-field must not be empty".into()));
+        }
+        Ok(Self {
+            inputs: p.inputs,
+            reference: p.reference,
+            read: p.read,
+            unit: p.unit,
+            threshold,
+            shingle: p.shingle.unwrap_or(d.shingle),
+            ngram,
+            num_perm: p.num_perm,
+            bands,
+            seed: p.seed,
+            min_tokens: p.min_tokens.unwrap_or(d.min_tokens),
+            normalizer: p.normalizer,
+            verification: p.verification,
+            scope: p.scope,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> ScanParams {
+        ScanParams::new(vec!["x".into()], UnitKind::Sentence)
+    }
+
+    #[test]
+    fn defaults_fill_in_and_bands_follow_threshold() {
+        let c = ScanConfig::new(params()).expect("valid");
+        assert_eq!(c.threshold, UnitKind::Sentence.defaults().threshold);
+        assert_eq!(c.bands.bands * c.bands.rows, c.num_perm);
+    }
+
+    #[test]
+    fn rejects_out_of_range() {
+        for t in [0.0, -0.1, 1.01, f64::NAN] {
+            let err = ScanConfig::new(ScanParams { threshold: Some(t), ..params() }).expect_err("must be rejected");
+            assert!(err.to_string().contains("--threshold"), "{err}");
+        }
+        let err = ScanConfig::new(ScanParams { bands: Some(7), ..params() }).expect_err("must be rejected");
+        assert!(err.to_string().contains("does not divide"), "{err}");
+        let err = ScanConfig::new(ScanParams { ngram: Some(0), ..params() }).expect_err("must be rejected");
+        assert!(err.to_string().contains("--ngram"), "{err}");
+        let err = ScanConfig::new(ScanParams { num_perm: 0, ..params() }).expect_err("must be rejected");
+        assert!(err.to_string().contains("--num-perm"), "{err}");
+    }
+
+    #[test]
+    fn threshold_one_is_allowed() {
+        let c = ScanConfig::new(ScanParams { threshold: Some(1.0), ..params() }).expect("valid");
+        assert_eq!(c.threshold, 1.0);
+    }
 }

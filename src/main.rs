@@ -1,1 +1,103 @@
-fn main() {}
+//! The `dupscan` binary: parse flags, run the library, map errors to exit codes.
+//!
+//! Exit codes: 0 success; 1 a contamination check matched with
+//! `--fail-on-match`; 2 bad input, bad parameters or an I/O error.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use dupscan::cli::{Cli, Command, FormatArg, OutputArgs, ScanArgs, ScanCmd};
+use dupscan::error::{EXIT_ERROR, EXIT_OK};
+use dupscan::output::write_atomic;
+use dupscan::pipeline;
+use dupscan::progress::{Bars, Progress, Silent};
+use dupscan::report::{Json, JsonLines, Report, ReportWriter, Text};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::from(EXIT_OK);
+            }
+            eprintln!("dupscan: error: {err:#}");
+            let code = err.downcast_ref::<dupscan::Error>().map_or(EXIT_ERROR, dupscan::Error::exit_code);
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Scan(cmd) => scan(cmd),
+    }
+}
+
+fn thread_pool(args: &ScanArgs) -> anyhow::Result<rayon::ThreadPool> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        if n == 0 {
+            return Err(dupscan::Error::Param("--threads must be at least 1".into()).into());
+        }
+        b = b.num_threads(n);
+    }
+    b.build().context("starting worker threads")
+}
+
+fn progress(args: &ScanArgs) -> Box<dyn Progress> {
+    if args.quiet || !io::stderr().is_terminal() { Box::new(Silent) } else { Box::new(Bars::new()) }
+}
+
+fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
+    let config = cmd.scan.to_config()?;
+    let pool = thread_pool(&cmd.scan)?;
+    let progress = progress(&cmd.scan);
+    let scan = pool.install(|| pipeline::run(&config, progress.as_ref()))?;
+    warn_about_input(&cmd.scan, &scan.stats);
+    let report = Report::from_scan(&scan);
+    write_report(&report, &cmd.output)?;
+    Ok(EXIT_OK)
+}
+
+fn warn_about_input(args: &ScanArgs, stats: &pipeline::ScanStats) {
+    if args.quiet {
+        return;
+    }
+    if stats.invalid_utf8 > 0 {
+        eprintln!("dupscan: warning: {} documents had invalid UTF-8, replaced with U+FFFD", stats.invalid_utf8);
+    }
+    if stats.bad_lines > 0 {
+        eprintln!("dupscan: warning: skipped {} malformed lines", stats.bad_lines);
+    }
+}
+
+fn write_report(report: &Report, out: &OutputArgs) -> anyhow::Result<()> {
+    let format = out.format.unwrap_or(if out.output.is_none() && io::stdout().is_terminal() {
+        FormatArg::Text
+    } else {
+        FormatArg::Json
+    });
+    let writer: Box<dyn ReportWriter> = match format {
+        FormatArg::Text => Box::new(Text::default()),
+        FormatArg::Json => Box::new(Json),
+        FormatArg::Jsonl => Box::new(JsonLines),
+    };
+    match &out.output {
+        Some(path) => write_atomic(path, |w| writer.write(report, w))?,
+        None => {
+            let stdout = io::stdout();
+            let mut lock = io::BufWriter::new(stdout.lock());
+            writer.write(report, &mut lock)?;
+            lock.flush()?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,247 @@
+//! Command-line flags (clap derive) and their conversion into validated
+//! configuration. The only module that knows clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{DEFAULT_NUM_PERM, DEFAULT_SEED, ScanConfig, ScanParams, Scope, UnitKind, Verification};
+use crate::corpus::{BadLines, ReadOptions};
+use crate::error::Result;
+use crate::normalize::Normalizer;
+use crate::shingle::ShingleKind;
+
+/// dupscan: find near-duplicate sentences, paragraphs and documents in text corpora.
+#[derive(Debug, Parser)]
+#[command(name = "dupscan", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find near-duplicate units and report the overlap groups.
+    Scan(ScanCmd),
+}
+
+/// `dupscan scan`.
+#[derive(Debug, Args)]
+pub struct ScanCmd {
+    /// Scan options.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Unit of comparison on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnitArg {
+    /// Sentences.
+    Sentence,
+    /// Paragraphs (text between blank lines).
+    Paragraph,
+    /// Whole documents.
+    Document,
+}
+
+/// Shingle kind on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShingleArg {
+    /// Character n-grams.
+    Char,
+    /// Word n-grams.
+    Word,
+}
+
+/// Scope on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    /// Every group, including repeats inside one document.
+    All,
+    /// Only groups spanning at least two documents.
+    CrossDoc,
+}
+
+/// Report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Readable summary (default on a terminal).
+    Text,
+    /// One JSON object (default otherwise).
+    Json,
+    /// A header line, then one group per line.
+    Jsonl,
+}
+
+/// Options shared by every command that scans.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories (walked recursively in sorted order), or `-` for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Unit of comparison.
+    #[arg(long, value_enum, default_value_t = UnitArg::Sentence)]
+    pub unit: UnitArg,
+
+    /// Jaccard similarity threshold, 0 < T <= 1 [default: 0.7 sentence, 0.7 paragraph, 0.8 document].
+    #[arg(long, value_name = "T")]
+    pub threshold: Option<f64>,
+
+    /// Shingle kind [default: char for sentence and paragraph, word for document].
+    #[arg(long, value_enum)]
+    pub shingle: Option<ShingleArg>,
+
+    /// Shingle length in characters or words [default: 5 for char, 3 for word].
+    #[arg(long, value_name = "N")]
+    pub ngram: Option<usize>,
+
+    /// Number of MinHash permutations.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_NUM_PERM)]
+    pub num_perm: usize,
+
+    /// Number of LSH bands; must divide --num-perm (rows = num-perm / bands).
+    /// Chosen from the threshold when absent.
+    #[arg(long, value_name = "B")]
+    pub bands: Option<usize>,
+
+    /// Seed for shingle hashing and permutations.
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+
+    /// Skip units with fewer normalized words [default: 6 sentence, 10 paragraph, 10 document].
+    #[arg(long, value_name = "N")]
+    pub min_tokens: Option<usize>,
+
+    /// Which groups to report.
+    #[arg(long, value_enum, default_value_t = ScopeArg::CrossDoc)]
+    pub scope: ScopeArg,
+
+    /// Trust LSH candidates without checking their exact Jaccard similarity.
+    #[arg(long)]
+    pub no_verify: bool,
+
+    /// Do not apply Unicode NFKC.
+    #[arg(long)]
+    pub no_nfkc: bool,
+
+    /// Keep letter case.
+    #[arg(long)]
+    pub no_casefold: bool,
+
+    /// Keep punctuation (quote and dash styles are still folded).
+    #[arg(long)]
+    pub no_punct_fold: bool,
+
+    /// Keep whitespace as is.
+    #[arg(long)]
+    pub no_space_fold: bool,
+
+    /// JSONL field holding the text.
+    #[arg(long, value_name = "FIELD", default_value = "text")]
+    pub text_field: String,
+
+    /// JSONL field holding the document id (`path:line` when absent).
+    #[arg(long, value_name = "FIELD", default_value = "id")]
+    pub id_field: String,
+
+    /// Skip malformed JSONL lines and count them instead of stopping.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+
+    /// Worker threads [default: all cores].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No progress bars or warnings on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Where and how to write the report.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Report format [default: text on a terminal, json otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl ScanArgs {
+    /// Validated configuration.
+    pub fn to_config(&self) -> Result<ScanConfig> {
+        ScanConfig::new(self.to_params())
+    }
+
+    /// Unvalidated parameters.
+    pub fn to_params(&self) -> ScanParams {
+        let unit = match self.unit {
+            UnitArg::Sentence => UnitKind::Sentence,
+            UnitArg::Paragraph => UnitKind::Paragraph,
+            UnitArg::Document => UnitKind::Document,
+        };
+        let mut p = ScanParams::new(self.inputs.clone(), unit);
+        p.read = ReadOptions {
+            text_field: self.text_field.clone(),
+            id_field: self.id_field.clone(),
+            bad_lines: if self.skip_bad_lines { BadLines::Skip } else { BadLines::Fail },
+        };
+        p.threshold = self.threshold;
+        p.shingle = self.shingle.map(|s| match s {
+            ShingleArg::Char => ShingleKind::Char,
+            ShingleArg::Word => ShingleKind::Word,
+        });
+        p.ngram = self.ngram;
+        p.num_perm = self.num_perm;
+        p.bands = self.bands;
+        p.seed = self.seed;
+        p.min_tokens = self.min_tokens;
+        p.normalizer = Normalizer {
+            nfkc: !self.no_nfkc,
+            case: !self.no_casefold,
+            punctuation: !self.no_punct_fold,
+            whitespace: !self.no_space_fold,
+        };
+        p.verification = if self.no_verify { Verification::Trust } else { Verification::Exact };
+        p.scope = match self.scope {
+            ScopeArg::All => Scope::All,
+            ScopeArg::CrossDoc => Scope::CrossDoc,
+        };
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_become_config() {
+        let cli = Cli::try_parse_from([
+            "dupscan", "scan", "--unit", "paragraph", "--threshold", "0.9", "--bands", "8", "--no-casefold",
+            "--scope", "all", "a.jsonl",
+        ])
+        .expect("parses");
+        let Command::Scan(cmd) = cli.command;
+        let c = cmd.scan.to_config().expect("valid");
+        assert_eq!(c.unit, UnitKind::Paragraph);
+        assert_eq!(c.threshold, 0.9);
+        assert_eq!((c.bands.bands, c.bands.rows), (8, 16));
+        assert!(!c.normalizer.case && c.normalizer.nfkc);
+        assert_eq!(c.scope, Scope::All);
+    }
+}

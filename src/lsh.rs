@@ -1,0 +1,164 @@
+//! Locality-sensitive hashing by banding: signatures → candidate pairs.
+//!
+//! A signature of `k = bands × rows` values is cut into `bands` bands of
+//! `rows` values; each band is hashed to one `u64` key. Two units become a
+//! candidate pair when they share the key of at least one band, which happens
+//! with probability `1 − (1 − s^rows)^bands` for Jaccard similarity `s`: the
+//! S-curve. [`Bands::optimal`] picks the split that minimises the weighted
+//! area of false positives (left of the threshold) and false negatives (right
+//! of it) under that curve.
+//!
+//! Buckets are found by sorting `(key, id)` pairs rather than with hash maps of
+//! vectors; each bucket yields a star of edges from its smallest id, so a
+//! bucket of `m` units costs `m − 1` edges instead of `m(m − 1)/2`.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// A band split of the signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Bands {
+    /// Number of bands.
+    pub bands: usize,
+    /// Signature values per band.
+    pub rows: usize,
+}
+
+/// Weight of false positives when choosing bands. Exact verification removes
+/// false positives at the cost of time only, while a false negative is a lost
+/// duplicate, so misses weigh more.
+pub const FALSE_POSITIVE_WEIGHT: f64 = 0.3;
+/// Weight of false negatives when choosing bands.
+pub const FALSE_NEGATIVE_WEIGHT: f64 = 0.7;
+
+impl Bands {
+    /// The split of `num_perm` into `bands × rows` (bands dividing `num_perm`)
+    /// that minimises `FALSE_POSITIVE_WEIGHT · FP + FALSE_NEGATIVE_WEIGHT · FN`,
+    /// where FP is the area under the S-curve below `threshold` and FN the area
+    /// above the curve beyond it. Ties go to fewer bands (fewer candidates).
+    pub fn optimal(threshold: f64, num_perm: usize) -> Self {
+        let mut best = Bands { bands: 1, rows: num_perm.max(1) };
+        let mut best_cost = f64::INFINITY;
+        for bands in (1..=num_perm).filter(|b| num_perm % b == 0) {
+            let rows = num_perm / bands;
+            let fp = integrate(|s| collision_probability(s, bands, rows), 0.0, threshold);
+            let fn_ = integrate(|s| 1.0 - collision_probability(s, bands, rows), threshold, 1.0);
+            let cost = FALSE_POSITIVE_WEIGHT * fp + FALSE_NEGATIVE_WEIGHT * fn_;
+            if cost < best_cost - 1e-12 {
+                best_cost = cost;
+                best = Bands { bands, rows };
+            }
+        }
+        best
+    }
+
+    /// The similarity at which the S-curve is steepest, about `(1/b)^(1/r)`.
+    pub fn knee(&self) -> f64 {
+        (1.0 / self.bands as f64).powf(1.0 / self.rows as f64)
+    }
+}
+
+/// Probability that two units of Jaccard similarity `s` share a band.
+pub fn collision_probability(s: f64, bands: usize, rows: usize) -> f64 {
+    1.0 - (1.0 - s.powi(rows as i32)).powi(bands as i32)
+}
+
+/// Simpson's rule over `[a, b]`.
+fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+    const STEPS: usize = 1000;
+    let h = (b - a) / STEPS as f64;
+    let mut sum = f(a) + f(b);
+    for i in 1..STEPS {
+        let w = if i % 2 == 1 { 4.0 } else { 2.0 };
+        sum += w * f(a + i as f64 * h);
+    }
+    sum * h / 3.0
+}
+
+/// Writes one key per band of `sig` into `keys` (`keys.len() == bands`).
+/// Band `j`'s key hashes its rows with seed `j`, so equal rows in different
+/// bands do not collide.
+pub fn band_keys(sig: &[u32], bands: Bands, keys: &mut [u64]) {
+    debug_assert_eq!(sig.len(), bands.bands * bands.rows);
+    let mut buf = [0u8; 4 * 64];
+    for (j, (rows, key)) in sig.chunks_exact(bands.rows).zip(keys.iter_mut()).enumerate() {
+        *key = if rows.len() <= 64 {
+            for (dst, v) in buf.chunks_exact_mut(4).zip(rows) {
+                dst.copy_from_slice(&v.to_le_bytes());
+            }
+            xxh3_64_with_seed(&buf[..4 * rows.len()], j as u64)
+        } else {
+            let bytes: Vec<u8> = rows.iter().flat_map(|v| v.to_le_bytes()).collect();
+            xxh3_64_with_seed(&bytes, j as u64)
+        };
+    }
+}
+
+/// Candidate pairs from band keys.
+///
+/// `keys` holds `bands` keys per unit, unit-major (`keys[i * bands + j]`), for
+/// units `0..n`. Returns sorted, deduplicated pairs `(a, b)` with `a < b`:
+/// within each band's bucket, every member is paired with the bucket's
+/// smallest index.
+pub fn candidate_pairs(keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
+    if bands == 0 {
+        return Vec::new();
+    }
+    let n = keys.len() / bands;
+    let mut edges: Vec<(u32, u32)> = (0..bands)
+        .into_par_iter()
+        .flat_map_iter(|j| {
+            let mut column: Vec<(u64, u32)> = (0..n).map(|i| (keys[i * bands + j], i as u32)).collect();
+            column.sort_unstable();
+            let mut out = Vec::new();
+            for bucket in column.chunk_by(|x, y| x.0 == y.0) {
+                let centre = bucket[0].1;
+                out.extend(bucket[1..].iter().map(|&(_, i)| (centre, i)));
+            }
+            out
+        })
+        .collect();
+    edges.par_sort_unstable();
+    edges.dedup();
+    edges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optimal_bands_divide_and_put_knee_near_threshold() {
+        for t in [0.5, 0.7, 0.8, 0.9] {
+            let b = Bands::optimal(t, 128);
+            assert_eq!(b.bands * b.rows, 128);
+            assert!((b.knee() - t).abs() < 0.2, "t={t}: {b:?} knee {}", b.knee());
+        }
+        assert_eq!(Bands::optimal(0.7, 128), Bands { bands: 16, rows: 8 });
+    }
+
+    #[test]
+    fn s_curve_is_monotone() {
+        let lo = collision_probability(0.3, 16, 8);
+        let hi = collision_probability(0.9, 16, 8);
+        assert!(lo < 0.01 && hi > 0.99);
+    }
+
+    #[test]
+    fn buckets_become_stars_from_smallest_index() {
+        // Three units, two bands. Units 0 and 2 share band 0; 1 and 2 share band 1.
+        let keys = vec![10, 20, 11, 21, 10, 21];
+        assert_eq!(candidate_pairs(&keys, 2), vec![(0, 2), (1, 2)]);
+        // A bucket of four yields a star, not a clique.
+        let keys = vec![5, 5, 5, 5];
+        assert_eq!(candidate_pairs(&keys, 1), vec![(0, 1), (0, 2), (0, 3)]);
+    }
+
+    #[test]
+    fn band_keys_differ_per_band_for_equal_rows() {
+        let mut keys = [0u64; 2];
+        band_keys(&[1, 2, 1, 2], Bands { bands: 2, rows: 2 }, &mut keys);
+        assert_ne!(keys[0], keys[1]);
+    }
+}

@@ -1,0 +1,213 @@
+//! Text → normalized text, so that trivial differences do not hide a duplicate.
+//!
+//! Four independent folds, each on by default and each can be switched off:
+//!
+//! * **NFKC**: Unicode compatibility composition (ligatures, full-width forms,
+//!   `…` → `...`). Skipped for ASCII text, which NFKC leaves unchanged.
+//! * **Case**: full Unicode lowercase mapping.
+//! * **Punctuation**: curly quotes, primes and dashes fold to their ASCII
+//!   forms; then every punctuation mark is dropped (dashes and slashes become
+//!   a space, since they usually separate words). With this fold off, only the
+//!   quote and dash styles are folded.
+//! * **Whitespace**: runs of whitespace collapse to one space, and the result is
+//!   trimmed.
+//!
+//! Control characters are always dropped. The output is only ever hashed, never
+//! shown, so no offset mapping back to the original is kept.
+//!
+//! ```
+//! use dupscan::normalize::Normalizer;
+//! let n = Normalizer::default();
+//! let mut out = String::new();
+//! n.normalize_into("He said: “Stop!”  — and left.", &mut out);
+//! assert_eq!(out, "he said stop and left");
+//! ```
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+/// Which folds to apply. Each is independent of the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Normalizer {
+    /// Unicode NFKC.
+    pub nfkc: bool,
+    /// Lowercase.
+    pub case: bool,
+    /// Drop punctuation (quote and dash styles are always folded).
+    pub punctuation: bool,
+    /// Collapse and trim whitespace.
+    pub whitespace: bool,
+}
+
+impl Default for Normalizer {
+    fn default() -> Self {
+        Self { nfkc: true, case: true, punctuation: true, whitespace: true }
+    }
+}
+
+/// What a character becomes after quote/dash folding and punctuation policy.
+enum Fold {
+    Keep(char),
+    Space,
+    Drop,
+}
+
+impl Normalizer {
+    /// Normalizes `text` into `out` (cleared first). Reusing `out` across calls
+    /// avoids an allocation per unit.
+    pub fn normalize_into(&self, text: &str, out: &mut String) {
+        out.clear();
+        out.reserve(text.len());
+        if self.nfkc && !text.is_ascii() {
+            for c in text.nfkc() {
+                self.push(c, out);
+            }
+        } else {
+            for c in text.chars() {
+                self.push(c, out);
+            }
+        }
+        if self.whitespace && out.ends_with(' ') {
+            out.pop();
+        }
+    }
+
+    /// Convenience wrapper returning a new string.
+    pub fn normalize(&self, text: &str) -> String {
+        let mut out = String::new();
+        self.normalize_into(text, &mut out);
+        out
+    }
+
+    #[inline]
+    fn push(&self, c: char, out: &mut String) {
+        let c = match self.fold(c) {
+            Fold::Keep(c) => c,
+            Fold::Space => ' ',
+            Fold::Drop => return,
+        };
+        if c.is_whitespace() {
+            if self.whitespace {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            } else {
+                out.push(c);
+            }
+        } else if self.case {
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        } else {
+            out.push(c);
+        }
+    }
+
+    #[inline]
+    fn fold(&self, c: char) -> Fold {
+        if c.is_ascii_alphanumeric() || c == ' ' {
+            return Fold::Keep(c);
+        }
+        if c.is_control() && !c.is_whitespace() {
+            return Fold::Drop;
+        }
+        let c = fold_style(c);
+        if !self.punctuation {
+            return Fold::Keep(c);
+        }
+        match c {
+            '-' | '/' | '\\' | '_' => Fold::Space,
+            c if is_punctuation(c) => Fold::Drop,
+            c => Fold::Keep(c),
+        }
+    }
+}
+
+/// Folds quote, prime and dash variants to ASCII.
+#[inline]
+fn fold_style(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}' | '`' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => {
+            '"'
+        }
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
+        c => c,
+    }
+}
+
+/// Punctuation and common symbols: ASCII punctuation, Latin-1 punctuation,
+/// General Punctuation, CJK punctuation and the full-width ASCII block.
+#[inline]
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(c,
+            '\u{00A1}'..='\u{00BF}' | '\u{00D7}' | '\u{00F7}'
+            | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205E}'
+            | '\u{2E00}'..='\u{2E7F}' | '\u{3000}'..='\u{303F}'
+            | '\u{FE10}'..='\u{FE6B}' | '\u{FF01}'..='\u{FF0F}'
+            | '\u{FF1A}'..='\u{FF20}' | '\u{FF3B}'..='\u{FF40}' | '\u{FF5B}'..='\u{FF65}')
+}
+
+/// Number of whitespace-separated tokens in normalized text.
+pub fn token_count(normalized: &str) -> usize {
+    normalized.split_whitespace().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> Normalizer {
+        Normalizer::default()
+    }
+
+    #[test]
+    fn folds_case_punctuation_and_space() {
+        assert_eq!(all().normalize("  Hello,   WORLD!\n"), "hello world");
+    }
+
+    #[test]
+    fn curly_and_straight_quotes_agree() {
+        let n = all();
+        assert_eq!(n.normalize("a ‘mockery of our people’ ."), n.normalize("a 'mockery of our people'."));
+        let keep = Normalizer { punctuation: false, ..all() };
+        assert_eq!(keep.normalize("“it’s”"), "\"it's\"");
+    }
+
+    #[test]
+    fn dashes_separate_words() {
+        assert_eq!(all().normalize("peace—talks and/or well-known"), "peace talks and or well known");
+    }
+
+    #[test]
+    fn nfkc_folds_compatibility_forms() {
+        assert_eq!(all().normalize("ﬁnance ＡＢＣ"), "finance abc");
+        let off = Normalizer { nfkc: false, ..all() };
+        assert_eq!(off.normalize("ﬁ"), "ﬁ");
+    }
+
+    #[test]
+    fn each_fold_can_be_switched_off() {
+        let raw = Normalizer { nfkc: false, case: false, punctuation: false, whitespace: false };
+        assert_eq!(raw.normalize("A  b.\tC"), "A  b.\tC");
+        let no_case = Normalizer { case: false, ..all() };
+        assert_eq!(no_case.normalize("Big Apple."), "Big Apple");
+        let no_ws = Normalizer { whitespace: false, ..all() };
+        assert_eq!(no_ws.normalize("a  b"), "a  b");
+    }
+
+    #[test]
+    fn non_latin_lowercase_and_controls_dropped() {
+        assert_eq!(all().normalize("ΣΊΣΥΦΟΣ\u{0}\u{7}"), "σίσυφοσ");
+        assert_eq!(all().normalize("\u{FFFD}x"), "\u{FFFD}x");
+    }
+
+    #[test]
+    fn token_count_counts_words() {
+        assert_eq!(token_count("a bb  ccc"), 3);
+        assert_eq!(token_count(""), 0);
+    }
+}

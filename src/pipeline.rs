@@ -1,0 +1,345 @@
+//! The one place that sequences the stages.
+//!
+//! read → segment → normalize → exact-duplicate classes → shingle + sign the
+//! class representatives → band (LSH) → verify → cluster → groups.
+//!
+//! Every unit gets a global id: its position in input order (file, then line,
+//! then position in the document). Exact duplicates (equal normalized text,
+//! by a 128-bit fingerprint) are grouped before any MinHash work, so only one
+//! member of each class is signed. Every parallel step writes into slots
+//! indexed by id or sorts its output, so the result does not depend on the
+//! number of threads.
+//!
+//! Memory per unit, resident until the report is built: the [`Unit`] record
+//! (16 bytes), its exact class (4), a union-find parent (4), plus transiently
+//! the fingerprint sort (32 per eligible unit) and the band keys of signed
+//! representatives (8 per band: 128 bytes at the default 16 bands). Text is
+//! held once, in the documents; units are spans into it.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_128_with_seed;
+
+use crate::cluster::UnionFind;
+use crate::config::{ScanConfig, Scope, Verification};
+use crate::corpus::{self, Corpus};
+use crate::error::Result;
+use crate::lsh;
+use crate::minhash::MinHasher;
+use crate::progress::{Progress, Stage};
+use crate::segment::{self, Span};
+use crate::shingle::{Shingler, jaccard};
+use crate::verify;
+
+/// One unit: a span of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit {
+    /// Index of the document in [`Corpus::docs`].
+    pub doc: u32,
+    /// Index of the unit within its document (counting skipped units too).
+    pub index: u32,
+    /// Byte span in the document's text.
+    pub span: Span,
+}
+
+/// A member of a group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Member {
+    /// Global unit id.
+    pub unit: u32,
+    /// Exact Jaccard similarity to the group's representative (1 for itself).
+    pub similarity: f64,
+}
+
+/// A group of near-duplicate units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Members by ascending global id; the first is the representative.
+    pub members: Vec<Member>,
+    /// Number of distinct documents among the members.
+    pub documents: u32,
+    /// The smallest similarity seen in the group: over members' similarity to
+    /// the representative and over the verified pairs that joined it.
+    pub min_similarity: f64,
+}
+
+/// Counters of a scan.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ScanStats {
+    /// Documents read.
+    pub documents: u64,
+    /// Units segmented.
+    pub units: u64,
+    /// Units skipped for having fewer than `min_tokens` tokens.
+    pub skipped_units: u64,
+    /// Units whose normalized text equals an earlier unit's.
+    pub exact_duplicate_units: u64,
+    /// Candidate pairs from LSH.
+    pub candidate_pairs: u64,
+    /// Candidate pairs that passed verification.
+    pub verified_pairs: u64,
+    /// Groups reported.
+    pub groups: u64,
+    /// Units in reported groups other than the representatives.
+    pub duplicate_units: u64,
+    /// Bytes read (after decompression).
+    pub bytes: u64,
+    /// Documents with invalid UTF-8 replaced.
+    pub invalid_utf8: u64,
+    /// Malformed lines skipped.
+    pub bad_lines: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// The result of a scan: the corpus, its units and the groups found.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    /// The configuration used.
+    pub config: ScanConfig,
+    /// Everything read.
+    pub corpus: Corpus,
+    /// Every unit by global id.
+    pub units: Vec<Unit>,
+    /// Groups ordered by representative.
+    pub groups: Vec<Group>,
+    /// Counters.
+    pub stats: ScanStats,
+}
+
+impl Scan {
+    /// The original text of unit `id`.
+    pub fn text(&self, id: u32) -> &str {
+        let u = &self.units[id as usize];
+        &self.corpus.docs[u.doc as usize].text[u.span.start as usize..u.span.end as usize]
+    }
+}
+
+/// Units handled per parallel task: large enough to amortise scheduling,
+/// small enough to keep the progress bar moving.
+const CHUNK: usize = 4096;
+
+thread_local! {
+    /// Normalization scratch for verification, one per worker thread.
+    static NORM: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Reads the inputs and runs every stage.
+pub fn run(config: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
+    let started = Instant::now();
+    progress.start(Stage::Reading, None);
+    let corpus = corpus::read_inputs(&config.inputs, &config.read, &|n| progress.advance(n))?;
+    progress.finish();
+    let mut scan = scan_corpus(config, corpus, progress);
+    scan.stats.seconds = started.elapsed().as_secs_f64();
+    Ok(scan)
+}
+
+/// Runs every stage after reading, on an already read corpus.
+pub fn scan_corpus(config: &ScanConfig, corpus: Corpus, progress: &dyn Progress) -> Scan {
+    let started = Instant::now();
+    let units = segment_corpus(&corpus, config);
+    let text_of = |id: u32| -> &str {
+        let u = &units[id as usize];
+        &corpus.docs[u.doc as usize].text[u.span.start as usize..u.span.end as usize]
+    };
+    let shingler = Shingler::new(config.shingle, config.ngram, config.seed);
+    let set_of = |id: u32, norm: &mut String, buf: &mut Vec<u64>| {
+        config.normalizer.normalize_into(text_of(id), norm);
+        shingler.set(norm, buf);
+    };
+
+    // Exact-duplicate classes over normalized text.
+    let fingerprints = fingerprint_units(&units, config, &text_of);
+    let skipped = fingerprints.iter().filter(|f| f.is_none()).count() as u64;
+    let class_of = exact_classes(&fingerprints);
+    let reps: Vec<u32> = (0..units.len() as u32)
+        .filter(|&i| fingerprints[i as usize].is_some() && class_of[i as usize] == i)
+        .collect();
+    drop(fingerprints);
+    let exact_duplicates = units.len() as u64 - skipped - reps.len() as u64;
+
+    // Sign the representatives and band them.
+    progress.start(Stage::Signing, Some(reps.len() as u64));
+    let keys = sign_and_band(&reps, config, &shingler, &text_of, progress);
+    progress.finish();
+    let pairs: Vec<(u32, u32)> = lsh::candidate_pairs(&keys, config.bands.bands)
+        .into_iter()
+        .map(|(a, b)| (reps[a as usize], reps[b as usize]))
+        .collect();
+    drop(keys);
+
+    progress.start(Stage::Verifying, Some(pairs.len() as u64));
+    let set_fn = |id: u32, buf: &mut Vec<u64>| {
+        NORM.with_borrow_mut(|norm| set_of(id, norm, buf));
+    };
+    let matches = match config.verification {
+        Verification::Exact => {
+            verify::verify(&pairs, config.threshold, set_fn, &|n| progress.advance(n))
+        }
+        Verification::Trust => verify::similarities(&pairs, set_fn),
+    };
+    progress.finish();
+
+    // Cluster exact classes and verified pairs.
+    let mut uf = UnionFind::new(units.len());
+    for (i, &c) in class_of.iter().enumerate() {
+        if c != i as u32 {
+            uf.union(c, i as u32);
+        }
+    }
+    for m in &matches {
+        uf.union(m.a, m.b);
+    }
+    let mut edge_min: HashMap<u32, f64> = HashMap::new();
+    for m in &matches {
+        let root = uf.find(m.a);
+        let e = edge_min.entry(root).or_insert(f64::INFINITY);
+        *e = e.min(m.similarity);
+    }
+    let mut member_sets = uf.groups();
+    if config.scope == Scope::CrossDoc {
+        member_sets.retain(|g| distinct_docs(g, &units) >= 2);
+    }
+    let groups: Vec<Group> = member_sets
+        .into_par_iter()
+        .map_init(
+            || (String::new(), Vec::new(), Vec::new()),
+            |(norm, rep_set, other), members| {
+                let rep = members[0];
+                set_of(class_of[rep as usize], norm, rep_set);
+                let mut cache: HashMap<u32, f64> = HashMap::new();
+                let members: Vec<Member> = members
+                    .iter()
+                    .map(|&m| {
+                        let class = class_of[m as usize];
+                        let similarity = if class == class_of[rep as usize] {
+                            1.0
+                        } else {
+                            *cache.entry(class).or_insert_with(|| {
+                                set_of(class, norm, other);
+                                jaccard(rep_set, other)
+                            })
+                        };
+                        Member { unit: m, similarity }
+                    })
+                    .collect();
+                let ids: Vec<u32> = members.iter().map(|m| m.unit).collect();
+                let member_min = members.iter().map(|m| m.similarity).fold(f64::INFINITY, f64::min);
+                let edge = edge_min.get(&rep).copied().unwrap_or(f64::INFINITY);
+                Group { documents: distinct_docs(&ids, &units), min_similarity: member_min.min(edge), members }
+            },
+        )
+        .collect();
+
+    let stats = ScanStats {
+        documents: corpus.docs.len() as u64,
+        units: units.len() as u64,
+        skipped_units: skipped,
+        exact_duplicate_units: exact_duplicates,
+        candidate_pairs: pairs.len() as u64,
+        verified_pairs: matches.len() as u64,
+        groups: groups.len() as u64,
+        duplicate_units: groups.iter().map(|g| g.members.len() as u64 - 1).sum(),
+        bytes: corpus.stats.bytes,
+        invalid_utf8: corpus.stats.invalid_utf8,
+        bad_lines: corpus.stats.bad_lines,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    Scan { config: config.clone(), corpus, units, groups, stats }
+}
+
+/// Segments every document, in parallel, into units in global-id order.
+fn segment_corpus(corpus: &Corpus, config: &ScanConfig) -> Vec<Unit> {
+    let per_doc: Vec<Vec<Span>> = corpus
+        .docs
+        .par_iter()
+        .map(|d| {
+            let mut spans = Vec::new();
+            segment::segment(&d.text, config.unit, &mut spans);
+            spans
+        })
+        .collect();
+    let total = per_doc.iter().map(Vec::len).sum();
+    let mut units = Vec::with_capacity(total);
+    for (doc, spans) in per_doc.into_iter().enumerate() {
+        units.extend(spans.into_iter().enumerate().map(|(index, span)| Unit {
+            doc: doc as u32,
+            index: index as u32,
+            span,
+        }));
+    }
+    units
+}
+
+/// The 128-bit fingerprint of each unit's normalized text, or `None` when the
+/// unit has fewer than `min_tokens` tokens (or none at all).
+fn fingerprint_units<'a>(
+    units: &[Unit],
+    config: &ScanConfig,
+    text_of: &(dyn Fn(u32) -> &'a str + Sync),
+) -> Vec<Option<u128>> {
+    let mut out = vec![None; units.len()];
+    out.par_chunks_mut(CHUNK).enumerate().for_each_init(String::new, |norm, (c, slots)| {
+        for (k, slot) in slots.iter_mut().enumerate() {
+            let id = (c * CHUNK + k) as u32;
+            config.normalizer.normalize_into(text_of(id), norm);
+            let tokens = crate::normalize::token_count(norm);
+            if tokens > 0 && tokens >= config.min_tokens {
+                *slot = Some(xxh3_128_with_seed(norm.as_bytes(), config.seed));
+            }
+        }
+    });
+    out
+}
+
+/// Maps each unit to the smallest id with the same fingerprint (itself when
+/// unique or skipped).
+fn exact_classes(fingerprints: &[Option<u128>]) -> Vec<u32> {
+    let mut sorted: Vec<(u128, u32)> =
+        fingerprints.iter().enumerate().filter_map(|(i, f)| f.map(|f| (f, i as u32))).collect();
+    sorted.par_sort_unstable();
+    let mut class_of: Vec<u32> = (0..fingerprints.len() as u32).collect();
+    for run in sorted.chunk_by(|x, y| x.0 == y.0) {
+        let first = run[0].1;
+        for &(_, id) in &run[1..] {
+            class_of[id as usize] = first;
+        }
+    }
+    class_of
+}
+
+/// Band keys of each representative, `bands` per unit, in `reps` order.
+fn sign_and_band<'a>(
+    reps: &[u32],
+    config: &ScanConfig,
+    shingler: &Shingler,
+    text_of: &(dyn Fn(u32) -> &'a str + Sync),
+    progress: &dyn Progress,
+) -> Vec<u64> {
+    let bands = config.bands;
+    let hasher = MinHasher::new(config.num_perm, config.seed);
+    let mut keys = vec![0u64; reps.len() * bands.bands];
+    keys.par_chunks_mut(CHUNK * bands.bands).zip(reps.par_chunks(CHUNK)).for_each_init(
+        || (String::new(), Vec::new(), vec![0u32; config.num_perm]),
+        |(norm, hashes, sig), (out, ids)| {
+            for (&id, unit_keys) in ids.iter().zip(out.chunks_exact_mut(bands.bands)) {
+                config.normalizer.normalize_into(text_of(id), norm);
+                shingler.hashes(norm, hashes);
+                hasher.sign(hashes, sig);
+                lsh::band_keys(sig, bands, unit_keys);
+            }
+            progress.advance(ids.len() as u64);
+        },
+    );
+    keys
+}
+
+fn distinct_docs(members: &[u32], units: &[Unit]) -> u32 {
+    let mut docs: Vec<u32> = members.iter().map(|&m| units[m as usize].doc).collect();
+    docs.sort_unstable();
+    docs.dedup();
+    docs.len() as u32
+}

@@ -1,0 +1,224 @@
+//! The report: dupscan's public contract, and one writer per output format.
+//!
+//! [`Report`] is built from a [`Scan`] and serialized with stable field names
+//! (documented in the README under "Report format"). Writers implement
+//! [`ReportWriter`]: [`Json`], [`JsonLines`] and [`Text`].
+
+mod json;
+mod text;
+
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+pub use json::{Json, JsonLines};
+pub use text::Text;
+
+use crate::config::{Scope, UnitKind, Verification};
+use crate::normalize::Normalizer;
+use crate::pipeline::Scan;
+use crate::shingle::ShingleKind;
+
+/// The tool that wrote a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    /// Always `dupscan`.
+    pub name: String,
+    /// The crate version.
+    pub version: String,
+}
+
+/// Every parameter that shaped the result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// Inputs as given.
+    pub inputs: Vec<String>,
+    /// Reference inputs (contamination checks); empty otherwise.
+    #[serde(default)]
+    pub reference: Vec<String>,
+    /// Unit of comparison.
+    pub unit: UnitKind,
+    /// Jaccard threshold.
+    pub threshold: f64,
+    /// Shingle kind.
+    pub shingle: ShingleKind,
+    /// Shingle length.
+    pub ngram: usize,
+    /// MinHash permutations.
+    pub num_perm: usize,
+    /// LSH bands.
+    pub bands: usize,
+    /// Rows per band.
+    pub rows: usize,
+    /// Seed of shingle hashing and permutations.
+    pub seed: u64,
+    /// Units with fewer normalized tokens were skipped.
+    pub min_tokens: usize,
+    /// Which groups are reported.
+    pub scope: Scope,
+    /// How candidates were verified.
+    pub verify: Verification,
+    /// Normalization folds.
+    pub normalize: Normalizer,
+    /// JSONL text field.
+    pub text_field: String,
+    /// JSONL id field.
+    pub id_field: String,
+}
+
+/// Counters. `seconds` is the only field that varies between identical runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Documents read.
+    pub documents: u64,
+    /// Units segmented.
+    pub units: u64,
+    /// Units skipped as shorter than `min_tokens`.
+    pub skipped_units: u64,
+    /// Units whose normalized text equals an earlier unit's.
+    pub exact_duplicate_units: u64,
+    /// Candidate pairs from LSH (between distinct normalized texts).
+    pub candidate_pairs: u64,
+    /// Candidate pairs kept by verification.
+    pub verified_pairs: u64,
+    /// Groups reported.
+    pub groups: u64,
+    /// Members of reported groups other than their representatives.
+    pub duplicate_units: u64,
+    /// Bytes read after decompression.
+    pub bytes: u64,
+    /// Documents whose invalid UTF-8 was replaced.
+    pub invalid_utf8: u64,
+    /// Malformed lines skipped (`--skip-bad-lines`).
+    pub bad_lines: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// One member of a group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportMember {
+    /// Document id.
+    pub doc: String,
+    /// The file the document came from.
+    pub source: String,
+    /// Index of the unit in its document.
+    pub unit: u32,
+    /// Start byte offset in the document's text.
+    pub start: u32,
+    /// End byte offset (exclusive).
+    pub end: u32,
+    /// Exact Jaccard similarity to the representative.
+    pub similarity: f64,
+    /// The unit's original text.
+    pub text: String,
+}
+
+/// One group of near-duplicates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportGroup {
+    /// Position of the group in the report, from 0.
+    pub id: u64,
+    /// Number of members.
+    pub size: u64,
+    /// Number of distinct documents among the members.
+    pub documents: u64,
+    /// Smallest similarity seen in the group.
+    pub min_similarity: f64,
+    /// Members by input order; the first is the representative.
+    pub members: Vec<ReportMember>,
+}
+
+/// A whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Who wrote it.
+    pub tool: Tool,
+    /// With which parameters.
+    pub params: Params,
+    /// Counters.
+    pub stats: Stats,
+    /// Groups ordered by representative.
+    pub groups: Vec<ReportGroup>,
+}
+
+impl Report {
+    /// Builds the report of a scan.
+    pub fn from_scan(scan: &Scan) -> Self {
+        let c = &scan.config;
+        let paths = |v: &[std::path::PathBuf]| v.iter().map(|p| p.display().to_string()).collect();
+        let params = Params {
+            inputs: paths(&c.inputs),
+            reference: paths(&c.reference),
+            unit: c.unit,
+            threshold: c.threshold,
+            shingle: c.shingle,
+            ngram: c.ngram,
+            num_perm: c.num_perm,
+            bands: c.bands.bands,
+            rows: c.bands.rows,
+            seed: c.seed,
+            min_tokens: c.min_tokens,
+            scope: c.scope,
+            verify: c.verification,
+            normalize: c.normalizer,
+            text_field: c.read.text_field.clone(),
+            id_field: c.read.id_field.clone(),
+        };
+        let s = &scan.stats;
+        let stats = Stats {
+            documents: s.documents,
+            units: s.units,
+            skipped_units: s.skipped_units,
+            exact_duplicate_units: s.exact_duplicate_units,
+            candidate_pairs: s.candidate_pairs,
+            verified_pairs: s.verified_pairs,
+            groups: s.groups,
+            duplicate_units: s.duplicate_units,
+            bytes: s.bytes,
+            invalid_utf8: s.invalid_utf8,
+            bad_lines: s.bad_lines,
+            seconds: s.seconds,
+        };
+        let groups = scan
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(id, g)| ReportGroup {
+                id: id as u64,
+                size: g.members.len() as u64,
+                documents: u64::from(g.documents),
+                min_similarity: g.min_similarity,
+                members: g
+                    .members
+                    .iter()
+                    .map(|m| {
+                        let u = &scan.units[m.unit as usize];
+                        let doc = &scan.corpus.docs[u.doc as usize];
+                        ReportMember {
+                            doc: doc.id.clone(),
+                            source: scan.corpus.sources[doc.source as usize].path.display().to_string(),
+                            unit: u.index,
+                            start: u.span.start,
+                            end: u.span.end,
+                            similarity: m.similarity,
+                            text: scan.text(m.unit).to_string(),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        Report {
+            tool: Tool { name: "dupscan".into(), version: env!("CARGO_PKG_VERSION").into() },
+            params,
+            stats,
+            groups,
+        }
+    }
+}
+
+/// Writes a report in one format.
+pub trait ReportWriter {
+    /// Writes `report` to `out`.
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}

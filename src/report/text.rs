@@ -1,0 +1,73 @@
+//! The human-readable summary: parameters and counts, then the largest groups
+//! with their members one under the other, similarity first.
+
+use std::io::{self, Write};
+
+use super::{Report, ReportWriter};
+
+/// A readable summary.
+#[derive(Debug, Clone, Copy)]
+pub struct Text {
+    /// How many groups to show, largest first.
+    pub top: usize,
+    /// Longest text shown per member, in characters.
+    pub width: usize,
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Self { top: 20, width: 110 }
+    }
+}
+
+fn clip(text: &str, width: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= width {
+        flat
+    } else {
+        let cut: String = flat.chars().take(width.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+impl ReportWriter for Text {
+    fn write(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let p = &r.params;
+        let s = &r.stats;
+        writeln!(
+            out,
+            "{} {}: {:?} units, threshold {}, {:?} {}-grams, {} permutations ({} bands x {} rows), seed {}, scope {:?}",
+            r.tool.name, r.tool.version, p.unit, p.threshold, p.shingle, p.ngram, p.num_perm, p.bands, p.rows, p.seed, p.scope
+        )?;
+        writeln!(
+            out,
+            "{} documents, {} units ({} skipped as shorter than {} tokens, {} exact repeats), {} candidate pairs, {} verified",
+            s.documents, s.units, s.skipped_units, p.min_tokens, s.exact_duplicate_units, s.candidate_pairs, s.verified_pairs
+        )?;
+        writeln!(out, "{} groups, {} duplicate units, {:.2} s", s.groups, s.duplicate_units, s.seconds)?;
+        if s.invalid_utf8 > 0 || s.bad_lines > 0 {
+            writeln!(out, "{} documents with invalid UTF-8 replaced, {} bad lines skipped", s.invalid_utf8, s.bad_lines)?;
+        }
+        let mut order: Vec<usize> = (0..r.groups.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(r.groups[i].size), i));
+        for &i in order.iter().take(self.top) {
+            let g = &r.groups[i];
+            writeln!(out)?;
+            writeln!(
+                out,
+                "group {}: {} members in {} documents, min similarity {:.2}",
+                g.id, g.size, g.documents, g.min_similarity
+            )?;
+            for (k, m) in g.members.iter().enumerate() {
+                let mark = if k == 0 { " rep".to_string() } else { format!("{:.2}", m.similarity) };
+                writeln!(out, "  {mark}  {} #{} [{}..{}]", m.doc, m.unit, m.start, m.end)?;
+                writeln!(out, "        {}", clip(&m.text, self.width))?;
+            }
+        }
+        if r.groups.len() > self.top {
+            writeln!(out)?;
+            writeln!(out, "... {} more groups; --format json lists them all", r.groups.len() - self.top)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,209 @@
+//! Normalized text → hashed shingles.
+//!
+//! A shingle is an n-gram of characters or of words. Each shingle is hashed
+//! once with seeded xxh3 to a `u64`; every later stage (MinHash, exact
+//! verification) works on these hashes only. Text shorter than one n-gram
+//! yields a single shingle of the whole text, so short units still compare.
+//!
+//! ```
+//! use dupscan::shingle::{ShingleKind, Shingler};
+//! let s = Shingler::new(ShingleKind::Word, 2, 7);
+//! let mut out = Vec::new();
+//! s.hashes("the cat sat", &mut out);
+//! assert_eq!(out.len(), 2); // "the cat", "cat sat"
+//! ```
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// What a shingle is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShingleKind {
+    /// Character n-grams (Unicode scalar values, not bytes).
+    Char,
+    /// Word n-grams (words are whitespace-separated tokens).
+    Word,
+}
+
+/// Turns normalized text into shingle hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shingler {
+    kind: ShingleKind,
+    n: usize,
+    seed: u64,
+}
+
+impl Shingler {
+    /// A shingler for `n`-grams of `kind`, hashing with `seed`. `n` must be at
+    /// least 1 (validated by the configuration).
+    pub fn new(kind: ShingleKind, n: usize, seed: u64) -> Self {
+        Self { kind, n: n.max(1), seed }
+    }
+
+    /// Appends the hash of every shingle of `text` to `out` (cleared first), in
+    /// text order, repeats included. Empty text yields no shingle.
+    pub fn hashes(&self, text: &str, out: &mut Vec<u64>) {
+        out.clear();
+        if text.is_empty() {
+            return;
+        }
+        match self.kind {
+            ShingleKind::Char if text.is_ascii() => self.byte_grams(text.as_bytes(), out),
+            ShingleKind::Char => self.char_grams(text, out),
+            ShingleKind::Word => self.word_grams(text, out),
+        }
+    }
+
+    /// Sorted, deduplicated shingle hashes: the set exact Jaccard is computed on.
+    pub fn set(&self, text: &str, out: &mut Vec<u64>) {
+        self.hashes(text, out);
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    fn byte_grams(&self, bytes: &[u8], out: &mut Vec<u64>) {
+        if bytes.len() <= self.n {
+            out.push(xxh3_64_with_seed(bytes, self.seed));
+            return;
+        }
+        out.extend(bytes.windows(self.n).map(|w| xxh3_64_with_seed(w, self.seed)));
+    }
+
+    fn char_grams(&self, text: &str, out: &mut Vec<u64>) {
+        // Byte offsets of the last n+1 char starts, in a ring.
+        let n = self.n;
+        let bytes = text.as_bytes();
+        let mut starts: Vec<usize> = Vec::with_capacity(n + 1);
+        let ends = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len()));
+        for (count, i) in ends.enumerate() {
+            if starts.len() < n + 1 {
+                starts.push(i);
+            } else {
+                starts[count % (n + 1)] = i;
+            }
+            if count >= n {
+                let first = starts[(count - n) % (n + 1)];
+                out.push(xxh3_64_with_seed(&bytes[first..i], self.seed));
+            }
+        }
+        if out.is_empty() {
+            out.push(xxh3_64_with_seed(bytes, self.seed));
+        }
+    }
+
+    fn word_grams(&self, text: &str, out: &mut Vec<u64>) {
+        // Word spans; an n-gram is hashed as the bytes from its first word's
+        // start to its last word's end (single spaces after normalization).
+        let n = self.n;
+        let bytes = text.as_bytes();
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(n);
+        let mut count = 0usize;
+        for word in text.split_whitespace() {
+            let start = word.as_ptr() as usize - text.as_ptr() as usize;
+            let span = (start, start + word.len());
+            if spans.len() < n {
+                spans.push(span);
+            } else {
+                spans[count % n] = span;
+            }
+            count += 1;
+            if count >= n {
+                let first = spans[(count - n) % n].0;
+                out.push(xxh3_64_with_seed(&bytes[first..span.1], self.seed));
+            }
+        }
+        if out.is_empty() && count > 0 {
+            let first = spans[0].0;
+            let last = spans[count - 1].1;
+            out.push(xxh3_64_with_seed(&bytes[first..last], self.seed));
+        }
+    }
+}
+
+/// Exact Jaccard similarity of two sorted, deduplicated hash sets, by merge.
+/// Two empty sets have similarity 0 (empty units are never compared).
+pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (inter, union) = intersection_union(a, b);
+    if union == 0 { 0.0 } else { inter as f64 / union as f64 }
+}
+
+/// Sizes of the intersection and union of two sorted, deduplicated sets.
+pub fn intersection_union(a: &[u64], b: &[u64]) -> (usize, usize) {
+    let (mut i, mut j, mut inter) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    (inter, a.len() + b.len() - inter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hashes(kind: ShingleKind, n: usize, text: &str) -> Vec<u64> {
+        let mut out = Vec::new();
+        Shingler::new(kind, n, 1).hashes(text, &mut out);
+        out
+    }
+
+    fn h(bytes: &str) -> u64 {
+        xxh3_64_with_seed(bytes.as_bytes(), 1)
+    }
+
+    #[test]
+    fn ascii_char_grams() {
+        assert_eq!(hashes(ShingleKind::Char, 3, "abcd"), vec![h("abc"), h("bcd")]);
+        assert_eq!(hashes(ShingleKind::Char, 5, "ab"), vec![h("ab")]);
+        assert!(hashes(ShingleKind::Char, 3, "").is_empty());
+    }
+
+    #[test]
+    fn unicode_char_grams_count_chars_not_bytes() {
+        assert_eq!(hashes(ShingleKind::Char, 2, "héé"), vec![h("hé"), h("éé")]);
+        assert_eq!(hashes(ShingleKind::Char, 3, "né"), vec![h("né")]);
+        assert_eq!(hashes(ShingleKind::Char, 3, "ééé"), vec![h("ééé")]);
+    }
+
+    #[test]
+    fn char_grams_agree_between_ascii_and_general_paths() {
+        let s = Shingler::new(ShingleKind::Char, 4, 9);
+        let mut fast = Vec::new();
+        let mut slow = Vec::new();
+        s.hashes("the quick brown fox", &mut fast);
+        s.char_grams("the quick brown fox", &mut slow);
+        assert_eq!(fast, slow);
+    }
+
+    #[test]
+    fn word_grams() {
+        assert_eq!(hashes(ShingleKind::Word, 2, "a bb ccc"), vec![h("a bb"), h("bb ccc")]);
+        assert_eq!(hashes(ShingleKind::Word, 3, "a bb"), vec![h("a bb")]);
+        assert_eq!(hashes(ShingleKind::Word, 1, "x y"), vec![h("x"), h("y")]);
+    }
+
+    #[test]
+    fn seed_changes_hashes() {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        Shingler::new(ShingleKind::Char, 3, 1).hashes("abcdef", &mut a);
+        Shingler::new(ShingleKind::Char, 3, 2).hashes("abcdef", &mut b);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn jaccard_by_merge() {
+        assert_eq!(jaccard(&[1, 2, 3], &[2, 3, 4]), 0.5);
+        assert_eq!(jaccard(&[1, 2], &[1, 2]), 1.0);
+        assert_eq!(jaccard(&[], &[]), 0.0);
+        assert_eq!(intersection_union(&[1, 5, 9], &[2, 5]), (1, 4));
+    }
+}
