@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{DEFAULT_NUM_PERM, DEFAULT_SEED, ScanConfig, ScanParams, Scope, UnitKind, Verification};
+use crate::config::{
+    DEFAULT_NUM_PERM, DEFAULT_SEED, ScanConfig, ScanParams, Scope, UnitKind, Verification,
+};
 use crate::corpus::{BadLines, ReadOptions};
 use crate::error::Result;
 use crate::normalize::Normalizer;
@@ -192,7 +194,11 @@ impl ScanArgs {
         p.read = ReadOptions {
             text_field: self.text_field.clone(),
             id_field: self.id_field.clone(),
-            bad_lines: if self.skip_bad_lines { BadLines::Skip } else { BadLines::Fail },
+            bad_lines: if self.skip_bad_lines {
+                BadLines::Skip
+            } else {
+                BadLines::Fail
+            },
         };
         p.threshold = self.threshold;
         p.shingle = self.shingle.map(|s| match s {
@@ -210,7 +216,11 @@ impl ScanArgs {
             punctuation: !self.no_punct_fold,
             whitespace: !self.no_space_fold,
         };
-        p.verification = if self.no_verify { Verification::Trust } else { Verification::Exact };
+        p.verification = if self.no_verify {
+            Verification::Trust
+        } else {
+            Verification::Exact
+        };
         p.scope = match self.scope {
             ScopeArg::All => Scope::All,
             ScopeArg::CrossDoc => Scope::CrossDoc,
@@ -232,8 +242,18 @@ mod tests {
     #[test]
     fn flags_become_config() {
         let cli = Cli::try_parse_from([
-            "dupscan", "scan", "--unit", "paragraph", "--threshold", "0.9", "--bands", "8", "--no-casefold",
-            "--scope", "all", "a.jsonl",
+            "dupscan",
+            "scan",
+            "--unit",
+            "paragraph",
+            "--threshold",
+            "0.9",
+            "--bands",
+            "8",
+            "--no-casefold",
+            "--scope",
+            "all",
+            "a.jsonl",
         ])
         .expect("parses");
         let Command::Scan(cmd) = cli.command;

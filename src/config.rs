@@ -65,15 +65,24 @@ impl UnitKind {
     /// The defaults for this unit.
     pub fn defaults(self) -> UnitDefaults {
         match self {
-            UnitKind::Sentence => {
-                UnitDefaults { threshold: 0.7, shingle: ShingleKind::Char, ngram: 5, min_tokens: 6 }
-            }
-            UnitKind::Paragraph => {
-                UnitDefaults { threshold: 0.7, shingle: ShingleKind::Char, ngram: 5, min_tokens: 10 }
-            }
-            UnitKind::Document => {
-                UnitDefaults { threshold: 0.8, shingle: ShingleKind::Word, ngram: 3, min_tokens: 10 }
-            }
+            UnitKind::Sentence => UnitDefaults {
+                threshold: 0.7,
+                shingle: ShingleKind::Char,
+                ngram: 5,
+                min_tokens: 6,
+            },
+            UnitKind::Paragraph => UnitDefaults {
+                threshold: 0.7,
+                shingle: ShingleKind::Char,
+                ngram: 5,
+                min_tokens: 10,
+            },
+            UnitKind::Document => UnitDefaults {
+                threshold: 0.8,
+                shingle: ShingleKind::Word,
+                ngram: 3,
+                min_tokens: 10,
+            },
         }
     }
 }
@@ -180,14 +189,19 @@ impl ScanConfig {
         let d = p.unit.defaults();
         let threshold = p.threshold.unwrap_or(d.threshold);
         if !(threshold > 0.0 && threshold <= 1.0) {
-            return Err(Error::Param(format!("--threshold must be in (0, 1], got {threshold}")));
+            return Err(Error::Param(format!(
+                "--threshold must be in (0, 1], got {threshold}"
+            )));
         }
         let ngram = p.ngram.unwrap_or(d.ngram);
         if ngram == 0 {
             return Err(Error::Param("--ngram must be at least 1".into()));
         }
         if p.num_perm == 0 || p.num_perm > MAX_NUM_PERM {
-            return Err(Error::Param(format!("--num-perm must be in 1..={MAX_NUM_PERM}, got {}", p.num_perm)));
+            return Err(Error::Param(format!(
+                "--num-perm must be in 1..={MAX_NUM_PERM}, got {}",
+                p.num_perm
+            )));
         }
         let bands = match p.bands {
             None => Bands::optimal(threshold, p.num_perm),
@@ -198,13 +212,18 @@ impl ScanConfig {
                     p.num_perm
                 )));
             }
-            Some(b) => Bands { bands: b, rows: p.num_perm / b },
+            Some(b) => Bands {
+                bands: b,
+                rows: p.num_perm / b,
+            },
         };
         if p.inputs.is_empty() {
             return Err(Error::Param("no input given".into()));
         }
         if p.read.text_field.is_empty() || p.read.id_field.is_empty() {
-            return Err(Error::Param("--text-field and --id-field must not be empty".into()));
+            return Err(Error::Param(
+                "--text-field and --id-field must not be empty".into(),
+            ));
         }
         Ok(Self {
             inputs: p.inputs,
@@ -243,20 +262,40 @@ mod tests {
     #[test]
     fn rejects_out_of_range() {
         for t in [0.0, -0.1, 1.01, f64::NAN] {
-            let err = ScanConfig::new(ScanParams { threshold: Some(t), ..params() }).expect_err("must be rejected");
+            let err = ScanConfig::new(ScanParams {
+                threshold: Some(t),
+                ..params()
+            })
+            .expect_err("must be rejected");
             assert!(err.to_string().contains("--threshold"), "{err}");
         }
-        let err = ScanConfig::new(ScanParams { bands: Some(7), ..params() }).expect_err("must be rejected");
+        let err = ScanConfig::new(ScanParams {
+            bands: Some(7),
+            ..params()
+        })
+        .expect_err("must be rejected");
         assert!(err.to_string().contains("does not divide"), "{err}");
-        let err = ScanConfig::new(ScanParams { ngram: Some(0), ..params() }).expect_err("must be rejected");
+        let err = ScanConfig::new(ScanParams {
+            ngram: Some(0),
+            ..params()
+        })
+        .expect_err("must be rejected");
         assert!(err.to_string().contains("--ngram"), "{err}");
-        let err = ScanConfig::new(ScanParams { num_perm: 0, ..params() }).expect_err("must be rejected");
+        let err = ScanConfig::new(ScanParams {
+            num_perm: 0,
+            ..params()
+        })
+        .expect_err("must be rejected");
         assert!(err.to_string().contains("--num-perm"), "{err}");
     }
 
     #[test]
     fn threshold_one_is_allowed() {
-        let c = ScanConfig::new(ScanParams { threshold: Some(1.0), ..params() }).expect("valid");
+        let c = ScanConfig::new(ScanParams {
+            threshold: Some(1.0),
+            ..params()
+        })
+        .expect("valid");
         assert_eq!(c.threshold, 1.0);
     }
 }

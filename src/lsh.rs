@@ -38,12 +38,19 @@ impl Bands {
     /// where FP is the area under the S-curve below `threshold` and FN the area
     /// above the curve beyond it. Ties go to fewer bands (fewer candidates).
     pub fn optimal(threshold: f64, num_perm: usize) -> Self {
-        let mut best = Bands { bands: 1, rows: num_perm.max(1) };
+        let mut best = Bands {
+            bands: 1,
+            rows: num_perm.max(1),
+        };
         let mut best_cost = f64::INFINITY;
         for bands in (1..=num_perm).filter(|b| num_perm % b == 0) {
             let rows = num_perm / bands;
             let fp = integrate(|s| collision_probability(s, bands, rows), 0.0, threshold);
-            let fn_ = integrate(|s| 1.0 - collision_probability(s, bands, rows), threshold, 1.0);
+            let fn_ = integrate(
+                |s| 1.0 - collision_probability(s, bands, rows),
+                threshold,
+                1.0,
+            );
             let cost = FALSE_POSITIVE_WEIGHT * fp + FALSE_NEGATIVE_WEIGHT * fn_;
             if cost < best_cost - 1e-12 {
                 best_cost = cost;
@@ -82,7 +89,11 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 pub fn band_keys(sig: &[u32], bands: Bands, keys: &mut [u64]) {
     debug_assert_eq!(sig.len(), bands.bands * bands.rows);
     let mut buf = [0u8; 4 * 64];
-    for (j, (rows, key)) in sig.chunks_exact(bands.rows).zip(keys.iter_mut()).enumerate() {
+    for (j, (rows, key)) in sig
+        .chunks_exact(bands.rows)
+        .zip(keys.iter_mut())
+        .enumerate()
+    {
         *key = if rows.len() <= 64 {
             for (dst, v) in buf.chunks_exact_mut(4).zip(rows) {
                 dst.copy_from_slice(&v.to_le_bytes());
@@ -109,7 +120,8 @@ pub fn candidate_pairs(keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
     let mut edges: Vec<(u32, u32)> = (0..bands)
         .into_par_iter()
         .flat_map_iter(|j| {
-            let mut column: Vec<(u64, u32)> = (0..n).map(|i| (keys[i * bands + j], i as u32)).collect();
+            let mut column: Vec<(u64, u32)> =
+                (0..n).map(|i| (keys[i * bands + j], i as u32)).collect();
             column.sort_unstable();
             let mut out = Vec::new();
             for bucket in column.chunk_by(|x, y| x.0 == y.0) {

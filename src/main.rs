@@ -25,14 +25,19 @@ fn main() -> ExitCode {
                 return ExitCode::from(EXIT_OK);
             }
             eprintln!("dupscan: error: {err:#}");
-            let code = err.downcast_ref::<dupscan::Error>().map_or(EXIT_ERROR, dupscan::Error::exit_code);
+            let code = err
+                .downcast_ref::<dupscan::Error>()
+                .map_or(EXIT_ERROR, dupscan::Error::exit_code);
             ExitCode::from(code)
         }
     }
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -53,7 +58,11 @@ fn thread_pool(args: &ScanArgs) -> anyhow::Result<rayon::ThreadPool> {
 }
 
 fn progress(args: &ScanArgs) -> Box<dyn Progress> {
-    if args.quiet || !io::stderr().is_terminal() { Box::new(Silent) } else { Box::new(Bars::new()) }
+    if args.quiet || !io::stderr().is_terminal() {
+        Box::new(Silent)
+    } else {
+        Box::new(Bars::new())
+    }
 }
 
 fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
@@ -72,19 +81,27 @@ fn warn_about_input(args: &ScanArgs, stats: &pipeline::ScanStats) {
         return;
     }
     if stats.invalid_utf8 > 0 {
-        eprintln!("dupscan: warning: {} documents had invalid UTF-8, replaced with U+FFFD", stats.invalid_utf8);
+        eprintln!(
+            "dupscan: warning: {} documents had invalid UTF-8, replaced with U+FFFD",
+            stats.invalid_utf8
+        );
     }
     if stats.bad_lines > 0 {
-        eprintln!("dupscan: warning: skipped {} malformed lines", stats.bad_lines);
+        eprintln!(
+            "dupscan: warning: skipped {} malformed lines",
+            stats.bad_lines
+        );
     }
 }
 
 fn write_report(report: &Report, out: &OutputArgs) -> anyhow::Result<()> {
-    let format = out.format.unwrap_or(if out.output.is_none() && io::stdout().is_terminal() {
-        FormatArg::Text
-    } else {
-        FormatArg::Json
-    });
+    let format = out
+        .format
+        .unwrap_or(if out.output.is_none() && io::stdout().is_terminal() {
+            FormatArg::Text
+        } else {
+            FormatArg::Json
+        });
     let writer: Box<dyn ReportWriter> = match format {
         FormatArg::Text => Box::new(Text::default()),
         FormatArg::Json => Box::new(Json),

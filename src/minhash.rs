@@ -70,7 +70,11 @@ impl MinHasher {
     /// Writes the signature of the shingle `hashes` into `sig`
     /// (`sig.len() == self.len()`). An empty set gives all `u32::MAX`.
     pub fn sign(&self, hashes: &[u64], sig: &mut [u32]) {
-        assert_eq!(sig.len(), self.a.len(), "signature length must equal num_perm");
+        assert_eq!(
+            sig.len(),
+            self.a.len(),
+            "signature length must equal num_perm"
+        );
         sig.fill(u32::MAX);
         for &h in hashes {
             let x = (h ^ (h >> 32)) & 0xFFFF_FFFF;
@@ -131,7 +135,10 @@ mod tests {
         let exact = jaccard(&a_sorted, &b_sorted);
         assert!((exact - 0.5).abs() < 1e-9);
         let est = estimate(&sa, &sb);
-        assert!((est - exact).abs() < 0.08, "estimate {est} vs exact {exact}");
+        assert!(
+            (est - exact).abs() < 0.08,
+            "estimate {est} vs exact {exact}"
+        );
     }
 
     #[test]

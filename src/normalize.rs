@@ -41,7 +41,12 @@ pub struct Normalizer {
 
 impl Default for Normalizer {
     fn default() -> Self {
-        Self { nfkc: true, case: true, punctuation: true, whitespace: true }
+        Self {
+            nfkc: true,
+            case: true,
+            punctuation: true,
+            whitespace: true,
+        }
     }
 }
 
@@ -130,9 +135,8 @@ impl Normalizer {
 fn fold_style(c: char) -> char {
     match c {
         '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}' | '`' => '\'',
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => {
-            '"'
-        }
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' => '"',
         '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
         c => c,
     }
@@ -172,30 +176,53 @@ mod tests {
     #[test]
     fn curly_and_straight_quotes_agree() {
         let n = all();
-        assert_eq!(n.normalize("a ‘mockery of our people’ ."), n.normalize("a 'mockery of our people'."));
-        let keep = Normalizer { punctuation: false, ..all() };
+        assert_eq!(
+            n.normalize("a ‘mockery of our people’ ."),
+            n.normalize("a 'mockery of our people'.")
+        );
+        let keep = Normalizer {
+            punctuation: false,
+            ..all()
+        };
         assert_eq!(keep.normalize("“it’s”"), "\"it's\"");
     }
 
     #[test]
     fn dashes_separate_words() {
-        assert_eq!(all().normalize("peace—talks and/or well-known"), "peace talks and or well known");
+        assert_eq!(
+            all().normalize("peace—talks and/or well-known"),
+            "peace talks and or well known"
+        );
     }
 
     #[test]
     fn nfkc_folds_compatibility_forms() {
         assert_eq!(all().normalize("ﬁnance ＡＢＣ"), "finance abc");
-        let off = Normalizer { nfkc: false, ..all() };
+        let off = Normalizer {
+            nfkc: false,
+            ..all()
+        };
         assert_eq!(off.normalize("ﬁ"), "ﬁ");
     }
 
     #[test]
     fn each_fold_can_be_switched_off() {
-        let raw = Normalizer { nfkc: false, case: false, punctuation: false, whitespace: false };
+        let raw = Normalizer {
+            nfkc: false,
+            case: false,
+            punctuation: false,
+            whitespace: false,
+        };
         assert_eq!(raw.normalize("A  b.\tC"), "A  b.\tC");
-        let no_case = Normalizer { case: false, ..all() };
+        let no_case = Normalizer {
+            case: false,
+            ..all()
+        };
         assert_eq!(no_case.normalize("Big Apple."), "Big Apple");
-        let no_ws = Normalizer { whitespace: false, ..all() };
+        let no_ws = Normalizer {
+            whitespace: false,
+            ..all()
+        };
         assert_eq!(no_ws.normalize("a  b"), "a  b");
     }
 

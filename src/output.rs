@@ -17,12 +17,19 @@ pub fn write_atomic<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> io::Result<()>,
 {
-    let werr = |source: io::Error| Error::Write { path: path.to_path_buf(), source };
+    let werr = |source: io::Error| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let tmp = tempfile::Builder::new().prefix(".dupscan-").suffix(".tmp").tempfile_in(dir).map_err(werr)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".dupscan-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(werr)?;
     {
         let mut out = BufWriter::new(tmp.as_file());
         write(&mut out).map_err(werr)?;
@@ -39,12 +46,19 @@ pub fn write_atomic_file<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&File) -> io::Result<()>,
 {
-    let werr = |source: io::Error| Error::Write { path: path.to_path_buf(), source };
+    let werr = |source: io::Error| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let tmp = tempfile::Builder::new().prefix(".dupscan-").suffix(".tmp").tempfile_in(dir).map_err(werr)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".dupscan-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(werr)?;
     write(tmp.as_file()).map_err(werr)?;
     tmp.as_file().sync_all().map_err(werr)?;
     tmp.persist(path).map_err(|e| werr(e.error))?;
@@ -74,7 +88,10 @@ mod tests {
         assert!(err.is_err());
         assert!(!path.exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("list").collect();
-        assert!(leftovers.is_empty(), "temporary file left behind: {leftovers:?}");
+        assert!(
+            leftovers.is_empty(),
+            "temporary file left behind: {leftovers:?}"
+        );
     }
 
     #[test]

@@ -223,13 +223,23 @@ pub fn scan_corpus(config: &ScanConfig, corpus: Corpus, progress: &dyn Progress)
                                 jaccard(rep_set, other)
                             })
                         };
-                        Member { unit: m, similarity }
+                        Member {
+                            unit: m,
+                            similarity,
+                        }
                     })
                     .collect();
                 let ids: Vec<u32> = members.iter().map(|m| m.unit).collect();
-                let member_min = members.iter().map(|m| m.similarity).fold(f64::INFINITY, f64::min);
+                let member_min = members
+                    .iter()
+                    .map(|m| m.similarity)
+                    .fold(f64::INFINITY, f64::min);
                 let edge = edge_min.get(&rep).copied().unwrap_or(f64::INFINITY);
-                Group { documents: distinct_docs(&ids, &units), min_similarity: member_min.min(edge), members }
+                Group {
+                    documents: distinct_docs(&ids, &units),
+                    min_similarity: member_min.min(edge),
+                    members,
+                }
             },
         )
         .collect();
@@ -248,7 +258,13 @@ pub fn scan_corpus(config: &ScanConfig, corpus: Corpus, progress: &dyn Progress)
         bad_lines: corpus.stats.bad_lines,
         seconds: started.elapsed().as_secs_f64(),
     };
-    Scan { config: config.clone(), corpus, units, groups, stats }
+    Scan {
+        config: config.clone(),
+        corpus,
+        units,
+        groups,
+        stats,
+    }
 }
 
 /// Segments every document, in parallel, into units in global-id order.
@@ -282,24 +298,29 @@ fn fingerprint_units<'a>(
     text_of: &(dyn Fn(u32) -> &'a str + Sync),
 ) -> Vec<Option<u128>> {
     let mut out = vec![None; units.len()];
-    out.par_chunks_mut(CHUNK).enumerate().for_each_init(String::new, |norm, (c, slots)| {
-        for (k, slot) in slots.iter_mut().enumerate() {
-            let id = (c * CHUNK + k) as u32;
-            config.normalizer.normalize_into(text_of(id), norm);
-            let tokens = crate::normalize::token_count(norm);
-            if tokens > 0 && tokens >= config.min_tokens {
-                *slot = Some(xxh3_128_with_seed(norm.as_bytes(), config.seed));
+    out.par_chunks_mut(CHUNK)
+        .enumerate()
+        .for_each_init(String::new, |norm, (c, slots)| {
+            for (k, slot) in slots.iter_mut().enumerate() {
+                let id = (c * CHUNK + k) as u32;
+                config.normalizer.normalize_into(text_of(id), norm);
+                let tokens = crate::normalize::token_count(norm);
+                if tokens > 0 && tokens >= config.min_tokens {
+                    *slot = Some(xxh3_128_with_seed(norm.as_bytes(), config.seed));
+                }
             }
-        }
-    });
+        });
     out
 }
 
 /// Maps each unit to the smallest id with the same fingerprint (itself when
 /// unique or skipped).
 fn exact_classes(fingerprints: &[Option<u128>]) -> Vec<u32> {
-    let mut sorted: Vec<(u128, u32)> =
-        fingerprints.iter().enumerate().filter_map(|(i, f)| f.map(|f| (f, i as u32))).collect();
+    let mut sorted: Vec<(u128, u32)> = fingerprints
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.map(|f| (f, i as u32)))
+        .collect();
     sorted.par_sort_unstable();
     let mut class_of: Vec<u32> = (0..fingerprints.len() as u32).collect();
     for run in sorted.chunk_by(|x, y| x.0 == y.0) {
@@ -322,18 +343,20 @@ fn sign_and_band<'a>(
     let bands = config.bands;
     let hasher = MinHasher::new(config.num_perm, config.seed);
     let mut keys = vec![0u64; reps.len() * bands.bands];
-    keys.par_chunks_mut(CHUNK * bands.bands).zip(reps.par_chunks(CHUNK)).for_each_init(
-        || (String::new(), Vec::new(), vec![0u32; config.num_perm]),
-        |(norm, hashes, sig), (out, ids)| {
-            for (&id, unit_keys) in ids.iter().zip(out.chunks_exact_mut(bands.bands)) {
-                config.normalizer.normalize_into(text_of(id), norm);
-                shingler.hashes(norm, hashes);
-                hasher.sign(hashes, sig);
-                lsh::band_keys(sig, bands, unit_keys);
-            }
-            progress.advance(ids.len() as u64);
-        },
-    );
+    keys.par_chunks_mut(CHUNK * bands.bands)
+        .zip(reps.par_chunks(CHUNK))
+        .for_each_init(
+            || (String::new(), Vec::new(), vec![0u32; config.num_perm]),
+            |(norm, hashes, sig), (out, ids)| {
+                for (&id, unit_keys) in ids.iter().zip(out.chunks_exact_mut(bands.bands)) {
+                    config.normalizer.normalize_into(text_of(id), norm);
+                    shingler.hashes(norm, hashes);
+                    hasher.sign(hashes, sig);
+                    lsh::band_keys(sig, bands, unit_keys);
+                }
+                progress.advance(ids.len() as u64);
+            },
+        );
     keys
 }
 

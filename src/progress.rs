@@ -72,7 +72,9 @@ impl Progress for Bars {
             None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
         };
         let template = match (stage, total) {
-            (Stage::Reading, _) => "{prefix:>9} {spinner} {binary_bytes} ({binary_bytes_per_sec}) {elapsed}",
+            (Stage::Reading, _) => {
+                "{prefix:>9} {spinner} {binary_bytes} ({binary_bytes_per_sec}) {elapsed}"
+            }
             (_, Some(_)) => "{prefix:>9} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})",
             (_, None) => "{prefix:>9} {spinner} {human_pos} {elapsed}",
         };

@@ -38,7 +38,11 @@ impl Shingler {
     /// A shingler for `n`-grams of `kind`, hashing with `seed`. `n` must be at
     /// least 1 (validated by the configuration).
     pub fn new(kind: ShingleKind, n: usize, seed: u64) -> Self {
-        Self { kind, n: n.max(1), seed }
+        Self {
+            kind,
+            n: n.max(1),
+            seed,
+        }
     }
 
     /// Appends the hash of every shingle of `text` to `out` (cleared first), in
@@ -67,7 +71,11 @@ impl Shingler {
             out.push(xxh3_64_with_seed(bytes, self.seed));
             return;
         }
-        out.extend(bytes.windows(self.n).map(|w| xxh3_64_with_seed(w, self.seed)));
+        out.extend(
+            bytes
+                .windows(self.n)
+                .map(|w| xxh3_64_with_seed(w, self.seed)),
+        );
     }
 
     fn char_grams(&self, text: &str, out: &mut Vec<u64>) {
@@ -75,7 +83,10 @@ impl Shingler {
         let n = self.n;
         let bytes = text.as_bytes();
         let mut starts: Vec<usize> = Vec::with_capacity(n + 1);
-        let ends = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len()));
+        let ends = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(text.len()));
         for (count, i) in ends.enumerate() {
             if starts.len() < n + 1 {
                 starts.push(i);
@@ -125,7 +136,11 @@ impl Shingler {
 /// Two empty sets have similarity 0 (empty units are never compared).
 pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     let (inter, union) = intersection_union(a, b);
-    if union == 0 { 0.0 } else { inter as f64 / union as f64 }
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    }
 }
 
 /// Sizes of the intersection and union of two sorted, deduplicated sets.
@@ -161,7 +176,10 @@ mod tests {
 
     #[test]
     fn ascii_char_grams() {
-        assert_eq!(hashes(ShingleKind::Char, 3, "abcd"), vec![h("abc"), h("bcd")]);
+        assert_eq!(
+            hashes(ShingleKind::Char, 3, "abcd"),
+            vec![h("abc"), h("bcd")]
+        );
         assert_eq!(hashes(ShingleKind::Char, 5, "ab"), vec![h("ab")]);
         assert!(hashes(ShingleKind::Char, 3, "").is_empty());
     }
@@ -185,7 +203,10 @@ mod tests {
 
     #[test]
     fn word_grams() {
-        assert_eq!(hashes(ShingleKind::Word, 2, "a bb ccc"), vec![h("a bb"), h("bb ccc")]);
+        assert_eq!(
+            hashes(ShingleKind::Word, 2, "a bb ccc"),
+            vec![h("a bb"), h("bb ccc")]
+        );
         assert_eq!(hashes(ShingleKind::Word, 3, "a bb"), vec![h("a bb")]);
         assert_eq!(hashes(ShingleKind::Word, 1, "x y"), vec![h("x"), h("y")]);
     }

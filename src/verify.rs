@@ -26,7 +26,12 @@ pub struct Match {
 /// least `threshold`. `set_of(i, buf)` fills `buf` with unit `i`'s sorted,
 /// deduplicated shingle hashes. The output is in the order of `pairs`,
 /// whatever the number of threads. `on_done(n)` reports progress.
-pub fn verify<F>(pairs: &[(u32, u32)], threshold: f64, set_of: F, on_done: &(dyn Fn(u64) + Sync)) -> Vec<Match>
+pub fn verify<F>(
+    pairs: &[(u32, u32)],
+    threshold: f64,
+    set_of: F,
+    on_done: &(dyn Fn(u64) + Sync),
+) -> Vec<Match>
 where
     F: Fn(u32, &mut Vec<u64>) + Sync,
 {

@@ -115,7 +115,11 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        Self { text_field: "text".into(), id_field: "id".into(), bad_lines: BadLines::Fail }
+        Self {
+            text_field: "text".into(),
+            id_field: "id".into(),
+            bad_lines: BadLines::Fail,
+        }
     }
 }
 

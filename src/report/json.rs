@@ -34,7 +34,11 @@ struct Header<'a> {
 
 impl ReportWriter for JsonLines {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let header = Header { tool: &report.tool, params: &report.params, stats: &report.stats };
+        let header = Header {
+            tool: &report.tool,
+            params: &report.params,
+            stats: &report.stats,
+        };
         serde_json::to_writer(&mut *out, &header)?;
         out.write_all(b"\n")?;
         for group in &report.groups {

@@ -197,7 +197,10 @@ impl Report {
                         let doc = &scan.corpus.docs[u.doc as usize];
                         ReportMember {
                             doc: doc.id.clone(),
-                            source: scan.corpus.sources[doc.source as usize].path.display().to_string(),
+                            source: scan.corpus.sources[doc.source as usize]
+                                .path
+                                .display()
+                                .to_string(),
                             unit: u.index,
                             start: u.span.start,
                             end: u.span.end,
@@ -209,7 +212,10 @@ impl Report {
             })
             .collect();
         Report {
-            tool: Tool { name: "dupscan".into(), version: env!("CARGO_PKG_VERSION").into() },
+            tool: Tool {
+                name: "dupscan".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
             params,
             stats,
             groups,

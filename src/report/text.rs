@@ -16,7 +16,10 @@ pub struct Text {
 
 impl Default for Text {
     fn default() -> Self {
-        Self { top: 20, width: 110 }
+        Self {
+            top: 20,
+            width: 110,
+        }
     }
 }
 
@@ -37,16 +40,40 @@ impl ReportWriter for Text {
         writeln!(
             out,
             "{} {}: {:?} units, threshold {}, {:?} {}-grams, {} permutations ({} bands x {} rows), seed {}, scope {:?}",
-            r.tool.name, r.tool.version, p.unit, p.threshold, p.shingle, p.ngram, p.num_perm, p.bands, p.rows, p.seed, p.scope
+            r.tool.name,
+            r.tool.version,
+            p.unit,
+            p.threshold,
+            p.shingle,
+            p.ngram,
+            p.num_perm,
+            p.bands,
+            p.rows,
+            p.seed,
+            p.scope
         )?;
         writeln!(
             out,
             "{} documents, {} units ({} skipped as shorter than {} tokens, {} exact repeats), {} candidate pairs, {} verified",
-            s.documents, s.units, s.skipped_units, p.min_tokens, s.exact_duplicate_units, s.candidate_pairs, s.verified_pairs
+            s.documents,
+            s.units,
+            s.skipped_units,
+            p.min_tokens,
+            s.exact_duplicate_units,
+            s.candidate_pairs,
+            s.verified_pairs
         )?;
-        writeln!(out, "{} groups, {} duplicate units, {:.2} s", s.groups, s.duplicate_units, s.seconds)?;
+        writeln!(
+            out,
+            "{} groups, {} duplicate units, {:.2} s",
+            s.groups, s.duplicate_units, s.seconds
+        )?;
         if s.invalid_utf8 > 0 || s.bad_lines > 0 {
-            writeln!(out, "{} documents with invalid UTF-8 replaced, {} bad lines skipped", s.invalid_utf8, s.bad_lines)?;
+            writeln!(
+                out,
+                "{} documents with invalid UTF-8 replaced, {} bad lines skipped",
+                s.invalid_utf8, s.bad_lines
+            )?;
         }
         let mut order: Vec<usize> = (0..r.groups.len()).collect();
         order.sort_by_key(|&i| (std::cmp::Reverse(r.groups[i].size), i));
@@ -59,14 +86,26 @@ impl ReportWriter for Text {
                 g.id, g.size, g.documents, g.min_similarity
             )?;
             for (k, m) in g.members.iter().enumerate() {
-                let mark = if k == 0 { " rep".to_string() } else { format!("{:.2}", m.similarity) };
-                writeln!(out, "  {mark}  {} #{} [{}..{}]", m.doc, m.unit, m.start, m.end)?;
+                let mark = if k == 0 {
+                    " rep".to_string()
+                } else {
+                    format!("{:.2}", m.similarity)
+                };
+                writeln!(
+                    out,
+                    "  {mark}  {} #{} [{}..{}]",
+                    m.doc, m.unit, m.start, m.end
+                )?;
                 writeln!(out, "        {}", clip(&m.text, self.width))?;
             }
         }
         if r.groups.len() > self.top {
             writeln!(out)?;
-            writeln!(out, "... {} more groups; --format json lists them all", r.groups.len() - self.top)?;
+            writeln!(
+                out,
+                "... {} more groups; --format json lists them all",
+                r.groups.len() - self.top
+            )?;
         }
         Ok(())
     }
