@@ -5,7 +5,7 @@
 //!
 //! * plain text (`.txt` or anything not recognised): one document per file,
 //!   id = the path as given;
-//! * JSON Lines (`.jsonl`, `.json`): one document per line, text in the
+//! * JSON Lines (`.jsonl`, `.json`, `.ndjson`): one document per line, text in the
 //!   configured text field, id in the id field (`path:line` when absent);
 //! * `.gz` / `.zst` compressed versions of both, decompressed as a stream.
 //!
@@ -13,8 +13,44 @@
 //! defines dupscan's global ids. Invalid UTF-8 is replaced with U+FFFD and
 //! counted; a malformed JSONL line is an error naming the path and line, unless
 //! the caller asked to skip and count bad lines.
+//!
+//! Stdin has no name to go by, so it is sniffed: gzip or Zstandard magic
+//! numbers select the decompressor, and a first non-whitespace byte `{`
+//! selects JSON Lines.
+//!
+//! The work is split by step: [`detect_format`] names formats, [`list_sources`]
+//! expands inputs into files, [`open()`] streams a file's decompressed bytes,
+//! and [`read_inputs`] (or [`read_sources`]) reads everything into a
+//! [`Corpus`], parsing JSONL in parallel while keeping input order.
+//!
+//! ```
+//! use dupscan::corpus::{read_inputs, ReadOptions};
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("a.txt"), "A whole file is one document.")?;
+//! std::fs::write(dir.path().join("b.jsonl"), "{\"id\":1,\"text\":\"x\"}\n{\"id\":2,\"text\":\"y\"}\n")?;
+//! let corpus = read_inputs(&[dir.path().to_path_buf()], &ReadOptions::default(), &|_| {})?;
+//! let ids: Vec<&str> = corpus.docs.iter().map(|d| d.id.as_str()).collect();
+//! assert_eq!(ids, [dir.path().join("a.txt").display().to_string().as_str(), "1", "2"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+mod detect;
+mod jsonl;
+mod open;
+mod text;
+mod walk;
+
+use std::io::{self, BufRead, Cursor, Read};
 use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+pub use detect::detect_format;
+pub use open::open;
+pub use walk::list_sources;
+
+use crate::error::{Error, Result};
 
 /// How a file's bytes are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -134,12 +170,380 @@ pub struct Corpus {
     pub stats: ReadStats,
 }
 
-/// TEMPORARY stub until the reader lands.
+/// Reads every input into a [`Corpus`], in input order.
+///
+/// The inputs are expanded with [`list_sources`], then read with
+/// [`read_sources`]; see there for the details.
+///
+/// # Errors
+///
+/// As [`list_sources`] and [`read_sources`].
 pub fn read_inputs(
     inputs: &[PathBuf],
     opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
-) -> crate::error::Result<Corpus> {
-    let _ = (inputs, opts, on_bytes);
-    Ok(Corpus::default())
+) -> Result<Corpus> {
+    read_sources(list_sources(inputs)?, opts, on_bytes)
+}
+
+/// Reads `sources` into a [`Corpus`], in order: file order, then line order.
+///
+/// A text file is one document (none when the file is empty) whose id is the
+/// path as displayed; a JSONL file gives one document per non-blank line.
+/// Stdin (`-`) is sniffed for compression and layout, and its entry in
+/// [`Corpus::sources`] records what was found. `on_bytes` is called from any
+/// thread with the number of decompressed bytes just read, a few megabytes
+/// at a time, for progress reporting.
+///
+/// Text files are read in parallel and JSONL lines are parsed in parallel,
+/// but the result, including which error is reported, does not depend on the
+/// number of threads.
+///
+/// # Errors
+///
+/// * [`Error::Read`] when a file cannot be opened, read or decompressed;
+/// * [`Error::BadLine`] for the first malformed JSONL line, unless
+///   [`ReadOptions::bad_lines`] is [`BadLines::Skip`];
+/// * [`Error::TooLarge`] for a document over 4 GiB;
+/// * [`Error::Param`] for more than 2^32 sources.
+pub fn read_sources(
+    sources: Vec<Source>,
+    opts: &ReadOptions,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> Result<Corpus> {
+    if u32::try_from(sources.len()).is_err() {
+        return Err(Error::Param(format!(
+            "{} input files; at most {} are supported",
+            sources.len(),
+            u32::MAX
+        )));
+    }
+    let mut corpus = Corpus {
+        sources,
+        ..Corpus::default()
+    };
+    let mut start = 0;
+    while start < corpus.sources.len() {
+        let is_text_file = |s: &Source| s.format.layout == Layout::Text && !walk::is_stdin(&s.path);
+        let end = corpus.sources[start..]
+            .iter()
+            .position(|s| !is_text_file(s))
+            .map_or(corpus.sources.len(), |n| start + n);
+        if end > start {
+            read_text_files(&mut corpus, start, end, on_bytes)?;
+            start = end;
+        } else {
+            read_stream(&mut corpus, start, opts, on_bytes)?;
+            start += 1;
+        }
+    }
+    Ok(corpus)
+}
+
+/// Converts a source index, checked against `u32::MAX` by [`read_sources`].
+fn source_index(index: usize) -> Result<u32> {
+    u32::try_from(index)
+        .map_err(|_| Error::Param(format!("input file number {index} is too large")))
+}
+
+/// Reads the text files `sources[start..end]` in parallel, appending their
+/// documents in order; the first failing file (in order) is the error.
+fn read_text_files(
+    corpus: &mut Corpus,
+    start: usize,
+    end: usize,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> Result<()> {
+    let read = corpus.sources[start..end]
+        .par_iter()
+        .map(|s| text::read_text(&mut *open(s)?, &s.path, on_bytes))
+        .collect::<Vec<_>>();
+    for (index, doc) in (start..end).zip(read) {
+        corpus.push_text(index, doc?)?;
+    }
+    Ok(())
+}
+
+/// Reads one JSONL file, or stdin, into `corpus`.
+fn read_stream(
+    corpus: &mut Corpus,
+    index: usize,
+    opts: &ReadOptions,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> Result<()> {
+    let id = source_index(index)?;
+    let path = corpus.sources[index].path.clone();
+    let mut reader = if walk::is_stdin(&path) {
+        let (compression, reader) = open::open_stdin().map_err(walk::read_error(&path))?;
+        let (layout, reader) = sniff_layout(reader).map_err(walk::read_error(&path))?;
+        corpus.sources[index].format = Format {
+            layout,
+            compression,
+        };
+        reader
+    } else {
+        open(&corpus.sources[index])?
+    };
+    match corpus.sources[index].format.layout {
+        Layout::Jsonl => jsonl::read_jsonl(&mut *reader, &path, id, opts, on_bytes, corpus),
+        Layout::Text => corpus.push_text(index, text::read_text(&mut *reader, &path, on_bytes)?),
+    }
+}
+
+impl Corpus {
+    /// Appends the whole-file document of source `index` (none for an empty
+    /// file) and counts it.
+    fn push_text(&mut self, index: usize, doc: text::TextDoc) -> Result<()> {
+        self.stats.bytes += doc.bytes;
+        if doc.bytes == 0 {
+            return Ok(());
+        }
+        self.stats.invalid_utf8 += u64::from(doc.lossy);
+        self.docs.push(Document {
+            id: self.sources[index].path.display().to_string(),
+            source: source_index(index)?,
+            line: 1,
+            text: doc.text,
+        });
+        Ok(())
+    }
+}
+
+/// Decides the layout of a stream from its first non-whitespace byte, and
+/// gives back a reader that still yields every byte.
+fn sniff_layout(
+    mut reader: Box<dyn BufRead + Send>,
+) -> io::Result<(Layout, Box<dyn BufRead + Send>)> {
+    let mut head = Vec::new();
+    let layout = loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            break detect::sniff_layout(&head).unwrap_or(Layout::Text);
+        }
+        let n = buf.len();
+        head.extend_from_slice(buf);
+        reader.consume(n);
+        if let Some(layout) = detect::sniff_layout(&head) {
+            break layout;
+        }
+    };
+    Ok((layout, Box::new(Cursor::new(head).chain(reader))))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::io::Write;
+    use std::path::Path;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+
+    fn write(path: &Path, bytes: &[u8]) {
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    /// Deterministic pseudo-random bytes (xorshift64).
+    fn junk(len: usize) -> Vec<u8> {
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x.to_le_bytes()[0]
+            })
+            .collect()
+    }
+
+    fn read(inputs: &[PathBuf], opts: &ReadOptions) -> Result<Corpus> {
+        read_inputs(inputs, opts, &|_| {})
+    }
+
+    #[test]
+    fn reads_every_format_in_input_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let jsonl = b"{\"id\":\"g1\",\"text\":\"gzip one\"}\n{\"text\":\"gzip two\"}\n";
+        let crlf = b"{\"id\":1,\"text\":\"one\"}\r\n{\"id\":2,\"text\":\"two\"}\r\n";
+        let zst = b"{\"id\":\"z\",\"text\":\"zstd\"}";
+        write(&d.join("a.txt"), b"plain text");
+        write(&d.join("b.jsonl"), crlf);
+        write(&d.join("c.jsonl.gz"), &gzip(jsonl));
+        write(
+            &d.join("d.ndjson.zst"),
+            &zstd::encode_all(&zst[..], 3).unwrap(),
+        );
+        write(&d.join("e.txt"), b"");
+        write(&d.join("f.txt.gz"), &gzip(b"gzipped text"));
+        write(&d.join("g.json"), b"");
+
+        let seen = AtomicU64::new(0);
+        let on_bytes = |n| {
+            seen.fetch_add(n, Ordering::Relaxed);
+        };
+        let corpus = read_inputs(&[d.to_path_buf()], &ReadOptions::default(), &on_bytes).unwrap();
+
+        let got: Vec<_> = corpus
+            .docs
+            .iter()
+            .map(|doc| (doc.id.clone(), doc.source, doc.line, doc.text.clone()))
+            .collect();
+        let path = |name: &str| d.join(name).display().to_string();
+        let expected = [
+            (path("a.txt"), 0, 1, "plain text"),
+            ("1".into(), 1, 1, "one"),
+            ("2".into(), 1, 2, "two"),
+            ("g1".into(), 2, 1, "gzip one"),
+            (format!("{}:2", path("c.jsonl.gz")), 2, 2, "gzip two"),
+            ("z".into(), 3, 1, "zstd"),
+            (path("f.txt.gz"), 5, 1, "gzipped text"),
+        ];
+        let expected: Vec<_> = expected
+            .into_iter()
+            .map(|(id, s, l, t)| (id, s, l, t.to_owned()))
+            .collect();
+        assert_eq!(got, expected);
+        assert_eq!(corpus.sources.len(), 7, "empty files are still sources");
+        assert_eq!(corpus.sources[4].relative, Path::new("e.txt"));
+        let total = (10 + crlf.len() + jsonl.len() + zst.len() + 12) as u64;
+        assert_eq!(corpus.stats.bytes, total);
+        assert_eq!(seen.load(Ordering::Relaxed), total);
+        assert_eq!(
+            corpus.stats,
+            ReadStats {
+                bytes: total,
+                ..ReadStats::default()
+            }
+        );
+    }
+
+    #[test]
+    fn empty_inputs_give_an_empty_corpus() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = read(&[dir.path().to_path_buf()], &ReadOptions::default()).unwrap();
+        assert!(corpus.docs.is_empty() && corpus.sources.is_empty());
+        assert!(read(&[], &ReadOptions::default()).unwrap().docs.is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_in_text_is_replaced_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        let b = dir.path().join("b.txt");
+        write(&a, b"caf\xe9 au lait");
+        write(&b, "café".as_bytes());
+        let corpus = read(&[a, b], &ReadOptions::default()).unwrap();
+        assert_eq!(corpus.docs[0].text, "caf\u{fffd} au lait");
+        assert_eq!(corpus.docs[1].text, "café");
+        assert_eq!(corpus.stats.invalid_utf8, 1);
+    }
+
+    #[test]
+    fn random_binary_files_do_not_break_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = junk(64 * 1024);
+        let txt = dir.path().join("DS_Store.txt");
+        let jsonl = dir.path().join("DS_Store.jsonl");
+        write(&txt, &bytes);
+        write(&jsonl, &bytes);
+
+        let corpus = read(std::slice::from_ref(&txt), &ReadOptions::default()).unwrap();
+        assert_eq!(corpus.docs.len(), 1);
+        assert_eq!(corpus.stats.invalid_utf8, 1);
+        assert_eq!(corpus.stats.bytes, bytes.len() as u64);
+
+        match read(std::slice::from_ref(&jsonl), &ReadOptions::default()) {
+            Err(Error::BadLine { path, line, .. }) => {
+                assert_eq!(path, jsonl);
+                let first_blank = bytes
+                    .split(|&b| b == b'\n')
+                    .take_while(|l| l.iter().all(u8::is_ascii_whitespace))
+                    .count() as u64;
+                assert_eq!(line, first_blank + 1);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let opts = ReadOptions {
+            bad_lines: BadLines::Skip,
+            ..ReadOptions::default()
+        };
+        let corpus = read(&[jsonl], &opts).unwrap();
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        assert!(corpus.docs.is_empty());
+        assert_eq!(corpus.stats.bad_lines + corpus.stats.blank_lines, lines);
+    }
+
+    #[test]
+    fn bad_line_error_names_the_right_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("1.jsonl");
+        let bad = dir.path().join("2.jsonl.gz");
+        write(&good, b"{\"text\":\"a\"}\n{\"text\":\"b\"}\n");
+        write(
+            &bad,
+            &gzip(b"{\"text\":\"a\"}\n\n{\"body\":\"b\"}\n{oops\n"),
+        );
+        let err = read(&[dir.path().to_path_buf()], &ReadOptions::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}:3: missing field \"text\": expected a JSON object with a string field \"text\"",
+                bad.display()
+            )
+        );
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.txt");
+        let err = read(std::slice::from_ref(&missing), &ReadOptions::default()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Read { path, .. } if *path == missing),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("missing.txt"));
+    }
+
+    #[test]
+    fn first_failing_text_file_in_order_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.txt", "c.txt", "e.txt"] {
+            write(&dir.path().join(name), b"fine");
+        }
+        for name in ["b.txt.gz", "d.txt.gz"] {
+            write(&dir.path().join(name), b"not gzip at all");
+        }
+        for _ in 0..3 {
+            match read(&[dir.path().to_path_buf()], &ReadOptions::default()) {
+                Err(Error::Read { path, .. }) => assert_eq!(path, dir.path().join("b.txt.gz")),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn layout_sniffing_keeps_every_byte() {
+        let cases: [(&[u8], Layout); 4] = [
+            (b"  \n{\"text\":\"x\"}\n", Layout::Jsonl),
+            (b"\xef\xbb\xbf{\"text\":\"x\"}", Layout::Jsonl),
+            (b"\n\nJust text {}", Layout::Text),
+            (b"", Layout::Text),
+        ];
+        for (bytes, expected) in cases {
+            // One byte at a time, so sniffing must look past the first buffer.
+            let reader = std::io::BufReader::with_capacity(1, Cursor::new(bytes.to_vec()));
+            let (layout, mut reader) = sniff_layout(Box::new(reader)).unwrap();
+            let mut out = Vec::new();
+            reader.read_to_end(&mut out).unwrap();
+            assert_eq!((layout, out.as_slice()), (expected, bytes));
+        }
+    }
 }

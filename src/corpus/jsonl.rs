@@ -1,0 +1,777 @@
+//! JSON Lines: one document per line, parsed in parallel, kept in order.
+//!
+//! The stream is read sequentially in batches of about 8 MiB that end on a
+//! line boundary. Each batch is cut into pieces at line boundaries, the
+//! pieces are parsed in parallel, and their documents are appended in order,
+//! so the output (and which error is reported) never depends on the number of
+//! threads: when several lines are bad, the first one in the file is the one
+//! reported. Reading the next batch overlaps with parsing the current one.
+//!
+//! A record is parsed with a typed visitor rather than into a generic JSON
+//! value: it walks the object's keys, deserializes only the text field (a
+//! borrowed string when it has no escapes) and the id field (a string, or a
+//! number written as its JSON text), and skips every other value without
+//! building it. A null or absent id becomes `path:line`.
+//!
+//! Lines may end in `\n` or `\r\n`; blank lines are counted and skipped; a
+//! leading UTF-8 byte order mark is ignored. Invalid UTF-8 is replaced with
+//! U+FFFD before parsing and counted per document.
+//!
+//! ```
+//! use dupscan::corpus::{read_inputs, ReadOptions};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("docs.jsonl");
+//! std::fs::write(&path, "{\"id\": 7, \"text\": \"a\", \"meta\": {\"x\": [1]}}\n\n{\"text\": \"b\"}\n")?;
+//! let corpus = read_inputs(&[path.clone()], &ReadOptions::default(), &|_| {})?;
+//! assert_eq!(corpus.docs[0].id, "7");
+//! assert_eq!(corpus.docs[1].id, format!("{}:3", path.display()));
+//! assert_eq!(corpus.stats.blank_lines, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::{self, BufRead, Read};
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use super::detect::UTF8_BOM;
+use super::text::MAX_DOC;
+use super::walk::read_error;
+use super::{BadLines, Corpus, Document, ReadOptions};
+use crate::error::{Error, Result};
+
+/// Bytes read per batch (a batch then extends to the end of its last line).
+const BATCH: usize = 8 * 1024 * 1024;
+/// Smallest piece worth handing to a thread.
+const MIN_PIECE: usize = 128 * 1024;
+/// Longest line accepted; a longer one cannot hold a document dupscan handles.
+const MAX_LINE: u64 = MAX_DOC;
+
+/// The two fields a record is read for.
+#[derive(Debug, Clone, Copy)]
+struct Fields<'f> {
+    text: &'f str,
+    id: &'f str,
+}
+
+/// A parsed record, borrowing from its line where it can.
+#[derive(Debug, PartialEq, Eq)]
+struct Record<'a> {
+    /// The id field as text; `None` when absent or null.
+    id: Option<Cow<'a, str>>,
+    /// The text field.
+    text: Cow<'a, str>,
+}
+
+/// Parses one line as a record, or says what is wrong with it.
+fn parse_record<'a>(line: &'a str, fields: Fields<'_>) -> Result<Record<'a>, String> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    RecordSeed(fields)
+        .deserialize(&mut de)
+        .and_then(|record| de.end().map(|()| record))
+        .map_err(|err| describe(&err))
+}
+
+/// serde_json's message without its "at line 1 column N" suffix, which would
+/// be confused with the line in the file; syntax errors keep the column.
+fn describe(err: &serde_json::Error) -> String {
+    let full = err.to_string();
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    let message = full.strip_suffix(&suffix).unwrap_or(&full);
+    match err.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            format!("{message} at column {}", err.column())
+        }
+        _ => message.to_owned(),
+    }
+}
+
+/// Deserializes a whole record.
+struct RecordSeed<'f>(Fields<'f>);
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Record<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = Record<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a JSON object with a string field \"{}\"", self.0.text)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let fields = self.0;
+        let mut text: Option<Cow<'de, str>> = None;
+        let mut id: Option<Option<Cow<'de, str>>> = None;
+        let duplicate = |name: &str| de::Error::custom(format!("duplicate field \"{name}\""));
+        while let Some(key) = map.next_key_seed(KeySeed(fields))? {
+            match key {
+                Key::Text | Key::Both if text.is_some() => return Err(duplicate(fields.text)),
+                Key::Id if id.is_some() => return Err(duplicate(fields.id)),
+                Key::Text => text = Some(map.next_value_seed(TextSeed(fields.text))?),
+                Key::Both => {
+                    let value = map.next_value_seed(TextSeed(fields.text))?;
+                    id = Some(Some(value.clone()));
+                    text = Some(value);
+                }
+                Key::Id => id = Some(map.next_value_seed(IdSeed(fields.id))?),
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let text = text.ok_or_else(|| {
+            de::Error::custom(format!(
+                "missing field \"{0}\": expected a JSON object with a string field \"{0}\"",
+                fields.text
+            ))
+        })?;
+        Ok(Record {
+            id: id.flatten(),
+            text,
+        })
+    }
+}
+
+/// What an object key is to us.
+enum Key {
+    Text,
+    Id,
+    /// The text and id fields are the same field.
+    Both,
+    Other,
+}
+
+/// Classifies a key without allocating.
+struct KeySeed<'f>(Fields<'f>);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Key;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed<'_> {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        Ok(match (key == self.0.text, key == self.0.id) {
+            (true, true) => Key::Both,
+            (true, false) => Key::Text,
+            (false, true) => Key::Id,
+            (false, false) => Key::Other,
+        })
+    }
+}
+
+/// Deserializes the text field: a string, borrowed when it has no escapes.
+struct TextSeed<'f>(&'f str);
+
+impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TextSeed<'_> {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a string in field \"{}\"", self.0)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// Deserializes the id field: a string, a number (as its JSON text), or null.
+///
+/// Integers within 64 bits keep their exact text; other numbers are written
+/// back the way serde_json prints an `f64` (`1.5`, `1e30`), since serde_json
+/// is built without `arbitrary_precision`.
+struct IdSeed<'f>(&'f str);
+
+impl<'de> DeserializeSeed<'de> for IdSeed<'_> {
+    type Value = Option<Cow<'de, str>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IdSeed<'_> {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a string, a number or null in field \"{}\"", self.0)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // JSON numbers are finite, so this is always Some; serde_json writes
+        // it back the way it prints floats (`1.5`, `1e30`).
+        Ok(serde_json::Number::from_f64(v).map(|n| Cow::Owned(n.to_string())))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// What the batch reader hands over next.
+enum Chunk {
+    /// Whole lines (the last one may lack its newline at the end of input).
+    Lines(Vec<u8>),
+    /// A line longer than [`MAX_LINE`] starts here; its length so far.
+    TooLong(u64),
+    /// End of input.
+    End,
+}
+
+/// Reads a stream in batches of whole lines.
+struct BatchReader<'r> {
+    reader: &'r mut (dyn BufRead + Send),
+    /// The start of a line that did not fit in the last batch.
+    carry: Vec<u8>,
+    started: bool,
+    eof: bool,
+    /// Bytes read so far.
+    bytes: u64,
+}
+
+impl<'r> BatchReader<'r> {
+    fn new(reader: &'r mut (dyn BufRead + Send)) -> Self {
+        Self {
+            reader,
+            carry: Vec::new(),
+            started: false,
+            eof: false,
+            bytes: 0,
+        }
+    }
+
+    fn next(&mut self, on_bytes: &(dyn Fn(u64) + Sync)) -> io::Result<Chunk> {
+        let mut buf = std::mem::take(&mut self.carry);
+        // The carried part holds no newline, so only new bytes are searched.
+        let mut searched = buf.len();
+        loop {
+            if !self.eof {
+                buf.reserve(BATCH);
+                let n = (&mut *self.reader)
+                    .take(BATCH as u64)
+                    .read_to_end(&mut buf)?;
+                self.eof = n < BATCH;
+                self.bytes += n as u64;
+                if n > 0 {
+                    on_bytes(n as u64);
+                }
+                if !self.started {
+                    self.started = true;
+                    if buf.starts_with(UTF8_BOM) {
+                        buf.drain(..UTF8_BOM.len());
+                    }
+                }
+            }
+            if let Some(i) = buf[searched..].iter().rposition(|&b| b == b'\n') {
+                self.carry = buf.split_off(searched + i + 1);
+                return Ok(Chunk::Lines(buf));
+            }
+            if self.eof {
+                return Ok(if buf.is_empty() {
+                    Chunk::End
+                } else {
+                    Chunk::Lines(buf)
+                });
+            }
+            if buf.len() as u64 > MAX_LINE {
+                return Ok(Chunk::TooLong(buf.len() as u64));
+            }
+            searched = buf.len();
+        }
+    }
+}
+
+/// Why parsing stopped at a line.
+enum Fatal {
+    Bad(String),
+    TooLarge(u64),
+}
+
+/// A document parsed from a piece, before it gets its global line number.
+struct Parsed {
+    /// 0-based line index within the piece.
+    line: u64,
+    id: Option<String>,
+    text: String,
+}
+
+/// What a piece of a batch yields.
+#[derive(Default)]
+struct PieceOut {
+    docs: Vec<Parsed>,
+    /// Lines in the piece (not meaningful once `fatal` is set).
+    lines: u64,
+    blank: u64,
+    bad: u64,
+    invalid_utf8: u64,
+    /// The first line that stops the read, as a 0-based index in the piece.
+    fatal: Option<(u64, Fatal)>,
+}
+
+/// Splits `batch` into about `n` pieces, each ending after a newline (or at
+/// the end of the batch).
+fn pieces(batch: &[u8], n: usize) -> Vec<&[u8]> {
+    let mut out = Vec::with_capacity(n);
+    let mut start = 0;
+    for k in 1..n {
+        let target = batch.len() * k / n;
+        if target < start {
+            continue;
+        }
+        let end = batch[target..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(batch.len(), |i| target + i + 1);
+        if end > start {
+            out.push(&batch[start..end]);
+            start = end;
+        }
+    }
+    if start < batch.len() {
+        out.push(&batch[start..]);
+    }
+    out
+}
+
+/// Parses the lines of one piece, stopping at the first fatal one.
+fn parse_piece(piece: &[u8], fields: Fields<'_>, bad_lines: BadLines) -> PieceOut {
+    let mut out = PieceOut::default();
+    let body = piece.strip_suffix(b"\n").unwrap_or(piece);
+    for (index, line) in body.split(|&b| b == b'\n').enumerate() {
+        let index = index as u64;
+        out.lines = index + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            out.blank += 1;
+            continue;
+        }
+        let (src, lossy) = match std::str::from_utf8(line) {
+            Ok(s) => (Cow::Borrowed(s), false),
+            Err(_) => (String::from_utf8_lossy(line), true),
+        };
+        match parse_record(&src, fields) {
+            Ok(record) if record.text.len() as u64 > MAX_DOC => {
+                out.fatal = Some((index, Fatal::TooLarge(record.text.len() as u64)));
+                break;
+            }
+            Ok(record) => {
+                out.invalid_utf8 += u64::from(lossy);
+                out.docs.push(Parsed {
+                    line: index,
+                    id: record.id.map(Cow::into_owned),
+                    text: record.text.into_owned(),
+                });
+            }
+            Err(message) => match bad_lines {
+                BadLines::Skip => out.bad += 1,
+                BadLines::Fail => {
+                    out.fatal = Some((index, Fatal::Bad(message)));
+                    break;
+                }
+            },
+        }
+    }
+    out
+}
+
+/// Reads a JSON Lines stream into `corpus`, as source number `source`.
+///
+/// `path` names the stream in ids and errors. `on_bytes` is called once per
+/// batch with the bytes just read.
+pub(crate) fn read_jsonl(
+    reader: &mut (dyn BufRead + Send),
+    path: &Path,
+    source: u32,
+    opts: &ReadOptions,
+    on_bytes: &(dyn Fn(u64) + Sync),
+    corpus: &mut Corpus,
+) -> Result<()> {
+    let fields = Fields {
+        text: &opts.text_field,
+        id: &opts.id_field,
+    };
+    let shown = path.display().to_string();
+    let max_pieces = rayon::current_num_threads().saturating_mul(4).max(1);
+    let mut batches = BatchReader::new(reader);
+    // Lines before the current batch.
+    let mut base = 0u64;
+    let mut next = batches.next(on_bytes);
+    loop {
+        let batch = match next.map_err(read_error(path))? {
+            Chunk::Lines(batch) => batch,
+            Chunk::End => break,
+            Chunk::TooLong(len) => {
+                return Err(Error::TooLarge {
+                    path: path.to_path_buf(),
+                    line: base + 1,
+                    len,
+                });
+            }
+        };
+        let n = (batch.len() / MIN_PIECE).clamp(1, max_pieces);
+        let (outs, following) = rayon::join(
+            || {
+                pieces(&batch, n)
+                    .into_par_iter()
+                    .map(|piece| parse_piece(piece, fields, opts.bad_lines))
+                    .collect::<Vec<_>>()
+            },
+            || batches.next(on_bytes),
+        );
+        for out in outs {
+            corpus.docs.extend(out.docs.into_iter().map(|p| {
+                let line = base + p.line + 1;
+                Document {
+                    id: p.id.unwrap_or_else(|| format!("{shown}:{line}")),
+                    source,
+                    line,
+                    text: p.text,
+                }
+            }));
+            if let Some((index, fatal)) = out.fatal {
+                let (path, line) = (path.to_path_buf(), base + index + 1);
+                return Err(match fatal {
+                    Fatal::Bad(message) => Error::BadLine {
+                        path,
+                        line,
+                        message,
+                    },
+                    Fatal::TooLarge(len) => Error::TooLarge { path, line, len },
+                });
+            }
+            corpus.stats.blank_lines += out.blank;
+            corpus.stats.bad_lines += out.bad;
+            corpus.stats.invalid_utf8 += out.invalid_utf8;
+            base += out.lines;
+        }
+        next = following;
+    }
+    corpus.stats.bytes += batches.bytes;
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const FIELDS: Fields<'static> = Fields {
+        text: "text",
+        id: "id",
+    };
+
+    fn parse(line: &str) -> Result<Record<'_>, String> {
+        parse_record(line, FIELDS)
+    }
+
+    fn read(bytes: &[u8], opts: &ReadOptions) -> Result<Corpus> {
+        let mut corpus = Corpus::default();
+        read_jsonl(
+            &mut &bytes[..],
+            Path::new("in.jsonl"),
+            0,
+            opts,
+            &|_| {},
+            &mut corpus,
+        )?;
+        Ok(corpus)
+    }
+
+    fn skip() -> ReadOptions {
+        ReadOptions {
+            bad_lines: BadLines::Skip,
+            ..ReadOptions::default()
+        }
+    }
+
+    fn ids(corpus: &Corpus) -> Vec<(&str, u64, &str)> {
+        corpus
+            .docs
+            .iter()
+            .map(|d| (d.id.as_str(), d.line, d.text.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn string_and_numeric_ids() {
+        assert_eq!(
+            parse(r#"{"id":"a-1","text":"x"}"#).unwrap().id.as_deref(),
+            Some("a-1")
+        );
+        assert_eq!(
+            parse(r#"{"id":42,"text":"x"}"#).unwrap().id.as_deref(),
+            Some("42")
+        );
+        assert_eq!(
+            parse(r#"{"id":-7,"text":"x"}"#).unwrap().id.as_deref(),
+            Some("-7")
+        );
+        assert_eq!(
+            parse(r#"{"id":1.5,"text":"x"}"#).unwrap().id.as_deref(),
+            Some("1.5")
+        );
+        assert_eq!(parse(r#"{"id":null,"text":"x"}"#).unwrap().id, None);
+        assert_eq!(parse(r#"{"text":"x"}"#).unwrap().id, None);
+    }
+
+    #[test]
+    fn text_borrows_unless_escaped() {
+        let plain = parse(r#"{"text":"plain é"}"#).unwrap();
+        assert!(matches!(plain.text, Cow::Borrowed("plain é")));
+        let escaped = parse(r#"{"text":"a\nb \u00e9 \"q\""}"#).unwrap();
+        assert_eq!(escaped.text, "a\nb é \"q\"");
+    }
+
+    #[test]
+    fn other_fields_are_skipped_whatever_their_shape() {
+        let r = parse(
+            r#"{"meta":{"text":"inner","id":9,"deep":[1,{"a":null}]},"tags":["x"],"n":1e9,
+                "ok":true,"text":"outer","id":"top","z":null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            Record {
+                id: Some("top".into()),
+                text: "outer".into()
+            }
+        );
+    }
+
+    #[test]
+    fn configured_field_names_are_used() {
+        let r = parse_record(
+            r#"{"text":"no","body":"yes","key":3}"#,
+            Fields {
+                text: "body",
+                id: "key",
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            Record {
+                id: Some("3".into()),
+                text: "yes".into()
+            }
+        );
+        let same = parse_record(r#"{"t":"both"}"#, Fields { text: "t", id: "t" }).unwrap();
+        assert_eq!(
+            same,
+            Record {
+                id: Some("both".into()),
+                text: "both".into()
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_records_say_why() {
+        let msg = |line| parse(line).unwrap_err();
+        assert!(msg("[1,2]").contains(r#"expected a JSON object with a string field "text""#));
+        assert!(msg("42").contains(r#"expected a JSON object with a string field "text""#));
+        assert!(msg(r#"{"id":1}"#).contains(r#"missing field "text""#));
+        assert!(msg(r#"{"text":5}"#).contains(r#"expected a string in field "text""#));
+        assert!(msg(r#"{"text":null}"#).contains(r#"expected a string in field "text""#));
+        assert!(msg(r#"{"text":"a","id":true}"#).contains(r#"in field "id""#));
+        assert!(msg(r#"{"text":"a","text":"b"}"#).contains(r#"duplicate field "text""#));
+        assert!(msg(r#"{"text":"a"} x"#).contains("trailing characters at column"));
+        assert!(msg(r#"{"text":"a"#).contains("EOF while parsing"));
+        assert!(
+            !msg(r#"{"text":"a"#).contains("line 1"),
+            "no confusing in-record line number"
+        );
+        assert!(msg("{\"text\":\"a\0b\"}").contains("control character"));
+    }
+
+    #[test]
+    fn reads_lines_with_ids_blank_lines_and_crlf() {
+        let input = b"{\"id\":\"a\",\"text\":\"one\"}\r\n\r\n   \n{\"text\":\"two\"}\n{\"id\":3,\"text\":\"three\"}";
+        let corpus = read(input, &ReadOptions::default()).unwrap();
+        assert_eq!(
+            ids(&corpus),
+            [("a", 1, "one"), ("in.jsonl:4", 4, "two"), ("3", 5, "three")]
+        );
+        assert_eq!(corpus.stats.blank_lines, 2);
+        assert_eq!(corpus.stats.bytes, input.len() as u64);
+    }
+
+    #[test]
+    fn leading_bom_is_ignored() {
+        let corpus = read(b"\xef\xbb\xbf{\"text\":\"x\"}\n", &ReadOptions::default()).unwrap();
+        assert_eq!(ids(&corpus), [("in.jsonl:1", 1, "x")]);
+    }
+
+    #[test]
+    fn empty_and_blank_inputs_give_no_documents() {
+        assert!(read(b"", &ReadOptions::default()).unwrap().docs.is_empty());
+        let blank = read(b"\n\n \r\n", &ReadOptions::default()).unwrap();
+        assert!(blank.docs.is_empty());
+        assert_eq!(blank.stats.blank_lines, 3);
+    }
+
+    #[test]
+    fn bad_line_error_names_path_and_line() {
+        let err = read(
+            b"{\"text\":\"a\"}\n\n{\"text\":1}\n",
+            &ReadOptions::default(),
+        )
+        .unwrap_err();
+        match &err {
+            Error::BadLine {
+                path,
+                line,
+                message,
+            } => {
+                assert_eq!(path, Path::new("in.jsonl"));
+                assert_eq!(*line, 3);
+                assert!(message.contains("field \"text\""), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(err.to_string().starts_with("in.jsonl:3: "));
+    }
+
+    /// Many lines, so the batch is cut into several pieces parsed in parallel.
+    fn many_lines(bad: &[usize]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for i in 1..=60_000 {
+            if bad.contains(&i) {
+                out.extend_from_slice(b"not json\n");
+            } else {
+                out.extend_from_slice(
+                    format!("{{\"id\":{i},\"text\":\"line {i} of the input\"}}\n").as_bytes(),
+                );
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn first_bad_line_wins_across_pieces() {
+        let input = many_lines(&[59_000, 31_000, 30_999, 1_234]);
+        assert!(pieces(&input, 8).len() > 1);
+        for _ in 0..3 {
+            match read(&input, &ReadOptions::default()) {
+                Err(Error::BadLine { line, .. }) => assert_eq!(line, 1_234),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn skip_mode_counts_bad_lines_and_keeps_order() {
+        let input = many_lines(&[59_000, 31_000, 30_999, 1_234]);
+        let corpus = read(&input, &skip()).unwrap();
+        assert_eq!(corpus.stats.bad_lines, 4);
+        assert_eq!(corpus.docs.len(), 60_000 - 4);
+        assert!(corpus.docs.iter().all(|d| d.id == d.line.to_string()));
+        assert!(corpus.docs.windows(2).all(|w| w[0].line < w[1].line));
+        assert_eq!(corpus.docs[1_233].line, 1_235);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_and_counted() {
+        let input =
+            b"{\"text\":\"ok\"}\n{\"text\":\"bad \xff\xfe here\"}\n{\"text\":\"\xc3\xa9\"}\n";
+        let corpus = read(input, &ReadOptions::default()).unwrap();
+        assert_eq!(corpus.docs[1].text, "bad \u{fffd}\u{fffd} here");
+        assert_eq!(corpus.docs[2].text, "é");
+        assert_eq!(corpus.stats.invalid_utf8, 1);
+    }
+
+    #[test]
+    fn binary_junk_is_a_bad_line_or_skipped() {
+        let mut junk: Vec<u8> = (0..=255u8).cycle().take(50_000).collect();
+        junk.extend_from_slice(b"\x00\x00Bud1\x00\x00\x10\x00");
+        match read(&junk, &ReadOptions::default()) {
+            Err(Error::BadLine { line: 1, .. }) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+        let skipped = read(&junk, &skip()).unwrap();
+        assert!(skipped.docs.is_empty());
+        assert!(skipped.stats.bad_lines > 0);
+        let lines = junk.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        assert_eq!(skipped.stats.bad_lines + skipped.stats.blank_lines, lines);
+    }
+
+    #[test]
+    fn long_lines_span_batches() {
+        let text = "y".repeat(BATCH + BATCH / 2);
+        let input = format!("{{\"text\":\"a\"}}\n{{\"text\":\"{text}\"}}\n{{\"text\":\"b\"}}\n");
+        let corpus = read(input.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!(corpus.docs.len(), 3);
+        assert_eq!(corpus.docs[1].text.len(), text.len());
+        assert_eq!((corpus.docs[1].line, corpus.docs[2].line), (2, 3));
+    }
+
+    #[test]
+    fn pieces_end_on_line_boundaries_and_cover_the_batch() {
+        let batch = b"aa\nbbbb\nc\n\nddddddd\ne";
+        for n in 1..12 {
+            let ps = pieces(batch, n);
+            assert_eq!(ps.concat(), batch);
+            assert!(ps[..ps.len() - 1].iter().all(|p| p.ends_with(b"\n")));
+            assert!(ps.iter().all(|p| !p.is_empty()));
+        }
+    }
+}
