@@ -27,6 +27,68 @@ pub struct Cli {
 pub enum Command {
     /// Find near-duplicate units and report the overlap groups.
     Scan(ScanCmd),
+    /// Score a report against labelled duplicate groups.
+    #[command(long_about = EVAL_LONG_ABOUT)]
+    Eval(EvalCmd),
+}
+
+/// `dupscan eval --help`: the definitions of `crate::eval`, for users.
+const EVAL_LONG_ABOUT: &str = "\
+Score a report against labelled duplicate groups.
+
+TRUTH is JSON Lines, one labelled group per line:
+  {\"members\":[{\"doc\":\"a\",\"start\":0,\"end\":57},{\"doc\":7}]}
+doc is a string or a number (7 and \"7\" are the same document); start/end are
+byte offsets, end exclusive; without them the member is the whole document.
+Each distinct member is a labelled unit and may be in one group only; a group
+of one is a labelled singleton. Blank lines are ignored.
+
+REPORT is a dupscan JSON report, a dupscan JSONL report, or groups JSON Lines
+in the truth format (to score other tools); the format is detected.
+
+Matching: a reported member matches a labelled span unit of the same document
+when they overlap by at least half of the labelled unit's length
+(2 x overlap >= end - start); of several, the largest overlap wins (ties: the
+smallest start). Otherwise it matches the document's whole-document unit, if
+labelled. A member without a span matches only a whole-document unit. An
+unmatched member stands for itself.
+
+Items are the labelled units plus the unmatched reported members. True
+clusters are the labelled groups; predicted clusters are the reported groups
+with members replaced by their units (a unit counted once per group; a unit
+in several reported groups joins them). Everything else is a singleton.
+
+Pair precision = correct pairs / predicted pairs; pair recall = correct pairs /
+true pairs, over unordered pairs of items in one cluster. With no predicted
+(true) pairs, precision (recall) is 1 if there are no true (predicted) pairs
+either, else 0. F1 is the harmonic mean of pair precision and pair recall (not
+a macro F1 averaging two precisions). ARI is the Hubert-Arabie adjusted Rand
+index over all items, computed from the contingency table; 1 when a
+degenerate denominator comes from identical clusterings.";
+
+/// How `dupscan eval` prints its scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScoresFormatArg {
+    /// A small readable table.
+    Text,
+    /// One JSON object with stable field names.
+    Json,
+}
+
+/// `dupscan eval`.
+#[derive(Debug, Args)]
+pub struct EvalCmd {
+    /// Labelled groups, JSON Lines.
+    #[arg(long, value_name = "TRUTH")]
+    pub truth: PathBuf,
+
+    /// The report to score: dupscan JSON or JSONL, or groups JSON Lines.
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScoresFormatArg::Text)]
+    pub format: ScoresFormatArg,
 }
 
 /// `dupscan scan`.
@@ -256,7 +318,9 @@ mod tests {
             "a.jsonl",
         ])
         .expect("parses");
-        let Command::Scan(cmd) = cli.command;
+        let Command::Scan(cmd) = cli.command else {
+            panic!("expected scan");
+        };
         let c = cmd.scan.to_config().expect("valid");
         assert_eq!(c.unit, UnitKind::Paragraph);
         assert_eq!(c.threshold, 0.9);

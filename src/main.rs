@@ -9,8 +9,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 
-use dupscan::cli::{Cli, Command, FormatArg, OutputArgs, ScanArgs, ScanCmd};
+use dupscan::cli::{
+    Cli, Command, EvalCmd, FormatArg, OutputArgs, ScanArgs, ScanCmd, ScoresFormatArg,
+};
 use dupscan::error::{EXIT_ERROR, EXIT_OK};
+use dupscan::eval;
 use dupscan::output::write_atomic;
 use dupscan::pipeline;
 use dupscan::progress::{Bars, Progress, Silent};
@@ -24,13 +27,29 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::from(EXIT_OK);
             }
-            eprintln!("dupscan: error: {err:#}");
+            eprintln!("dupscan: error: {}", message(&err));
             let code = err
                 .downcast_ref::<dupscan::Error>()
                 .map_or(EXIT_ERROR, dupscan::Error::exit_code);
             ExitCode::from(code)
         }
     }
+}
+
+/// The error and its causes on one line, skipping a cause whose text the
+/// message before it already ends with (library errors embed their cause).
+fn message(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !out.ends_with(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -43,6 +62,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Scan(cmd) => scan(cmd),
+        Command::Eval(cmd) => evaluate(cmd),
     }
 }
 
@@ -73,6 +93,23 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     warn_about_input(&cmd.scan, &scan.stats);
     let report = Report::from_scan(&scan);
     write_report(&report, &cmd.output)?;
+    Ok(EXIT_OK)
+}
+
+fn evaluate(cmd: EvalCmd) -> anyhow::Result<u8> {
+    let truth = eval::read_truth(&cmd.truth)?;
+    let predicted = eval::read_predicted(&cmd.report)?;
+    let scores = eval::score(&truth, &predicted.groups)?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match cmd.format {
+        ScoresFormatArg::Text => write!(out, "{scores}")?,
+        ScoresFormatArg::Json => {
+            serde_json::to_writer_pretty(&mut out, &scores)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
     Ok(EXIT_OK)
 }
 
