@@ -1,0 +1,346 @@
+//! End-to-end tests of the `dupscan` binary: exit codes, error messages,
+//! formats, determinism across thread counts.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn dupscan() -> Command {
+    Command::cargo_bin("dupscan").expect("binary built")
+}
+
+fn data(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(path)
+}
+
+/// Parses a JSON report and blanks the one field that varies between runs.
+fn report(bytes: &[u8]) -> Value {
+    let mut v: Value = serde_json::from_slice(bytes).expect("report is JSON");
+    v["stats"]["seconds"] = Value::from(0);
+    v
+}
+
+const PARA_A: &str = "The harbour authority said on Monday that the container terminal would reopen next week after a three day strike by crane operators.";
+const PARA_B: &str = "The harbor authority said on Monday that the container terminal would reopen next week after a three-day strike by crane operators.";
+const OTHER: &str = "A local bakery won the regional prize for its rye bread, beating forty other entries from across the valley.";
+
+fn write_jsonl(dir: &Path, name: &str, texts: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    let lines: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| serde_json::json!({"id": format!("d{i}"), "text": t}).to_string())
+        .collect();
+    fs::write(&path, lines.join("\n") + "\n").expect("write fixture");
+    path
+}
+
+#[test]
+fn finds_a_cross_document_near_duplicate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = write_jsonl(dir.path(), "c.jsonl", &[PARA_A, OTHER, PARA_B]);
+    let out = dupscan()
+        .args(["scan", "--format", "json", "-q"])
+        .arg(&input)
+        .assert()
+        .success();
+    let r = report(&out.get_output().stdout);
+    let groups = r["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 1, "{r:#}");
+    let members = groups[0]["members"].as_array().expect("members");
+    assert_eq!(members[0]["doc"], "d0");
+    assert_eq!(members[1]["doc"], "d2");
+    assert_eq!(members[0]["similarity"], 1.0);
+    let sim = members[1]["similarity"].as_f64().expect("similarity");
+    assert!(sim > 0.7 && sim < 1.0, "similarity {sim}");
+    assert_eq!(members[1]["text"], PARA_B);
+    assert_eq!(r["stats"]["documents"], 3);
+    assert_eq!(r["tool"]["name"], "dupscan");
+    assert_eq!(r["params"]["seed"], 42);
+}
+
+#[test]
+fn scope_cross_doc_hides_repeats_inside_one_document() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!("{PARA_A} {OTHER} {PARA_B}");
+    let input = write_jsonl(dir.path(), "one.jsonl", &[&text]);
+    let cross = dupscan()
+        .args(["scan", "--format", "json", "-q"])
+        .arg(&input)
+        .assert()
+        .success();
+    assert_eq!(
+        report(&cross.get_output().stdout)["groups"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    let all = dupscan()
+        .args(["scan", "--format", "json", "-q", "--scope", "all"])
+        .arg(&input)
+        .assert()
+        .success();
+    let r = report(&all.get_output().stdout);
+    assert_eq!(r["groups"].as_array().map(Vec::len), Some(1), "{r:#}");
+    assert_eq!(r["groups"][0]["documents"], 1);
+}
+
+#[test]
+fn report_is_identical_for_one_and_four_threads() {
+    let run = |threads: &str| {
+        let out = dupscan()
+            .args([
+                "scan", "--format", "json", "-q", "--scope", "all", "-j", threads,
+            ])
+            .arg(data("corpus"))
+            .assert()
+            .success();
+        report(&out.get_output().stdout)
+    };
+    let one = run("1");
+    let four = run("4");
+    assert!(
+        !one["groups"].as_array().expect("groups").is_empty(),
+        "data/ should have groups"
+    );
+    assert_eq!(
+        serde_json::to_string(&one).expect("json"),
+        serde_json::to_string(&four).expect("json")
+    );
+}
+
+#[test]
+fn parameters_out_of_range_exit_2_before_work() {
+    for (flag, value, expect) in [
+        ("--threshold", "0", "--threshold"),
+        ("--threshold", "1.5", "--threshold"),
+        ("--bands", "7", "does not divide"),
+        ("--ngram", "0", "--ngram"),
+        ("--num-perm", "0", "--num-perm"),
+    ] {
+        dupscan()
+            .args(["scan", flag, value, "does-not-exist.jsonl"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(expect));
+    }
+}
+
+#[test]
+fn unreadable_input_names_the_path() {
+    dupscan()
+        .args(["scan", "-q", "no/such/file.jsonl"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/file.jsonl"));
+}
+
+#[test]
+fn malformed_jsonl_names_path_and_line_or_is_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.jsonl");
+    fs::write(
+        &path,
+        format!(
+            "{}\n{{\"id\": 2, \"text\": \n{}\n",
+            json_line(PARA_A),
+            json_line(PARA_B)
+        ),
+    )
+    .expect("write");
+    dupscan()
+        .args(["scan", "-q"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.jsonl:2"));
+    let out = dupscan()
+        .args(["scan", "-q", "--format", "json", "--skip-bad-lines"])
+        .arg(&path)
+        .assert()
+        .success();
+    let r = report(&out.get_output().stdout);
+    assert_eq!(r["stats"]["bad_lines"], 1);
+    assert_eq!(r["stats"]["documents"], 2);
+}
+
+fn json_line(text: &str) -> String {
+    serde_json::json!({ "text": text }).to_string()
+}
+
+#[test]
+fn missing_text_field_is_an_error_with_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nofield.jsonl");
+    fs::write(&path, "{\"id\": 1, \"body\": \"x\"}\n").expect("write");
+    dupscan()
+        .args(["scan", "-q"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nofield.jsonl:1"));
+    // The same file is fine with --text-field body.
+    dupscan()
+        .args(["scan", "-q", "--format", "json", "--text-field", "body"])
+        .arg(&path)
+        .assert()
+        .success();
+}
+
+#[test]
+fn invalid_utf8_is_replaced_counted_and_warned() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("latin1.txt");
+    let mut bytes = PARA_A.as_bytes().to_vec();
+    bytes.extend_from_slice(b" caf\xe9 ");
+    fs::write(&path, bytes).expect("write");
+    let out = dupscan()
+        .args(["scan", "--format", "json"])
+        .arg(&path)
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("invalid UTF-8"));
+    assert_eq!(report(&out.get_output().stdout)["stats"]["invalid_utf8"], 1);
+}
+
+#[test]
+fn empty_input_gives_an_empty_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("empty.jsonl");
+    fs::write(&path, "").expect("write");
+    let out = dupscan()
+        .args(["scan", "-q", "--format", "json"])
+        .arg(&path)
+        .assert()
+        .success();
+    let r = report(&out.get_output().stdout);
+    assert_eq!(r["stats"]["documents"], 0);
+    assert_eq!(r["groups"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn binary_junk_does_not_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junk: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    fs::write(dir.path().join(".DS_Store.txt"), &junk).expect("write");
+    fs::write(dir.path().join("junk.txt"), &junk).expect("write");
+    fs::write(dir.path().join("junk2.txt"), &junk).expect("write");
+    dupscan()
+        .args(["scan", "-q", "--format", "json", "--unit", "paragraph"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    dupscan()
+        .args(["scan", "-q", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .success();
+}
+
+#[test]
+fn reads_stdin() {
+    let input = format!("{}\n{}\n", json_line(PARA_A), json_line(PARA_B));
+    let out = dupscan()
+        .args(["scan", "-q", "--format", "json", "-"])
+        .write_stdin(input)
+        .assert()
+        .success();
+    let r = report(&out.get_output().stdout);
+    assert_eq!(r["stats"]["documents"], 2);
+    assert_eq!(r["groups"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn jsonl_format_writes_header_then_groups_to_a_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = write_jsonl(dir.path(), "c.jsonl", &[PARA_A, OTHER, PARA_B]);
+    let out = dir.path().join("report.jsonl");
+    dupscan()
+        .args(["scan", "-q", "--format", "jsonl", "-o"])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .success()
+        .stdout("");
+    let text = fs::read_to_string(&out).expect("report written");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["tool"]["name"], "dupscan");
+    assert_eq!(lines[1]["size"], 2);
+}
+
+#[test]
+fn text_format_is_a_readable_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = write_jsonl(dir.path(), "c.jsonl", &[PARA_A, OTHER, PARA_B]);
+    dupscan()
+        .args(["scan", "-q", "--format", "text"])
+        .arg(&input)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 groups").and(predicate::str::contains("rep  d0")));
+}
+
+#[test]
+fn input_files_are_not_modified() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = write_jsonl(dir.path(), "c.jsonl", &[PARA_A, OTHER, PARA_B]);
+    let before = fs::read(&input).expect("read");
+    dupscan()
+        .args(["scan", "-q", "-o"])
+        .arg(dir.path().join("r.json"))
+        .arg(&input)
+        .assert()
+        .success();
+    assert_eq!(fs::read(&input).expect("read"), before);
+}
+
+/// The seed article repeats a sentence about Zelenskyy inside itself.
+#[test]
+fn seed_articles_report_the_repeated_zelenskyy_sentence() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
+    if !seeds.exists() {
+        eprintln!("skipping: {} is absent", seeds.display());
+        return;
+    }
+    let out = dupscan()
+        .args(["scan", "-q", "--format", "json", "--scope", "all"])
+        .arg(&seeds)
+        .assert()
+        .success();
+    let r = report(&out.get_output().stdout);
+    let groups = r["groups"].as_array().expect("groups");
+    let zelenskyy: Vec<&Value> = groups
+        .iter()
+        .filter(|g| {
+            g["members"][0]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("denounced the attack"))
+        })
+        .collect();
+    assert_eq!(zelenskyy.len(), 1, "{r:#}");
+    let g = zelenskyy[0];
+    assert_eq!(g["size"], 2);
+    assert!(
+        g["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .all(|m| m["doc"].as_str().is_some_and(|d| d.contains("004_")))
+    );
+    // Nothing absurd: every group's members are similar to their representative.
+    for g in groups {
+        assert!(g["min_similarity"].as_f64().expect("min") >= 0.7, "{g:#}");
+        assert!(g["size"].as_u64().expect("size") <= 3, "{g:#}");
+    }
+}
