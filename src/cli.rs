@@ -100,6 +100,11 @@ pub struct ScanCmd {
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// With --reference: exit with code 1 when any reference unit matched
+    /// (0 when clean, 2 on errors), for CI gates.
+    #[arg(long, requires = "reference")]
+    pub fail_on_match: bool,
 }
 
 /// Unit of comparison on the command line.
@@ -182,7 +187,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N")]
     pub min_tokens: Option<usize>,
 
-    /// Which groups to report.
+    /// Contamination check: benchmark items to look for in the inputs (files
+    /// or directories, repeatable). Only groups joining a reference unit with a
+    /// corpus unit are reported, each member marked with its side.
+    #[arg(long, value_name = "REF")]
+    pub reference: Vec<PathBuf>,
+
+    /// Which groups to report (ignored with --reference).
     #[arg(long, value_enum, default_value_t = ScopeArg::CrossDoc)]
     pub scope: ScopeArg,
 
@@ -253,6 +264,7 @@ impl ScanArgs {
             UnitArg::Document => UnitKind::Document,
         };
         let mut p = ScanParams::new(self.inputs.clone(), unit);
+        p.reference = self.reference.clone();
         p.read = ReadOptions {
             text_field: self.text_field.clone(),
             id_field: self.id_field.clone(),

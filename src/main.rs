@@ -12,7 +12,7 @@ use clap::Parser;
 use dupscan::cli::{
     Cli, Command, EvalCmd, FormatArg, OutputArgs, ScanArgs, ScanCmd, ScoresFormatArg,
 };
-use dupscan::error::{EXIT_ERROR, EXIT_OK};
+use dupscan::error::{EXIT_ERROR, EXIT_MATCH, EXIT_OK};
 use dupscan::eval;
 use dupscan::output::write_atomic;
 use dupscan::pipeline;
@@ -93,6 +93,9 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     warn_about_input(&cmd.scan, &scan.stats);
     let report = Report::from_scan(&scan);
     write_report(&report, &cmd.output)?;
+    if cmd.fail_on_match && !report.groups.is_empty() {
+        return Ok(EXIT_MATCH);
+    }
     Ok(EXIT_OK)
 }
 

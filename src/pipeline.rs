@@ -99,10 +99,19 @@ pub struct ScanStats {
 pub struct Scan {
     /// The configuration used.
     pub config: ScanConfig,
-    /// Everything read.
+    /// Everything read: reference documents first (when checking for
+    /// contamination), then the corpus.
     pub corpus: Corpus,
+    /// How many of `corpus.docs` (and of `corpus.sources`, see
+    /// [`Scan::reference_sources`]) are reference documents; 0 for a plain scan.
+    pub reference_docs: u32,
+    /// How many of `corpus.sources` are reference files.
+    pub reference_sources: u32,
     /// Every unit by global id.
     pub units: Vec<Unit>,
+    /// Whether each unit was compared (false: skipped as shorter than
+    /// `min_tokens`), by global id.
+    pub compared: Vec<bool>,
     /// Groups ordered by representative.
     pub groups: Vec<Group>,
     /// Counters.
@@ -110,6 +119,16 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// Whether unit `id` belongs to the reference side.
+    pub fn is_reference(&self, id: u32) -> bool {
+        self.units[id as usize].doc < self.reference_docs
+    }
+
+    /// Whether unit `id` was compared (not skipped as too short).
+    pub fn compared(&self, id: u32) -> bool {
+        self.compared[id as usize]
+    }
+
     /// The original text of unit `id`.
     pub fn text(&self, id: u32) -> &str {
         let u = &self.units[id as usize];
@@ -130,15 +149,63 @@ thread_local! {
 pub fn run(config: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
     let started = Instant::now();
     progress.start(Stage::Reading, None);
-    let corpus = corpus::read_inputs(&config.inputs, &config.read, &|n| progress.advance(n))?;
+    let on_bytes = |n| progress.advance(n);
+    let reference = if config.reference.is_empty() {
+        None
+    } else {
+        Some(corpus::read_inputs(
+            &config.reference,
+            &config.read,
+            &on_bytes,
+        )?)
+    };
+    let corpus = corpus::read_inputs(&config.inputs, &config.read, &on_bytes)?;
     progress.finish();
-    let mut scan = scan_corpus(config, corpus, progress);
+    let mut scan = match reference {
+        None => scan_corpus(config, corpus, progress),
+        Some(reference) => scan_against_reference(config, reference, corpus, progress),
+    };
     scan.stats.seconds = started.elapsed().as_secs_f64();
     Ok(scan)
 }
 
+/// Contamination check: scans `reference` and `corpus` together (reference
+/// first, so a group's representative is a reference unit whenever it has
+/// one) and keeps only the groups that join a reference unit with a corpus
+/// unit.
+pub fn scan_against_reference(
+    config: &ScanConfig,
+    reference: Corpus,
+    corpus: Corpus,
+    progress: &dyn Progress,
+) -> Scan {
+    let reference_docs = reference.docs.len() as u32;
+    let reference_sources = reference.sources.len() as u32;
+    let mut joined = reference;
+    joined.sources.extend(corpus.sources);
+    joined.docs.extend(corpus.docs.into_iter().map(|mut d| {
+        d.source += reference_sources;
+        d
+    }));
+    joined.stats.bytes += corpus.stats.bytes;
+    joined.stats.invalid_utf8 += corpus.stats.invalid_utf8;
+    joined.stats.bad_lines += corpus.stats.bad_lines;
+    joined.stats.blank_lines += corpus.stats.blank_lines;
+    run_stages(config, joined, reference_docs, reference_sources, progress)
+}
+
 /// Runs every stage after reading, on an already read corpus.
 pub fn scan_corpus(config: &ScanConfig, corpus: Corpus, progress: &dyn Progress) -> Scan {
+    run_stages(config, corpus, 0, 0, progress)
+}
+
+fn run_stages(
+    config: &ScanConfig,
+    corpus: Corpus,
+    reference_docs: u32,
+    reference_sources: u32,
+    progress: &dyn Progress,
+) -> Scan {
     let started = Instant::now();
     let units = segment_corpus(&corpus, config);
     let text_of = |id: u32| -> &str {
@@ -153,7 +220,8 @@ pub fn scan_corpus(config: &ScanConfig, corpus: Corpus, progress: &dyn Progress)
 
     // Exact-duplicate classes over normalized text.
     let fingerprints = fingerprint_units(&units, config, &text_of);
-    let skipped = fingerprints.iter().filter(|f| f.is_none()).count() as u64;
+    let compared: Vec<bool> = fingerprints.iter().map(Option::is_some).collect();
+    let skipped = compared.iter().filter(|c| !**c).count() as u64;
     let class_of = exact_classes(&fingerprints);
     let reps: Vec<u32> = (0..units.len() as u32)
         .filter(|&i| fingerprints[i as usize].is_some() && class_of[i as usize] == i)
@@ -200,7 +268,10 @@ pub fn scan_corpus(config: &ScanConfig, corpus: Corpus, progress: &dyn Progress)
         *e = e.min(m.similarity);
     }
     let mut member_sets = uf.groups();
-    if config.scope == Scope::CrossDoc {
+    if reference_docs > 0 {
+        let is_ref = |m: &u32| units[*m as usize].doc < reference_docs;
+        member_sets.retain(|g| g.iter().any(is_ref) && !g.iter().all(is_ref));
+    } else if config.scope == Scope::CrossDoc {
         member_sets.retain(|g| distinct_docs(g, &units) >= 2);
     }
     let groups: Vec<Group> = member_sets
@@ -261,7 +332,10 @@ pub fn scan_corpus(config: &ScanConfig, corpus: Corpus, progress: &dyn Progress)
     Scan {
         config: config.clone(),
         corpus,
+        reference_docs,
+        reference_sources,
         units,
+        compared,
         groups,
         stats,
     }

@@ -112,6 +112,52 @@ pub struct ReportMember {
     pub similarity: f64,
     /// The unit's original text.
     pub text: String,
+    /// In a contamination check (`--reference`), which side the unit is on;
+    /// absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+}
+
+/// The side of a member in a contamination check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// A unit of the reference (benchmark) inputs.
+    Reference,
+    /// A unit of the corpus being checked.
+    Corpus,
+}
+
+/// One contaminated reference item (a reference document).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContaminatedItem {
+    /// The reference document id.
+    pub doc: String,
+    /// The file it came from.
+    pub source: String,
+    /// Its units that matched corpus units.
+    pub matched_units: u64,
+    /// Its units compared (not skipped as too short).
+    pub units: u64,
+    /// Distinct corpus units matching any of its units.
+    pub corpus_units: u64,
+    /// Distinct corpus documents holding those units.
+    pub corpus_documents: u64,
+    /// Ids of the groups involved.
+    pub groups: Vec<u64>,
+}
+
+/// The per-reference-item summary of a contamination check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contamination {
+    /// Reference documents read.
+    pub reference_documents: u64,
+    /// Reference documents with at least one matched unit.
+    pub contaminated_documents: u64,
+    /// Corpus units matching some reference unit.
+    pub corpus_units: u64,
+    /// The contaminated items, in reference input order.
+    pub items: Vec<ContaminatedItem>,
 }
 
 /// One group of near-duplicates.
@@ -138,6 +184,9 @@ pub struct Report {
     pub params: Params,
     /// Counters.
     pub stats: Stats,
+    /// Per-reference-item summary; present only with `--reference`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contamination: Option<Contamination>,
     /// Groups ordered by representative.
     pub groups: Vec<ReportGroup>,
 }
@@ -180,7 +229,8 @@ impl Report {
             bad_lines: s.bad_lines,
             seconds: s.seconds,
         };
-        let groups = scan
+        let reference = !c.reference.is_empty();
+        let groups: Vec<ReportGroup> = scan
             .groups
             .iter()
             .enumerate()
@@ -206,11 +256,19 @@ impl Report {
                             end: u.span.end,
                             similarity: m.similarity,
                             text: scan.text(m.unit).to_string(),
+                            side: reference.then(|| {
+                                if scan.is_reference(m.unit) {
+                                    Side::Reference
+                                } else {
+                                    Side::Corpus
+                                }
+                            }),
                         }
                     })
                     .collect(),
             })
             .collect();
+        let contamination = reference.then(|| contamination(scan));
         Report {
             tool: Tool {
                 name: "dupscan".into(),
@@ -218,6 +276,7 @@ impl Report {
             },
             params,
             stats,
+            contamination,
             groups,
         }
     }
@@ -227,4 +286,70 @@ impl Report {
 pub trait ReportWriter {
     /// Writes `report` to `out`.
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// Summarises a contamination check per reference document.
+fn contamination(scan: &Scan) -> Contamination {
+    use std::collections::BTreeMap;
+    #[derive(Default)]
+    struct Acc {
+        matched: Vec<u32>,
+        corpus: Vec<u32>,
+        groups: Vec<u64>,
+    }
+    fn sorted(mut v: Vec<u32>) -> Vec<u32> {
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+    let mut per_doc: BTreeMap<u32, Acc> = BTreeMap::new();
+    let mut all_corpus: Vec<u32> = Vec::new();
+    for (gid, g) in scan.groups.iter().enumerate() {
+        let (refs, corpus): (Vec<u32>, Vec<u32>) = g
+            .members
+            .iter()
+            .map(|m| m.unit)
+            .partition(|&u| scan.is_reference(u));
+        all_corpus.extend(&corpus);
+        for &r in &refs {
+            let acc = per_doc.entry(scan.units[r as usize].doc).or_default();
+            acc.matched.push(r);
+            acc.corpus.extend(&corpus);
+            if acc.groups.last() != Some(&(gid as u64)) {
+                acc.groups.push(gid as u64);
+            }
+        }
+    }
+    let mut compared: BTreeMap<u32, u64> = BTreeMap::new();
+    for (i, u) in scan.units.iter().enumerate() {
+        if u.doc < scan.reference_docs && scan.compared(i as u32) {
+            *compared.entry(u.doc).or_default() += 1;
+        }
+    }
+    let items: Vec<ContaminatedItem> = per_doc
+        .into_iter()
+        .map(|(doc, acc)| {
+            let corpus = sorted(acc.corpus);
+            let docs = sorted(corpus.iter().map(|&u| scan.units[u as usize].doc).collect());
+            let d = &scan.corpus.docs[doc as usize];
+            ContaminatedItem {
+                doc: d.id.clone(),
+                source: scan.corpus.sources[d.source as usize]
+                    .path
+                    .display()
+                    .to_string(),
+                matched_units: sorted(acc.matched).len() as u64,
+                units: compared.get(&doc).copied().unwrap_or(0),
+                corpus_units: corpus.len() as u64,
+                corpus_documents: docs.len() as u64,
+                groups: acc.groups,
+            }
+        })
+        .collect();
+    Contamination {
+        reference_documents: u64::from(scan.reference_docs),
+        contaminated_documents: items.len() as u64,
+        corpus_units: sorted(all_corpus).len() as u64,
+        items,
+    }
 }

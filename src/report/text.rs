@@ -75,6 +75,24 @@ impl ReportWriter for Text {
                 s.invalid_utf8, s.bad_lines
             )?;
         }
+        if let Some(c) = &r.contamination {
+            writeln!(
+                out,
+                "contamination: {} of {} reference items matched by {} corpus units",
+                c.contaminated_documents, c.reference_documents, c.corpus_units
+            )?;
+            for item in &c.items {
+                writeln!(
+                    out,
+                    "  {}: {}/{} units matched, {} corpus units in {} documents",
+                    item.doc,
+                    item.matched_units,
+                    item.units,
+                    item.corpus_units,
+                    item.corpus_documents
+                )?;
+            }
+        }
         let mut order: Vec<usize> = (0..r.groups.len()).collect();
         order.sort_by_key(|&i| (std::cmp::Reverse(r.groups[i].size), i));
         for &i in order.iter().take(self.top) {
@@ -91,9 +109,14 @@ impl ReportWriter for Text {
                 } else {
                     format!("{:.2}", m.similarity)
                 };
+                let side = match m.side {
+                    Some(super::Side::Reference) => " (reference)",
+                    Some(super::Side::Corpus) => " (corpus)",
+                    None => "",
+                };
                 writeln!(
                     out,
-                    "  {mark}  {} #{} [{}..{}]",
+                    "  {mark}  {} #{} [{}..{}]{side}",
                     m.doc, m.unit, m.start, m.end
                 )?;
                 writeln!(out, "        {}", clip(&m.text, self.width))?;
