@@ -1079,6 +1079,7 @@ mod tests {
             end,
             similarity: 1.0,
             text: "some text".into(),
+            side: None,
         };
         let group = |id: u64, members: Vec<ReportMember>| ReportGroup {
             id,
@@ -1088,6 +1089,7 @@ mod tests {
             members,
         };
         Report {
+            contamination: None,
             tool: Tool {
                 name: "dupscan".into(),
                 version: "0.1.0".into(),
