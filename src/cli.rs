@@ -10,6 +10,7 @@ use crate::config::{
 };
 use crate::corpus::{BadLines, ReadOptions};
 use crate::error::Result;
+use crate::minhash::Sketch;
 use crate::normalize::Normalizer;
 use crate::shingle::ShingleKind;
 
@@ -127,6 +128,15 @@ pub enum ShingleArg {
     Word,
 }
 
+/// Signature scheme on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SketchArg {
+    /// One-permutation hashing with optimal densification.
+    OnePermutation,
+    /// k independent permutations.
+    Permutations,
+}
+
 /// Scope on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScopeArg {
@@ -173,6 +183,11 @@ pub struct ScanArgs {
     /// Number of MinHash permutations.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_NUM_PERM)]
     pub num_perm: usize,
+
+    /// Signature scheme: one-permutation hashing with densification (one step
+    /// per shingle) or k independent permutations (k steps per shingle).
+    #[arg(long, value_enum, default_value_t = SketchArg::OnePermutation)]
+    pub sketch: SketchArg,
 
     /// Number of LSH bands; must divide --num-perm (rows = num-perm / bands).
     /// Chosen from the threshold when absent.
@@ -281,6 +296,10 @@ impl ScanArgs {
         });
         p.ngram = self.ngram;
         p.num_perm = self.num_perm;
+        p.sketch = match self.sketch {
+            SketchArg::OnePermutation => Sketch::OnePermutation,
+            SketchArg::Permutations => Sketch::Permutations,
+        };
         p.bands = self.bands;
         p.seed = self.seed;
         p.min_tokens = self.min_tokens;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::corpus::ReadOptions;
 use crate::error::{Error, Result};
 use crate::lsh::Bands;
+use crate::minhash::Sketch;
 use crate::normalize::Normalizer;
 use crate::shingle::ShingleKind;
 
@@ -109,8 +110,10 @@ pub struct ScanParams {
     pub shingle: Option<ShingleKind>,
     /// Shingle length, at least 1.
     pub ngram: Option<usize>,
-    /// Number of permutations.
+    /// Number of permutations (signature values).
     pub num_perm: usize,
+    /// How signatures are computed.
+    pub sketch: Sketch,
     /// Number of bands; must divide `num_perm`.
     pub bands: Option<usize>,
     /// Seed for shingle hashing and permutations.
@@ -137,6 +140,7 @@ impl ScanParams {
             shingle: None,
             ngram: None,
             num_perm: DEFAULT_NUM_PERM,
+            sketch: Sketch::OnePermutation,
             bands: None,
             seed: DEFAULT_SEED,
             min_tokens: None,
@@ -164,8 +168,10 @@ pub struct ScanConfig {
     pub shingle: ShingleKind,
     /// Shingle length.
     pub ngram: usize,
-    /// Number of permutations.
+    /// Number of permutations (signature values).
     pub num_perm: usize,
+    /// How signatures are computed.
+    pub sketch: Sketch,
     /// Band split.
     pub bands: Bands,
     /// Seed.
@@ -234,6 +240,7 @@ impl ScanConfig {
             shingle: p.shingle.unwrap_or(d.shingle),
             ngram,
             num_perm: p.num_perm,
+            sketch: p.sketch,
             bands,
             seed: p.seed,
             min_tokens: p.min_tokens.unwrap_or(d.min_tokens),

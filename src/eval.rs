@@ -1102,6 +1102,7 @@ mod tests {
                 shingle: ShingleKind::Char,
                 ngram: 5,
                 num_perm: 128,
+                sketch: crate::minhash::Sketch::OnePermutation,
                 bands: 16,
                 rows: 8,
                 seed: 42,

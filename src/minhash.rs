@@ -1,14 +1,21 @@
-//! Shingle hashes → MinHash signatures.
+//! Shingle hashes → MinHash signatures of `k` 32-bit values.
 //!
-//! Each shingle is hashed once (by [`crate::shingle`]); the `k` permutations
-//! are then derived from that one hash by multiply-add-shift on 64-bit
-//! lanes: `h_i(x) = (a_i · x + b_i) >> 32` where `x` is the shingle hash folded
-//! to 32 bits and `a_i`, `b_i` are 64-bit constants drawn from the seed. For
-//! 32-bit keys this family is strongly universal (Dietzfelbinger 1996), and
-//! the inner loop over `i` is branch-free so the compiler vectorises it.
+//! Each shingle is hashed once (by [`crate::shingle`]). Two schemes turn those
+//! hashes into a signature whose positions agree between two sets with
+//! probability equal to their Jaccard similarity:
 //!
-//! The probability that two sets agree on one signature position equals
-//! their Jaccard similarity, so the fraction of agreeing positions estimates it.
+//! * [`Sketch::OnePermutation`] (the default): one-permutation hashing with
+//!   optimal densification (Li, Owen & Zhang 2012; Shrivastava 2017). The
+//!   high 32 bits of a shingle hash pick one of `k` bins, the low 32 bits are
+//!   its value, and each bin keeps its minimum: one step per shingle instead
+//!   of `k`. A bin that no shingle reached borrows the value of a bin chosen
+//!   by a seeded hash of (bin, attempt), the same sequence for every set, so
+//!   two sets still agree on it with probability equal to their similarity.
+//! * [`Sketch::Permutations`]: the classic `k` independent permutations,
+//!   derived from the one hash by multiply-add-shift on 64-bit lanes,
+//!   `h_i(x) = (a_i · x + b_i) >> 32` with `x` the hash folded to 32 bits
+//!   (strongly universal for 32-bit keys, Dietzfelbinger 1996): `k` steps per
+//!   shingle, kept for comparison.
 //!
 //! ```
 //! use dupscan::minhash::MinHasher;
@@ -19,6 +26,21 @@
 //! m.sign(&[4, 3, 2, 1], &mut b);
 //! assert_eq!(a, b); // order does not matter
 //! ```
+
+use serde::{Deserialize, Serialize};
+
+/// How signatures are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sketch {
+    /// One-permutation hashing with optimal densification: O(1) per shingle.
+    OnePermutation,
+    /// `k` independent permutations: O(k) per shingle.
+    Permutations,
+}
+
+/// The value of a bin no shingle reached, before densification.
+const EMPTY: u32 = u32::MAX;
 
 /// SplitMix64: expands a seed into a stream of well-mixed 64-bit constants.
 #[derive(Debug, Clone)]
@@ -41,40 +63,79 @@ impl SplitMix64 {
     }
 }
 
-/// `k` hash permutations drawn from a seed.
+/// Signs shingle-hash sets with `k` values, by one of the [`Sketch`] schemes.
 #[derive(Debug, Clone)]
 pub struct MinHasher {
+    sketch: Sketch,
+    k: usize,
+    seed: u64,
     a: Vec<u64>,
     b: Vec<u64>,
+    /// The first [`PROBES`] densification probes of every bin.
+    probes: Vec<u16>,
 }
 
 impl MinHasher {
-    /// `num_perm` permutations drawn deterministically from `seed`.
+    /// `num_perm` values by one-permutation hashing, drawn from `seed`.
     pub fn new(num_perm: usize, seed: u64) -> Self {
+        Self::with_sketch(Sketch::OnePermutation, num_perm, seed)
+    }
+
+    /// `num_perm` values by the given scheme, drawn deterministically from `seed`.
+    pub fn with_sketch(sketch: Sketch, num_perm: usize, seed: u64) -> Self {
         let mut rng = SplitMix64::new(seed ^ 0x6D69_6E68_6173_6821);
-        let a = (0..num_perm).map(|_| rng.next() | 1).collect();
-        let b = (0..num_perm).map(|_| rng.next()).collect();
-        Self { a, b }
+        let (a, b) = match sketch {
+            Sketch::OnePermutation => (Vec::new(), Vec::new()),
+            Sketch::Permutations => {
+                let a = (0..num_perm).map(|_| rng.next() | 1).collect();
+                let b = (0..num_perm).map(|_| rng.next()).collect();
+                (a, b)
+            }
+        };
+        let mut hasher = Self {
+            sketch,
+            k: num_perm,
+            seed: rng.next(),
+            a,
+            b,
+            probes: Vec::new(),
+        };
+        if sketch == Sketch::OnePermutation {
+            hasher.probes = (0..num_perm)
+                .flat_map(|i| (0..PROBES as u64).map(move |t| (i, t)))
+                .map(|(i, t)| hasher.probe(i, t) as u16)
+                .collect();
+        }
+        hasher
     }
 
-    /// Number of permutations.
+    /// Number of signature values.
     pub fn len(&self) -> usize {
-        self.a.len()
+        self.k
     }
 
-    /// Whether there are no permutations.
+    /// Whether signatures are empty.
     pub fn is_empty(&self) -> bool {
-        self.a.is_empty()
+        self.k == 0
     }
 
     /// Writes the signature of the shingle `hashes` into `sig`
     /// (`sig.len() == self.len()`). An empty set gives all `u32::MAX`.
     pub fn sign(&self, hashes: &[u64], sig: &mut [u32]) {
-        assert_eq!(
-            sig.len(),
-            self.a.len(),
-            "signature length must equal num_perm"
-        );
+        assert_eq!(sig.len(), self.k, "signature length must equal num_perm");
+        match self.sketch {
+            Sketch::OnePermutation => self.sign_oph(hashes, sig),
+            Sketch::Permutations => self.sign_permutations(hashes, sig),
+        }
+    }
+
+    /// Bin probed by densification attempt `attempt` for empty bin `i`.
+    fn probe(&self, i: usize, attempt: u64) -> usize {
+        let mut mix = SplitMix64::new(self.seed ^ ((i as u64) << 32) ^ attempt);
+        (((mix.next() >> 32) * self.k as u64) >> 32) as usize
+    }
+
+    fn sign_permutations(&self, hashes: &[u64], sig: &mut [u32]) {
         sig.fill(u32::MAX);
         for &h in hashes {
             let x = (h ^ (h >> 32)) & 0xFFFF_FFFF;
@@ -84,7 +145,66 @@ impl MinHasher {
             }
         }
     }
+
+    fn sign_oph(&self, hashes: &[u64], sig: &mut [u32]) {
+        sig.fill(EMPTY);
+        let k = self.k as u64;
+        for &h in hashes {
+            let bin = (((h >> 32) * k) >> 32) as usize;
+            let value = h as u32;
+            if let Some(slot) = sig.get_mut(bin) {
+                *slot = (*slot).min(value);
+            }
+        }
+        self.densify(sig);
+    }
+
+    /// Optimal densification: every empty bin `i` takes the value of the first
+    /// originally filled bin in the seeded sequence `j(i, 0), j(i, 1), …`.
+    fn densify(&self, sig: &mut [u32]) {
+        let k = sig.len();
+        let filled_count = sig.iter().filter(|&&v| v != EMPTY).count();
+        if filled_count == 0 || filled_count == k {
+            return;
+        }
+        let mut filled = [0u64; crate::config::MAX_NUM_PERM / 64];
+        for (i, &v) in sig.iter().enumerate() {
+            if v != EMPTY {
+                filled[i / 64] |= 1 << (i % 64);
+            }
+        }
+        let is_filled = |j: usize| filled[j / 64] & (1 << (j % 64)) != 0;
+        for i in 0..k {
+            if is_filled(i) {
+                continue;
+            }
+            let precomputed = &self.probes[i * PROBES..(i + 1) * PROBES];
+            if let Some(&j) = precomputed.iter().find(|&&j| is_filled(usize::from(j))) {
+                sig[i] = sig[usize::from(j)];
+                continue;
+            }
+            let mut attempt = PROBES as u64;
+            let source = loop {
+                let j = self.probe(i, attempt);
+                if is_filled(j) {
+                    break j;
+                }
+                attempt += 1;
+                if attempt == DENSIFY_ATTEMPTS {
+                    // Astronomically rare with any filled bin; stay deterministic.
+                    break (i..k).chain(0..i).find(|&j| is_filled(j)).unwrap_or(i);
+                }
+            };
+            sig[i] = sig[source];
+        }
+    }
 }
+
+/// Densification probes precomputed per bin; later ones are computed on demand.
+const PROBES: usize = 8;
+
+/// Attempts before densification falls back to a linear scan.
+const DENSIFY_ATTEMPTS: u64 = 1 << 16;
 
 /// Fraction of positions on which two signatures agree: an estimate of the
 /// Jaccard similarity of the underlying sets.
@@ -112,16 +232,17 @@ mod tests {
         let mut s1 = vec![0; 32];
         let mut s2 = vec![0; 32];
         let mut s3 = vec![0; 32];
-        MinHasher::new(32, 1).sign(&[5, 6, 7], &mut s1);
-        MinHasher::new(32, 1).sign(&[5, 6, 7], &mut s2);
-        MinHasher::new(32, 2).sign(&[5, 6, 7], &mut s3);
+        let keys = set(0..3);
+        MinHasher::new(32, 1).sign(&keys, &mut s1);
+        MinHasher::new(32, 1).sign(&keys, &mut s2);
+        MinHasher::new(32, 2).sign(&keys, &mut s3);
         assert_eq!(s1, s2);
         assert_ne!(s1, s3);
     }
 
     #[test]
     fn estimate_tracks_jaccard() {
-        let m = MinHasher::new(512, 42);
+        let m = MinHasher::with_sketch(Sketch::Permutations, 512, 42);
         let a = set(0..300);
         let b = set(100..400); // Jaccard 200/400 = 0.5
         let mut sa = vec![0; 512];
@@ -139,6 +260,52 @@ mod tests {
             (est - exact).abs() < 0.08,
             "estimate {est} vs exact {exact}"
         );
+    }
+
+    #[test]
+    fn both_sketches_estimate_jaccard_on_small_sets() {
+        // Sets of 40 elements sharing 30: Jaccard 30/50 = 0.6. Averaged over
+        // seeds, both schemes are unbiased; densification fills the many empty
+        // bins of 128 with 40 elements.
+        // With one-permutation hashing the shingle hash is the permutation, so
+        // each trial re-hashes the elements with its seed, as the shingler does.
+        let rehash = |v: &[u64], seed: u64| -> Vec<u64> {
+            v.iter()
+                .map(|&x| SplitMix64::new(x ^ seed.wrapping_mul(0x9E37_79B9)).next())
+                .collect()
+        };
+        for sketch in [Sketch::OnePermutation, Sketch::Permutations] {
+            let mut total = 0.0;
+            for seed in 0..50 {
+                let a = rehash(&set(0..40), seed);
+                let b = rehash(&set(10..50), seed);
+                let m = MinHasher::with_sketch(sketch, 128, seed);
+                let mut sa = vec![0; 128];
+                let mut sb = vec![0; 128];
+                m.sign(&a, &mut sa);
+                m.sign(&b, &mut sb);
+                assert!(
+                    sa.iter().all(|&v| v != EMPTY),
+                    "{sketch:?} left an empty bin"
+                );
+                total += estimate(&sa, &sb);
+            }
+            let mean = total / 50.0;
+            assert!(
+                (mean - 0.6).abs() < 0.03,
+                "{sketch:?}: mean estimate {mean}"
+            );
+        }
+    }
+
+    #[test]
+    fn densification_is_consistent_for_identical_sets() {
+        let m = MinHasher::new(256, 3);
+        let mut x = vec![0; 256];
+        let mut y = vec![0; 256];
+        m.sign(&[11, 22], &mut x);
+        m.sign(&[22, 11, 22], &mut y);
+        assert_eq!(x, y);
     }
 
     #[test]

@@ -415,7 +415,7 @@ fn sign_and_band<'a>(
     progress: &dyn Progress,
 ) -> Vec<u64> {
     let bands = config.bands;
-    let hasher = MinHasher::new(config.num_perm, config.seed);
+    let hasher = MinHasher::with_sketch(config.sketch, config.num_perm, config.seed);
     let mut keys = vec![0u64; reps.len() * bands.bands];
     keys.par_chunks_mut(CHUNK * bands.bands)
         .zip(reps.par_chunks(CHUNK))

@@ -18,11 +18,18 @@ const QUESTIONS: [&str; 5] = [
 
 fn pool() -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool.txt");
-    fs::read_to_string(path).expect("pool").lines().map(str::to_owned).collect()
+    fs::read_to_string(path)
+        .expect("pool")
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn write_jsonl(path: &Path, docs: &[(String, String)]) {
-    let lines: Vec<String> = docs.iter().map(|(id, text)| json!({"id": id, "text": text}).to_string()).collect();
+    let lines: Vec<String> = docs
+        .iter()
+        .map(|(id, text)| json!({"id": id, "text": text}).to_string())
+        .collect();
     fs::write(path, lines.join("\n") + "\n").expect("write");
 }
 
@@ -38,7 +45,10 @@ fn corpus(dir: &Path, plant: bool) -> PathBuf {
                 3 => sentences.insert(4, QUESTIONS[0].to_string()),
                 5 => sentences.insert(2, QUESTIONS[2].to_uppercase()),
                 8 => sentences.insert(7, QUESTIONS[2].replace("green plants", "plants")),
-                10 => sentences.insert(1, format!("Share This Article{}", QUESTIONS[4].replace('?', "."))),
+                10 => sentences.insert(
+                    1,
+                    format!("Share This Article{}", QUESTIONS[4].replace('?', ".")),
+                ),
                 _ => {}
             }
         }
@@ -50,8 +60,11 @@ fn corpus(dir: &Path, plant: bool) -> PathBuf {
 }
 
 fn reference(dir: &Path) -> PathBuf {
-    let docs: Vec<(String, String)> =
-        QUESTIONS.iter().enumerate().map(|(i, q)| (format!("q{i}"), (*q).to_string())).collect();
+    let docs: Vec<(String, String)> = QUESTIONS
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (format!("q{i}"), (*q).to_string()))
+        .collect();
     let path = dir.join("bench.jsonl");
     write_jsonl(&path, &docs);
     path
@@ -81,12 +94,20 @@ fn finds_questions_embedded_in_longer_pages() {
         .as_array()
         .expect("items")
         .iter()
-        .map(|i| (i["doc"].as_str().expect("doc"), i["corpus_units"].as_u64().expect("count")))
+        .map(|i| {
+            (
+                i["doc"].as_str().expect("doc"),
+                i["corpus_units"].as_u64().expect("count"),
+            )
+        })
         .collect();
     assert_eq!(items, vec![("q0", 1), ("q2", 2), ("q4", 1)], "{r:#}");
     for g in r["groups"].as_array().expect("groups") {
         let members = g["members"].as_array().expect("members");
-        assert_eq!(members[0]["side"], "reference", "the reference unit comes first");
+        assert_eq!(
+            members[0]["side"], "reference",
+            "the reference unit comes first"
+        );
         assert!(members[1..].iter().all(|m| m["side"] == "corpus"));
     }
 }
@@ -98,10 +119,18 @@ fn fail_on_match_gates_ci() {
     let (dirty, _) = scan(&bench, &corpus(dir.path(), true), &["--fail-on-match"]);
     assert_eq!(dirty, 1);
     let clean_dir = tempfile::tempdir().expect("tempdir");
-    let (clean, r) = scan(&bench, &corpus(clean_dir.path(), false), &["--fail-on-match"]);
+    let (clean, r) = scan(
+        &bench,
+        &corpus(clean_dir.path(), false),
+        &["--fail-on-match"],
+    );
     assert_eq!(clean, 0, "{r:#}");
     assert_eq!(r["contamination"]["contaminated_documents"], 0);
-    let (error, _) = scan(&bench, &clean_dir.path().join("missing.jsonl"), &["--fail-on-match"]);
+    let (error, _) = scan(
+        &bench,
+        &clean_dir.path().join("missing.jsonl"),
+        &["--fail-on-match"],
+    );
     assert_eq!(error, 2);
 }
 
@@ -109,7 +138,12 @@ fn fail_on_match_gates_ci() {
 fn question_as_its_own_paragraph_is_found_at_paragraph_level() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pool = pool();
-    let page = format!("{}\n\n{}\n\n{}", pool[0..4].join(" "), QUESTIONS[1], pool[4..8].join(" "));
+    let page = format!(
+        "{}\n\n{}\n\n{}",
+        pool[0..4].join(" "),
+        QUESTIONS[1],
+        pool[4..8].join(" ")
+    );
     let corpus = dir.path().join("page.jsonl");
     write_jsonl(&corpus, &[("page".into(), page)]);
     let (code, r) = scan(&reference(dir.path()), &corpus, &["--unit", "paragraph"]);

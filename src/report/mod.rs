@@ -15,6 +15,7 @@ pub use json::{Json, JsonLines};
 pub use text::Text;
 
 use crate::config::{Scope, UnitKind, Verification};
+use crate::minhash::Sketch;
 use crate::normalize::Normalizer;
 use crate::pipeline::Scan;
 use crate::shingle::ShingleKind;
@@ -44,8 +45,10 @@ pub struct Params {
     pub shingle: ShingleKind,
     /// Shingle length.
     pub ngram: usize,
-    /// MinHash permutations.
+    /// MinHash permutations (signature values).
     pub num_perm: usize,
+    /// Signature scheme: `one-permutation` or `permutations`.
+    pub sketch: Sketch,
     /// LSH bands.
     pub bands: usize,
     /// Rows per band.
@@ -204,6 +207,7 @@ impl Report {
             shingle: c.shingle,
             ngram: c.ngram,
             num_perm: c.num_perm,
+            sketch: c.sketch,
             bands: c.bands.bands,
             rows: c.bands.rows,
             seed: c.seed,
