@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Params, Report, ReportWriter, Stats, Tool};
+use super::{Contamination, Params, Report, ReportWriter, Stats, Tool};
 
 /// The whole report as one JSON object.
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,6 +30,8 @@ struct Header<'a> {
     tool: &'a Tool,
     params: &'a Params,
     stats: &'a Stats,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contamination: Option<&'a Contamination>,
 }
 
 impl ReportWriter for JsonLines {
@@ -38,6 +40,7 @@ impl ReportWriter for JsonLines {
             tool: &report.tool,
             params: &report.params,
             stats: &report.stats,
+            contamination: report.contamination.as_ref(),
         };
         serde_json::to_writer(&mut *out, &header)?;
         out.write_all(b"\n")?;

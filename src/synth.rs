@@ -1,0 +1,2030 @@
+//! Synthetic corpora with planted near-duplicates, and the truth of what was
+//! planted.
+//!
+//! Real text holds duplicates nobody labelled, so recall and precision are
+//! measured on text whose duplicates are known. It is built in three steps:
+//!
+//! 1. [`distinct_pool`]: real sentences become a *pool* in which no two
+//!    sentences are near-duplicates (char 5-gram Jaccard above a bound, found
+//!    with MinHash and LSH banding, then checked exactly).
+//! 2. [`plant`]: documents are drawn from the pool, each pool sentence used at
+//!    most once; then some sentences are copied, each copy with one or two
+//!    realistic [`Edit`]s, into *other* documents. An original and its copies
+//!    form a [`TruthGroup`] of byte spans into the finished documents.
+//! 3. [`reword_pool`]: a pool is finite (Reuters-21578 gives about 88,000
+//!    distinct sentences, 12.5 MB). For larger corpora each further round
+//!    rewords the pool with a round-seeded word substitution, so sentences of
+//!    different rounds are not near-duplicates of each other.
+//!
+//! Everything is deterministic from a seed, and nothing here does I/O.
+//!
+//! ```
+//! use dupscan::synth::{plant, PlantConfig};
+//!
+//! let words = ["copper", "wheat", "shares", "profit", "tonnes", "export", "bank", "rate"];
+//! let pool: Vec<String> = (0..1000)
+//!     .map(|i| {
+//!         let w = |k: usize| words[(i * 7 + k * 3 + i / 8) % words.len()];
+//!         format!(
+//!             "Traders in {} said {} and {} rose by {i} percent after the {} report on {} {} prices.",
+//!             w(0), w(1), w(2), w(3), w(4), w(5)
+//!         )
+//!     })
+//!     .collect();
+//! let cfg = PlantConfig { docs: 20, ..PlantConfig::default() };
+//! let planted = plant(&pool, &cfg)?;
+//! assert_eq!(planted.docs.len(), 20);
+//! for group in &planted.truth {
+//!     for m in &group.members {
+//!         let doc = planted.docs.iter().find(|d| d.id == m.doc).expect("member's document");
+//!         assert!(doc.text.get(m.start as usize..m.end as usize).is_some());
+//!     }
+//! }
+//! # Ok::<(), dupscan::Error>(())
+//! ```
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::ops::Range;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128};
+
+use crate::error::{Error, Result};
+use crate::lsh::{Bands, band_keys};
+use crate::minhash::{MinHasher, SplitMix64};
+use crate::normalize::{Normalizer, token_count};
+use crate::shingle::{ShingleKind, Shingler, jaccard};
+
+// ---------------------------------------------------------------------------
+// The distinct pool
+// ---------------------------------------------------------------------------
+
+/// Shingle length used to compare pool sentences: char 5-grams, as the
+/// sentence scan uses by default.
+pub const POOL_NGRAM: usize = 5;
+
+/// LSH split used by [`distinct_pool`]: 32 bands of 4 rows. Pairs are found
+/// with probability `1 − (1 − s⁴)³²`: 23% at Jaccard 0.3, 56% at 0.4, 87% at
+/// 0.5, 98.5% at 0.6 and 99.97% at 0.7, while unrelated news sentences
+/// (Jaccard about 0.03) almost never share a band.
+pub const POOL_BANDS: Bands = Bands { bands: 32, rows: 4 };
+
+/// Longest sentence kept in a pool, in bytes: longer "sentences" are tables
+/// or junk that the splitter could not cut.
+pub const MAX_POOL_SENTENCE_BYTES: usize = 1000;
+
+/// Sentences signed per parallel batch in [`distinct_pool`].
+const POOL_BATCH: usize = 8192;
+
+/// A pool of sentences, none a near-duplicate of another, from `sentences`.
+///
+/// Each sentence has its whitespace runs collapsed to one space (so it never
+/// carries a paragraph break) and is kept when
+///
+/// * it has at least `min_words` words (tokens after normalisation with
+///   [`Normalizer::default`]) and at most [`MAX_POOL_SENTENCE_BYTES`] bytes;
+/// * it *stands alone*: a sentence splitter finds it again when it is joined
+///   with a space to any other pool sentence. It opens with an uppercase or
+///   uncased letter, a digit or an opening quote or bracket; it closes with
+///   `.`, `!` or `?` (then optional closing quotes or brackets); and it does not
+///   end in a likely abbreviation (`Inc.`, `Jan.`, `U.S.`, an initial), after
+///   which a splitter would run on into the next sentence;
+/// * its normalised text differs from every earlier kept sentence's;
+/// * its char 5-gram Jaccard similarity with every earlier kept sentence is at
+///   most `max_similarity`. Candidates come from MinHash signatures banded as
+///   [`POOL_BANDS`] and are checked exactly, so a pair above the bound escapes
+///   only when LSH misses it (see [`POOL_BANDS`] for how likely that is).
+///
+/// Order is kept: the result is the kept sentences in input order. `seed`
+/// seeds shingle hashing and the MinHash permutations. Besides the sentences
+/// and their normalised forms, the band index takes about 350 bytes per kept
+/// sentence. Reuters-21578 (162,000 sentences) takes 1.5 s on two cores;
+/// 5.4 million sentences become a pool of 465,000 in 14 s.
+pub fn distinct_pool(
+    sentences: Vec<String>,
+    min_words: usize,
+    max_similarity: f64,
+    seed: u64,
+) -> Vec<String> {
+    let normalizer = Normalizer::default();
+    let cleaned: Vec<(String, String)> = sentences
+        .into_par_iter()
+        .filter_map(|s| {
+            let s = collapse_whitespace(&s);
+            if s.len() > MAX_POOL_SENTENCE_BYTES || !stands_alone(&s) {
+                return None;
+            }
+            let norm = normalizer.normalize(&s);
+            (token_count(&norm) >= min_words).then_some((s, norm))
+        })
+        .collect();
+
+    let mut seen = HashSet::with_capacity(cleaned.len());
+    let unique: Vec<(String, String)> = cleaned
+        .into_iter()
+        .filter(|(_, norm)| seen.insert(xxh3_128(norm.as_bytes())))
+        .collect();
+    drop(seen);
+
+    let shingler = Shingler::new(ShingleKind::Char, POOL_NGRAM, seed);
+    let hasher = MinHasher::new(POOL_BANDS.bands * POOL_BANDS.rows, seed);
+    let mut index = BandIndex::default();
+    let mut kept: Vec<String> = Vec::new();
+    let mut kept_norm: Vec<String> = Vec::new();
+    let mut other = Vec::new();
+    let mut rest = unique.into_iter();
+    loop {
+        let batch: Vec<(String, String)> = rest.by_ref().take(POOL_BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let signed: Vec<(Vec<u64>, Vec<u64>)> = batch
+            .par_iter()
+            .map(|(_, norm)| {
+                let mut set = Vec::new();
+                shingler.set(norm, &mut set);
+                let mut sig = vec![0u32; hasher.len()];
+                hasher.sign(&set, &mut sig);
+                let mut keys = vec![0u64; POOL_BANDS.bands];
+                band_keys(&sig, POOL_BANDS, &mut keys);
+                (set, keys)
+            })
+            .collect();
+        for ((sentence, norm), (set, keys)) in batch.into_iter().zip(signed) {
+            let near = index.candidates(&keys).into_iter().any(|j| {
+                shingler.set(&kept_norm[j as usize], &mut other);
+                jaccard(&set, &other) > max_similarity
+            });
+            if !near {
+                index.insert(kept.len() as u32, &keys);
+                kept.push(sentence);
+                kept_norm.push(norm);
+            }
+        }
+    }
+    kept
+}
+
+/// Band keys of kept sentences → the kept sentences holding them. Keys are
+/// folded to 32 bits to halve the memory; a folded collision only adds a
+/// candidate, which the exact check then rejects. Most keys belong to one
+/// sentence (kept sentences are mutually dissimilar), so the first holder
+/// lives in `first` and only later ones in `more`.
+#[derive(Default)]
+struct BandIndex {
+    first: HashMap<u32, u32>,
+    more: HashMap<u32, Vec<u32>>,
+}
+
+impl BandIndex {
+    fn fold(key: u64) -> u32 {
+        (key ^ (key >> 32)) as u32
+    }
+
+    /// Sorted, deduplicated kept sentences sharing at least one key.
+    fn candidates(&self, keys: &[u64]) -> Vec<u32> {
+        let mut out = Vec::new();
+        for &key in keys {
+            let key = Self::fold(key);
+            if let Some(&id) = self.first.get(&key) {
+                out.push(id);
+                if let Some(more) = self.more.get(&key) {
+                    out.extend_from_slice(more);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn insert(&mut self, id: u32, keys: &[u64]) {
+        for &key in keys {
+            let key = Self::fold(key);
+            match self.first.get(&key) {
+                None => {
+                    self.first.insert(key, id);
+                }
+                Some(&holder) if holder != id => self.more.entry(key).or_default().push(id),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Opening quotes and brackets.
+fn is_opener(c: char) -> bool {
+    matches!(c, '"' | '\'' | '“' | '‘' | '„' | '«' | '(' | '[')
+}
+
+/// Closing quotes and brackets.
+fn is_closer(c: char) -> bool {
+    matches!(c, '"' | '\'' | '”' | '’' | '»' | ')' | ']')
+}
+
+/// Words that, followed by a period, a sentence splitter may read as an
+/// abbreviation rather than a sentence end. Compared in lowercase, for words
+/// that start with an uppercase letter.
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "messrs", "dr", "prof", "rev", "hon", "st", "mt", "ft", "gen", "gov", "sen",
+    "rep", "reps", "lt", "col", "sgt", "capt", "maj", "adm", "cmdr", "pres", "amb", "atty", "jan",
+    "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "nos",
+    "vol", "fig", "sec", "tel", "inc", "ltd", "co", "cos", "corp", "plc", "pty", "bros", "jr",
+    "sr", "esq", "etc", "dept", "univ", "assn", "ave", "blvd", "rd", "calif", "mass", "conn",
+    "fla", "ill", "ind", "mich", "minn", "penn", "tenn", "tex", "wash", "wis", "ariz", "colo",
+    "okla", "ore", "ga", "va", "pa", "md", "mo", "ky", "la", "ala", "del", "kan", "neb", "nev",
+    "mont", "wyo",
+];
+
+/// Lowercase abbreviations, compared as written.
+const LOWER_ABBREVIATIONS: &[&str] = &[
+    "etc", "vs", "al", "approx", "cf", "viz", "incl", "esp", "pp", "ca", "fig", "vol", "no",
+];
+
+/// Whether `word` (followed by a period) may be read as an abbreviation.
+fn is_abbreviation(word: &str) -> bool {
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    if letters == 1 && word.chars().count() == 1 {
+        return true; // an initial
+    }
+    if is_dotted_acronym(word) {
+        return true;
+    }
+    let starts_upper = word.chars().next().is_some_and(char::is_uppercase);
+    (starts_upper && ABBREVIATIONS.contains(&word.to_lowercase().as_str()))
+        || LOWER_ABBREVIATIONS.contains(&word)
+}
+
+/// "U.S", "p.m", "e.g": two or more dot-separated parts of one or two letters.
+fn is_dotted_acronym(word: &str) -> bool {
+    let mut parts = 0;
+    for part in word.split('.') {
+        if part.is_empty() || part.len() > 2 || !part.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return false;
+        }
+        parts += 1;
+    }
+    parts >= 2
+}
+
+/// Whether a splitter finds `s` (whitespace already collapsed) again when it
+/// stands between two other sentences: see [`distinct_pool`].
+fn stands_alone(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    let opens = first.is_ascii_digit()
+        || is_opener(first)
+        || (first.is_alphabetic() && !first.is_lowercase());
+    if !opens {
+        return false;
+    }
+    let body = s.trim_end_matches(is_closer);
+    let Some(last) = body.chars().next_back() else {
+        return false;
+    };
+    match last {
+        '!' | '?' => true,
+        '.' => {
+            let before = &body[..body.len() - 1];
+            if before.ends_with('.') {
+                return true; // an ellipsis
+            }
+            let word = before
+                .rsplit(' ')
+                .next()
+                .unwrap_or(before)
+                .trim_start_matches(|c: char| !c.is_alphanumeric());
+            !word.is_empty() && !is_abbreviation(word)
+        }
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Vocabulary and randomness
+// ---------------------------------------------------------------------------
+
+/// The words edits and rewording draw from: lowercase ASCII words of 4 to 10
+/// letters seen in some text, sorted, without likely abbreviations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vocabulary {
+    words: Vec<String>,
+}
+
+impl Vocabulary {
+    /// The vocabulary of `sentences`.
+    pub fn from_sentences<S: AsRef<str>>(sentences: &[S]) -> Self {
+        let mut set: HashSet<String> = HashSet::new();
+        let mut lower = String::new();
+        for s in sentences {
+            for run in s
+                .as_ref()
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| (4..=10).contains(&w.len()))
+            {
+                lower.clear();
+                lower.extend(run.chars().map(|c| c.to_ascii_lowercase()));
+                if !set.contains(lower.as_str()) && !ABBREVIATIONS.contains(&lower.as_str()) {
+                    set.insert(lower.clone());
+                }
+            }
+        }
+        let mut words: Vec<String> = set.into_iter().collect();
+        words.sort_unstable();
+        Self { words }
+    }
+
+    /// The words, sorted.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether there are no words.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// A random word other than `not` (lowercase), if the vocabulary has one.
+    fn pick_other(&self, not: &str, rng: &mut Rng) -> Option<&str> {
+        if self.words.is_empty() {
+            return None;
+        }
+        let i = rng.below(self.words.len());
+        if self.words[i] != not {
+            return Some(&self.words[i]);
+        }
+        let j = (i + 1) % self.words.len();
+        (j != i).then(|| self.words[j].as_str())
+    }
+}
+
+/// A seeded stream of random choices (SplitMix64).
+#[derive(Debug, Clone)]
+struct Rng(SplitMix64);
+
+impl Rng {
+    /// A stream for one purpose (`stream`) under `seed`.
+    fn new(seed: u64, stream: u64) -> Self {
+        let mut mix = SplitMix64::new(seed);
+        Self(SplitMix64::new(mix.next() ^ stream))
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0.next()
+    }
+
+    /// Uniform in `0..n`; `n` must be positive.
+    fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next()) * n as u128) >> 64) as usize
+    }
+
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, (lo, hi): (usize, usize)) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+const STREAM_PLANT: u64 = 0x706C_616E_7421_0001;
+const STREAM_EDIT: u64 = 0x6564_6974_7321_0002;
+
+// ---------------------------------------------------------------------------
+// Edits
+// ---------------------------------------------------------------------------
+
+/// The kinds of change a planted copy receives, in the order they are
+/// applied. Each copy gets at most one edit of each kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Edit {
+    /// A word of four letters or more is replaced by another word from the
+    /// vocabulary, in the same case style (`rose` → `fell`, `Texaco` → `Ampere`).
+    Substitute,
+    /// An inner word is deleted (never the first or last word).
+    Delete,
+    /// A vocabulary word is inserted between two inner words.
+    Insert,
+    /// The sentence becomes UPPER CASE, lower case or Title Case. Lower case
+    /// keeps the first letter's case unless the copy opens a paragraph, since
+    /// a lowercase start after a period is not a sentence start to a splitter.
+    Case,
+    /// The final period is dropped (only when the copy ends a paragraph: a
+    /// sentence without an end runs into the next), or a comma is added or
+    /// removed.
+    Punctuation,
+    /// Straight quotes become curly (“ ” ‘ ’) or curly become straight, or a
+    /// phrase of two to four inner words is put in quotes.
+    Quotes,
+    /// A trailing credit, ` (Reuters)`, ` - AP` or ` (AFP)`, goes before the
+    /// final punctuation. After it, `(Reuters)` would split off as a sentence
+    /// of its own, and ` - AP` would glue the next sentence onto this one.
+    Credit,
+    /// A dateline such as `LONDON (Reuters) - ` is prepended.
+    Dateline,
+    /// A scraping artifact is glued to the front with no space:
+    /// `Share This ArticleThe …`, `Advertisement`, `Read more:`,
+    /// `ADVERTISEMENT`. The copy's truth span leaves the prefix out: see
+    /// [`EditedCopy::core`].
+    GluedPrefix,
+}
+
+impl Edit {
+    /// Every kind, in application order.
+    pub const ALL: [Edit; 9] = [
+        Edit::Substitute,
+        Edit::Delete,
+        Edit::Insert,
+        Edit::Case,
+        Edit::Punctuation,
+        Edit::Quotes,
+        Edit::Credit,
+        Edit::Dateline,
+        Edit::GluedPrefix,
+    ];
+
+    /// The kind's name, which also opens every record of it in
+    /// [`TruthMember::edits`] (`"substitute: rose -> fell"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Edit::Substitute => "substitute",
+            Edit::Delete => "delete",
+            Edit::Insert => "insert",
+            Edit::Case => "case",
+            Edit::Punctuation => "punctuation",
+            Edit::Quotes => "quotes",
+            Edit::Credit => "credit",
+            Edit::Dateline => "dateline",
+            Edit::GluedPrefix => "glued-prefix",
+        }
+    }
+
+    /// The kind a record in [`TruthMember::edits`] is of.
+    pub fn of_record(record: &str) -> Option<Edit> {
+        let name = record.split(':').next()?;
+        Edit::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    /// Whether the edit changes words (and so the sentence's shingles much
+    /// more than a change of case, punctuation or framing does).
+    pub fn is_word_level(self) -> bool {
+        matches!(self, Edit::Substitute | Edit::Delete | Edit::Insert)
+    }
+}
+
+impl fmt::Display for Edit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Most word-level edits a copy of a sentence of at least
+/// [`PlantConfig::default`]'s 12 words receives; shorter sentences get one.
+pub const MAX_WORD_EDITS: usize = 2;
+
+/// Scraping artifacts glued to a copy's front ([`Edit::GluedPrefix`]).
+pub const GLUED_PREFIXES: &[&str] = &[
+    "Share This Article",
+    "Advertisement",
+    "Read more:",
+    "ADVERTISEMENT",
+];
+/// Trailing credits ([`Edit::Credit`]).
+pub const CREDITS: &[&str] = &[" (Reuters)", " - AP", " (AFP)"];
+/// Datelines ([`Edit::Dateline`]).
+pub const DATELINES: &[&str] = &[
+    "LONDON (Reuters) - ",
+    "NEW YORK (Reuters) - ",
+    "WASHINGTON (Reuters) - ",
+    "TOKYO (Reuters) - ",
+    "PARIS (AFP) - ",
+    "NEW YORK (AP) - ",
+];
+
+/// Where in its document a copy goes; some edits depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Slot {
+    /// The copy is the first sentence of a paragraph.
+    pub starts_paragraph: bool,
+    /// The copy is the last sentence of a paragraph.
+    pub ends_paragraph: bool,
+}
+
+/// An edited copy of a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditedCopy {
+    /// The text inserted into the document.
+    pub text: String,
+    /// The byte range of `text` that is the copy's own sentence: all of it,
+    /// except that a glued prefix ([`Edit::GluedPrefix`]) is left out. A
+    /// sentence splitter cuts `Share This ArticleThe …` into `Share This
+    /// Article` and `The …`, and the truth should name the unit a scanner
+    /// reports. Where the splitter does not cut (`ADVERTISEMENTThe …`, or a
+    /// copy not opening with a common sentence starter), the reported unit
+    /// holds the prefix too and still covers this range, so the two overlap.
+    pub core: Range<usize>,
+    /// One record per edit applied, `"kind: detail"`, in application order.
+    pub edits: Vec<String>,
+}
+
+/// Applies the edits `kinds` (in [`Edit::ALL`] order, each at most once) to
+/// `sentence` (whitespace runs collapsed first), for a copy placed at `slot`.
+/// Random choices (which word, which prefix, …) are drawn from `seed`; words
+/// from `vocab`. A kind that cannot apply (no comma to remove, no inner word,
+/// an empty vocabulary) is skipped and not recorded.
+pub fn edit_copy(
+    sentence: &str,
+    kinds: &[Edit],
+    slot: Slot,
+    vocab: &Vocabulary,
+    seed: u64,
+) -> EditedCopy {
+    let mut rng = Rng::new(seed, STREAM_EDIT);
+    apply_edits(&collapse_whitespace(sentence), kinds, slot, vocab, &mut rng)
+}
+
+fn apply_edits(
+    sentence: &str,
+    kinds: &[Edit],
+    slot: Slot,
+    vocab: &Vocabulary,
+    rng: &mut Rng,
+) -> EditedCopy {
+    let mut text = sentence.to_owned();
+    let mut glued = 0;
+    let mut edits = Vec::new();
+    for kind in Edit::ALL.into_iter().filter(|k| kinds.contains(k)) {
+        if let Some(applied) = apply(kind, &text, slot, vocab, rng) {
+            text = applied.text;
+            glued += applied.glued;
+            edits.push(format!("{}: {}", kind.name(), applied.detail));
+        }
+    }
+    EditedCopy {
+        core: glued..text.len(),
+        text,
+        edits,
+    }
+}
+
+/// A copy of `sentence` with `n` edits of distinct random kinds, at most
+/// `max_word` of them word-level.
+fn random_copy(
+    sentence: &str,
+    n: usize,
+    max_word: usize,
+    slot: Slot,
+    vocab: &Vocabulary,
+    rng: &mut Rng,
+) -> EditedCopy {
+    let mut kinds = Edit::ALL;
+    rng.shuffle(&mut kinds);
+    let mut chosen = Vec::with_capacity(n);
+    let mut word_level = 0;
+    for kind in kinds {
+        if chosen.len() == n {
+            break;
+        }
+        if kind.is_word_level() && word_level == max_word {
+            continue;
+        }
+        // Whether a kind applies does not depend on the random draws.
+        if apply(kind, sentence, slot, vocab, &mut rng.clone()).is_none() {
+            continue;
+        }
+        word_level += usize::from(kind.is_word_level());
+        chosen.push(kind);
+    }
+    apply_edits(sentence, &chosen, slot, vocab, rng)
+}
+
+/// The result of one edit.
+struct Applied {
+    text: String,
+    detail: String,
+    /// Bytes glued to the front that are not part of the copy's sentence.
+    glued: usize,
+}
+
+impl Applied {
+    fn new(text: String, detail: String) -> Option<Self> {
+        Some(Self {
+            text,
+            detail,
+            glued: 0,
+        })
+    }
+}
+
+fn apply(kind: Edit, text: &str, slot: Slot, vocab: &Vocabulary, rng: &mut Rng) -> Option<Applied> {
+    match kind {
+        Edit::Substitute => substitute(text, vocab, rng),
+        Edit::Delete => delete(text, rng),
+        Edit::Insert => insert(text, vocab, rng),
+        Edit::Case => change_case(text, slot, rng),
+        Edit::Punctuation => punctuation(text, slot, rng),
+        Edit::Quotes => quotes(text, rng),
+        Edit::Credit => credit(text, rng),
+        Edit::Dateline => {
+            let d = *rng.pick(DATELINES);
+            Applied::new(format!("{d}{text}"), d.trim_end().to_owned())
+        }
+        Edit::GluedPrefix => {
+            let p = *rng.pick(GLUED_PREFIXES);
+            Some(Applied {
+                text: format!("{p}{text}"),
+                detail: p.to_owned(),
+                glued: p.len(),
+            })
+        }
+    }
+}
+
+/// A whitespace token split into leading punctuation, a core from its first
+/// to its last alphanumeric character, and trailing punctuation.
+fn parts(tok: &str) -> (&str, &str, &str) {
+    let start = tok.find(char::is_alphanumeric).unwrap_or(tok.len());
+    let end = tok
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_alphanumeric())
+        .map_or(start, |(i, c)| i + c.len_utf8());
+    (&tok[..start], &tok[start..end], &tok[end..])
+}
+
+/// A core of at least two letters and nothing else.
+fn is_word(core: &str) -> bool {
+    core.chars().count() >= 2 && core.chars().all(char::is_alphabetic)
+}
+
+/// `word` in the case style of `model`: ALL CAPS, Capitalised or lower.
+fn with_case_of(model: &str, word: &str) -> String {
+    let mut letters = model.chars().filter(|c| c.is_alphabetic());
+    let first_upper = letters.next().is_some_and(char::is_uppercase);
+    let rest: Vec<char> = letters.collect();
+    if first_upper && !rest.is_empty() && rest.iter().all(|c| c.is_uppercase()) {
+        word.to_uppercase()
+    } else if first_upper {
+        capitalise(word)
+    } else {
+        word.to_lowercase()
+    }
+}
+
+/// `word` with its first letter uppercased and the rest as given.
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect::<String>()
+    })
+}
+
+fn substitute(text: &str, vocab: &Vocabulary, rng: &mut Rng) -> Option<Applied> {
+    let mut toks: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+    // Words of four letters or more, mostly content words: swapping "to" for
+    // "valorem" or "The" for "Inspecting" is not an edit people make.
+    let spots: Vec<usize> = (0..toks.len())
+        .filter(|&i| {
+            let core = parts(&toks[i]).1;
+            is_word(core) && core.chars().count() >= 4
+        })
+        .collect();
+    if spots.is_empty() {
+        return None;
+    }
+    let i = *rng.pick(&spots);
+    let (lead, core, trail) = parts(&toks[i]);
+    let new = with_case_of(core, vocab.pick_other(&core.to_lowercase(), rng)?);
+    let detail = format!("{core} -> {new}");
+    toks[i] = format!("{lead}{new}{trail}");
+    Applied::new(toks.join(" "), detail)
+}
+
+fn delete(text: &str, rng: &mut Rng) -> Option<Applied> {
+    let mut toks: Vec<&str> = text.split_whitespace().collect();
+    let spots: Vec<usize> = (1..toks.len().saturating_sub(1))
+        .filter(|&i| is_word(parts(toks[i]).1))
+        .collect();
+    if spots.is_empty() {
+        return None;
+    }
+    let gone = toks.remove(*rng.pick(&spots));
+    Applied::new(toks.join(" "), parts(gone).1.to_owned())
+}
+
+fn insert(text: &str, vocab: &Vocabulary, rng: &mut Rng) -> Option<Applied> {
+    let mut toks: Vec<&str> = text.split_whitespace().collect();
+    if toks.len() < 2 {
+        return None;
+    }
+    let word = vocab.pick_other("", rng)?;
+    // Before token 1..=len-1: after the first word, before the last.
+    let at = 1 + rng.below(toks.len() - 1);
+    toks.insert(at, word);
+    Applied::new(toks.join(" "), word.to_owned())
+}
+
+fn change_case(text: &str, slot: Slot, rng: &mut Rng) -> Option<Applied> {
+    let mut variants = [0u8, 1, 2];
+    rng.shuffle(&mut variants);
+    for v in variants {
+        let (out, detail) = match v {
+            0 => (text.to_uppercase(), "upper"),
+            1 if slot.starts_paragraph => (text.to_lowercase(), "lower"),
+            1 => {
+                let first = text
+                    .char_indices()
+                    .find(|(_, c)| c.is_alphabetic())
+                    .map_or(text.len(), |(i, c)| i + c.len_utf8());
+                (
+                    format!("{}{}", &text[..first], text[first..].to_lowercase()),
+                    "lower (first letter kept)",
+                )
+            }
+            _ => (
+                text.split(' ')
+                    .map(|tok| {
+                        let i = tok.find(char::is_alphabetic).unwrap_or(tok.len());
+                        format!("{}{}", &tok[..i], capitalise(&tok[i..]))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                "title",
+            ),
+        };
+        if out != text {
+            return Applied::new(out, detail.to_owned());
+        }
+    }
+    None
+}
+
+fn punctuation(text: &str, slot: Slot, rng: &mut Rng) -> Option<Applied> {
+    let toks: Vec<&str> = text.split_whitespace().collect();
+    let n = toks.len();
+    let drop_period = slot.ends_paragraph && text.ends_with('.') && !text.ends_with("..");
+    let add: Vec<usize> = (1..n.saturating_sub(1))
+        .filter(|&i| {
+            let (_, core, trail) = parts(toks[i]);
+            trail.is_empty() && is_word(core) && is_word(parts(toks[i + 1]).1)
+        })
+        .collect();
+    let remove: Vec<usize> = (0..n.saturating_sub(1))
+        .filter(|&i| toks[i].ends_with(',') && !parts(toks[i]).1.is_empty())
+        .collect();
+    let mut variants = Vec::new();
+    if drop_period {
+        variants.push(0);
+    }
+    if !add.is_empty() {
+        variants.push(1);
+    }
+    if !remove.is_empty() {
+        variants.push(2);
+    }
+    if variants.is_empty() {
+        return None;
+    }
+    let mut toks: Vec<String> = toks.into_iter().map(str::to_owned).collect();
+    let detail = match *rng.pick(&variants) {
+        0 => {
+            let out = &text[..text.len() - 1];
+            return Applied::new(out.to_owned(), "drop final period".to_owned());
+        }
+        1 => {
+            let i = *rng.pick(&add);
+            toks[i].push(',');
+            format!("add comma after {}", parts(&toks[i]).1)
+        }
+        _ => {
+            let i = *rng.pick(&remove);
+            toks[i].pop();
+            format!("remove comma after {}", parts(&toks[i]).1)
+        }
+    };
+    Applied::new(toks.join(" "), detail)
+}
+
+fn quotes(text: &str, rng: &mut Rng) -> Option<Applied> {
+    let straight = text.contains(['"', '\'']);
+    let curly = text.contains(['“', '”', '‘', '’']);
+    let toks: Vec<&str> = text.split_whitespace().collect();
+    let n = toks.len();
+    // A phrase holds two to four tokens, never the first or last, none
+    // ending in a period; nor does the token before it: after `U.S.` an
+    // opening quote starts a new sentence, and so does `U.S”.` before a
+    // capital. `room[i]` is how long a phrase starting at `i` may be.
+    let room = |i: usize| {
+        (i..n - 1)
+            .take(4)
+            .take_while(|&j| !toks[j].ends_with('.'))
+            .count()
+    };
+    let starts: Vec<usize> = (1..n.saturating_sub(2))
+        .filter(|&i| !toks[i - 1].ends_with('.') && room(i) >= 2)
+        .collect();
+    let mut variants = Vec::new();
+    if straight {
+        variants.push(0);
+    }
+    if curly {
+        variants.push(1);
+    }
+    if !starts.is_empty() {
+        variants.push(2);
+    }
+    if variants.is_empty() {
+        return None;
+    }
+    match *rng.pick(&variants) {
+        0 => Applied::new(to_curly(text), "straight to curly".to_owned()),
+        1 => {
+            let out = text
+                .chars()
+                .map(|c| match c {
+                    '“' | '”' => '"',
+                    '‘' | '’' => '\'',
+                    c => c,
+                })
+                .collect();
+            Applied::new(out, "curly to straight".to_owned())
+        }
+        _ => {
+            let first = *rng.pick(&starts);
+            let len = rng.range((2, room(first)));
+            let mut toks: Vec<String> = toks.into_iter().map(str::to_owned).collect();
+            let last = first + len - 1;
+            let (open, close) = if rng.below(2) == 0 {
+                ('"', '"')
+            } else {
+                ('“', '”')
+            };
+            toks[first].insert(0, open);
+            let (lead, core, trail) = parts(&toks[last]);
+            toks[last] = format!("{lead}{core}{close}{trail}");
+            let phrase = toks[first..=last].join(" ");
+            Applied::new(toks.join(" "), format!("quote {phrase}"))
+        }
+    }
+}
+
+/// Straight quotes to curly: an opening form after the start, whitespace or an
+/// opening bracket, else a closing form (also for apostrophes).
+fn to_curly(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut prev: Option<char> = None;
+    for c in text.chars() {
+        let opens = prev.is_none_or(|p| p.is_whitespace() || matches!(p, '(' | '[' | '“' | '‘'));
+        out.push(match (c, opens) {
+            ('"', true) => '“',
+            ('"', false) => '”',
+            ('\'', true) => '‘',
+            ('\'', false) => '’',
+            (c, _) => c,
+        });
+        prev = Some(c);
+    }
+    out
+}
+
+fn credit(text: &str, rng: &mut Rng) -> Option<Applied> {
+    let body = text.trim_end_matches(is_closer);
+    let at = body.trim_end_matches(['.', '!', '?']).len();
+    if at == 0 {
+        return None;
+    }
+    let c = *rng.pick(CREDITS);
+    Applied::new(
+        format!("{}{c}{}", &text[..at], &text[at..]),
+        c.trim().to_owned(),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Planting
+// ---------------------------------------------------------------------------
+
+/// How [`plant`] builds a corpus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlantConfig {
+    /// Seed for every random choice.
+    pub seed: u64,
+    /// Documents wanted. Fewer come out when the pool runs out (see [`plant`]).
+    pub docs: usize,
+    /// Original sentences per document, drawn uniformly from `lo..=hi`.
+    pub sentences_per_doc: (usize, usize),
+    /// Sentences per paragraph (counting planted copies).
+    pub paragraph_every: usize,
+    /// Share of documents that receive a planted copy, in `[0, 1]`. Each such
+    /// document receives exactly one.
+    pub planted_fraction: f64,
+    /// Copies per planted sentence, `lo..=hi`, each into a different document.
+    pub copies: (usize, usize),
+    /// Edits per copy, `lo..=hi`, of distinct kinds.
+    pub edits: (usize, usize),
+    /// Only sentences with at least this many words are planted.
+    pub min_plant_words: usize,
+    /// Document ids are this prefix and a six-digit number.
+    pub id_prefix: String,
+}
+
+impl Default for PlantConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            docs: 1000,
+            sentences_per_doc: (8, 24),
+            paragraph_every: 4,
+            planted_fraction: 0.2,
+            copies: (1, 3),
+            edits: (1, 2),
+            min_plant_words: 12,
+            id_prefix: "synth-".to_owned(),
+        }
+    }
+}
+
+impl PlantConfig {
+    /// Checks every range; errors name the offending field.
+    pub fn validate(&self) -> Result<()> {
+        let range = |name: &str, (lo, hi): (usize, usize), min: usize| {
+            if lo < min || lo > hi {
+                Err(Error::Param(format!(
+                    "{name} must satisfy {min} <= lo <= hi, got ({lo}, {hi})"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        range("sentences_per_doc", self.sentences_per_doc, 1)?;
+        range("copies", self.copies, 1)?;
+        range("edits", self.edits, 0)?;
+        if self.paragraph_every == 0 {
+            return Err(Error::Param("paragraph_every must be at least 1".into()));
+        }
+        if !(0.0..=1.0).contains(&self.planted_fraction) {
+            return Err(Error::Param(format!(
+                "planted_fraction must be in [0, 1], got {}",
+                self.planted_fraction
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A synthetic document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SynthDoc {
+    /// Unique id.
+    pub id: String,
+    /// The text: sentences joined by a space, paragraphs by a blank line.
+    pub text: String,
+}
+
+/// One member of a planted group: a byte span `[start, end)` of a document's
+/// text, on char boundaries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TruthMember {
+    /// The document's id.
+    pub doc: String,
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+    /// For a copy, one record per edit, `"kind: detail"` (see [`Edit`]);
+    /// empty for the original. Written only when non-empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<String>,
+}
+
+/// An original sentence (the first member) and its edited copies, each in a
+/// different document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TruthGroup {
+    /// The original first, then the copies.
+    pub members: Vec<TruthMember>,
+}
+
+/// A corpus with planted near-duplicates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planted {
+    /// The documents, in id order.
+    pub docs: Vec<SynthDoc>,
+    /// The planted groups.
+    pub truth: Vec<TruthGroup>,
+    /// Pool sentences used as originals.
+    pub pool_used: usize,
+    /// The pool ran out before [`PlantConfig::docs`] documents were built.
+    pub pool_exhausted: bool,
+}
+
+impl Planted {
+    /// Number of planted copies.
+    pub fn copies(&self) -> usize {
+        self.truth.iter().map(|g| g.members.len() - 1).sum()
+    }
+
+    /// How many copies received each kind of edit, in [`Edit::ALL`] order.
+    pub fn edit_counts(&self) -> Vec<(Edit, usize)> {
+        let mut counts = [0usize; Edit::ALL.len()];
+        for record in self
+            .truth
+            .iter()
+            .flat_map(|g| &g.members)
+            .flat_map(|m| &m.edits)
+        {
+            if let Some(kind) = Edit::of_record(record) {
+                counts[kind as usize] += 1;
+            }
+        }
+        Edit::ALL.into_iter().zip(counts).collect()
+    }
+}
+
+/// A copy waiting to be placed.
+struct Insert {
+    /// Its sentence position in the finished document.
+    at: usize,
+    copy: EditedCopy,
+    group: usize,
+    member: usize,
+}
+
+/// Builds documents from `pool` and plants edited copies of some of their
+/// sentences into other documents.
+///
+/// **Documents.** The pool is shuffled and consumed in order: each document
+/// takes the next `sentences_per_doc` sentences, so no pool sentence appears
+/// as an original twice. Nothing is ever reused: reusing a sentence would put
+/// an identical sentence into two documents, which a scanner rightly groups
+/// though the truth does not. When the pool runs out, the documents built so
+/// far are returned (a last short document is kept if it has at least
+/// `sentences_per_doc.0` sentences) and [`Planted::pool_exhausted`] is set. A
+/// pool of `P` sentences thus gives about `P / mean(sentences_per_doc)`
+/// documents; for more, plant again from a reworded pool ([`reword_pool`]).
+///
+/// **Planting.** `round(docs × planted_fraction)` documents are chosen to
+/// receive one copy each, in groups of `copies` documents; each group copies a
+/// sentence of at least `min_plant_words` words from a document outside the
+/// group, at a random sentence position, with `edits` random edits of distinct
+/// kinds (at most [`MAX_WORD_EDITS`] of them word-level, one for sentences
+/// under 12 words). Word edits draw from the pool's [`Vocabulary`].
+///
+/// **Truth.** Spans are byte offsets into the finished texts, recorded while
+/// each text is assembled; a copy's span is its [`EditedCopy::core`].
+///
+/// Errors only on an invalid configuration ([`PlantConfig::validate`]).
+pub fn plant(pool: &[String], cfg: &PlantConfig) -> Result<Planted> {
+    cfg.validate()?;
+    let mut rng = Rng::new(cfg.seed, STREAM_PLANT);
+
+    // Documents as lists of pool indices.
+    let mut order: Vec<u32> = (0..pool.len() as u32).collect();
+    rng.shuffle(&mut order);
+    let mut skeletons: Vec<&[u32]> = Vec::new();
+    let mut rest: &[u32] = &order;
+    while skeletons.len() < cfg.docs {
+        let want = rng.range(cfg.sentences_per_doc);
+        if rest.len() < want {
+            if rest.len() >= cfg.sentences_per_doc.0 {
+                skeletons.push(rest);
+                rest = &[];
+            }
+            break;
+        }
+        let (doc, tail) = rest.split_at(want);
+        skeletons.push(doc);
+        rest = tail;
+    }
+    let n = skeletons.len();
+    let pool_used = order.len() - rest.len();
+
+    // Receivers, in groups, and a source for each group.
+    let mut doc_order: Vec<usize> = (0..n).collect();
+    rng.shuffle(&mut doc_order);
+    let receiving = if n < 2 {
+        0
+    } else {
+        ((n as f64 * cfg.planted_fraction).round() as usize).min(n)
+    };
+    let receivers = &doc_order[..receiving];
+
+    let normalizer = Normalizer::default();
+    let mut norm = String::new();
+    let mut words = |s: &str| {
+        normalizer.normalize_into(s, &mut norm);
+        token_count(&norm)
+    };
+    let mut eligible: Vec<(usize, usize)> = Vec::new();
+    for (d, doc) in skeletons.iter().enumerate() {
+        for (p, &s) in doc.iter().enumerate() {
+            if words(&pool[s as usize]) >= cfg.min_plant_words {
+                eligible.push((d, p));
+            }
+        }
+    }
+    rng.shuffle(&mut eligible);
+    let mut sources = Sources {
+        eligible: &eligible,
+        next: 0,
+        skipped: Vec::new(),
+    };
+
+    let vocab = if receiving > 0 {
+        Vocabulary::from_sentences(pool)
+    } else {
+        Vocabulary::default()
+    };
+    let mut group_sources: Vec<(usize, usize)> = Vec::new();
+    let mut group_sizes: Vec<usize> = Vec::new();
+    let mut inserts: Vec<Option<Insert>> = (0..n).map(|_| None).collect();
+    let mut next = 0;
+    while next < receivers.len() {
+        let k = rng.range(cfg.copies).min(receivers.len() - next);
+        let group = &receivers[next..next + k];
+        let Some((d, p)) = sources.take(group) else {
+            break;
+        };
+        next += k;
+        let g = group_sources.len();
+        group_sources.push((d, p));
+        group_sizes.push(k + 1);
+        let sentence = &pool[skeletons[d][p] as usize];
+        let max_word = if words(sentence) >= 12 {
+            MAX_WORD_EDITS
+        } else {
+            1
+        };
+        for (i, &r) in group.iter().enumerate() {
+            let total = skeletons[r].len() + 1;
+            let at = rng.below(total);
+            let slot = Slot {
+                starts_paragraph: at % cfg.paragraph_every == 0,
+                ends_paragraph: (at + 1) % cfg.paragraph_every == 0 || at + 1 == total,
+            };
+            let edits = rng.range(cfg.edits);
+            let copy = random_copy(sentence, edits, max_word, slot, &vocab, &mut rng);
+            inserts[r] = Some(Insert {
+                at,
+                copy,
+                group: g,
+                member: i + 1,
+            });
+        }
+    }
+
+    // Assemble the texts, recording spans as they are written.
+    let source_of: HashMap<(usize, usize), usize> = group_sources
+        .iter()
+        .enumerate()
+        .map(|(g, &dp)| (dp, g))
+        .collect();
+    let mut members: Vec<Vec<Option<TruthMember>>> =
+        group_sizes.iter().map(|&k| vec![None; k]).collect();
+    let mut docs = Vec::with_capacity(n);
+    for (d, skeleton) in skeletons.iter().enumerate() {
+        let id = format!("{}{d:06}", cfg.id_prefix);
+        let insert = inserts[d].take();
+        let items = skeleton.len() + usize::from(insert.is_some());
+        let mut text = String::new();
+        let mut p = 0;
+        for i in 0..items {
+            if i > 0 {
+                text.push_str(if i % cfg.paragraph_every == 0 {
+                    "\n\n"
+                } else {
+                    " "
+                });
+            }
+            let start = text.len();
+            match &insert {
+                Some(ins) if ins.at == i => {
+                    text.push_str(&ins.copy.text);
+                    let span = start + ins.copy.core.start..start + ins.copy.core.end;
+                    debug_assert_eq!(&text[span.clone()], &ins.copy.text[ins.copy.core.clone()]);
+                    members[ins.group][ins.member] =
+                        Some(member(&id, span, ins.copy.edits.clone()));
+                }
+                _ => {
+                    let sentence = &pool[skeleton[p] as usize];
+                    text.push_str(sentence);
+                    if let Some(&g) = source_of.get(&(d, p)) {
+                        members[g][0] = Some(member(&id, start..text.len(), Vec::new()));
+                    }
+                    p += 1;
+                }
+            }
+        }
+        docs.push(SynthDoc { id, text });
+    }
+    let truth = members
+        .into_iter()
+        .map(|m| TruthGroup {
+            members: m
+                .into_iter()
+                .map(|m| m.expect("every planted member is placed"))
+                .collect(),
+        })
+        .collect();
+    Ok(Planted {
+        docs,
+        truth,
+        pool_used,
+        pool_exhausted: n < cfg.docs,
+    })
+}
+
+fn member(doc: &str, span: Range<usize>, edits: Vec<String>) -> TruthMember {
+    TruthMember {
+        doc: doc.to_owned(),
+        start: span.start as u32,
+        end: span.end as u32,
+        edits,
+    }
+}
+
+/// Eligible source sentences `(doc, position)` in random order; those skipped
+/// because their document was in a group are tried first next time.
+struct Sources<'a> {
+    eligible: &'a [(usize, usize)],
+    next: usize,
+    skipped: Vec<(usize, usize)>,
+}
+
+impl Sources<'_> {
+    fn take(&mut self, group: &[usize]) -> Option<(usize, usize)> {
+        if let Some(i) = self.skipped.iter().position(|(d, _)| !group.contains(d)) {
+            return Some(self.skipped.remove(i));
+        }
+        while let Some(&(d, p)) = self.eligible.get(self.next) {
+            self.next += 1;
+            if group.contains(&d) {
+                self.skipped.push((d, p));
+            } else {
+                return Some((d, p));
+            }
+        }
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Rewording, for corpora larger than the pool
+// ---------------------------------------------------------------------------
+
+/// Function words rewording leaves alone, so reworded text keeps the shape of
+/// English. Words of one or two letters are always left alone.
+pub const KEEP_WORDS: &[&str] = &[
+    "the", "and", "for", "are", "was", "were", "but", "not", "has", "had", "have", "its", "his",
+    "her", "with", "that", "this", "from", "they", "their", "which", "will", "would", "than",
+    "been", "also", "into",
+];
+
+/// `sentence` reworded for round `round` under `seed`: every run of three or
+/// more ASCII letters, except [`KEEP_WORDS`] and abbreviations before a period
+/// (`Corp.`, `Jan.`), becomes a vocabulary word chosen by a hash of the
+/// lowercase word, the round and the seed, in the run's case style; every run
+/// of digits becomes as many digits drawn from a hash of the same kind (the
+/// first stays non-zero if it was). Punctuation, spacing and short words stay.
+///
+/// The map is a fixed word-to-word cipher within a round, so the pool stays
+/// free of duplicates (up to hash collisions), while across rounds almost
+/// every word and number differs: the char 5-grams two rounds of a sentence
+/// share are the few that fall entirely in kept words and spaces, so their
+/// Jaccard similarity is typically under 0.1 (tests check it stays below 0.3).
+pub fn reword(sentence: &str, vocab: &Vocabulary, round: u64, seed: u64) -> String {
+    let round_seed = xxh3_64_with_seed(&round.to_le_bytes(), seed ^ 0x7265_776F_7264_0003);
+    let bytes = sentence.as_bytes();
+    let mut out = String::with_capacity(sentence.len() + 16);
+    let mut lower = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let run_end = |pred: fn(&u8) -> bool| i + bytes[i..].iter().take_while(|c| pred(c)).count();
+        if b.is_ascii_alphabetic() {
+            let end = run_end(u8::is_ascii_alphabetic);
+            let run = &sentence[i..end];
+            lower.clear();
+            lower.extend(run.chars().map(|c| c.to_ascii_lowercase()));
+            let keep = run.len() < 3
+                || vocab.is_empty()
+                || KEEP_WORDS.contains(&lower.as_str())
+                || (bytes.get(end) == Some(&b'.') && is_abbreviation(run));
+            if keep {
+                out.push_str(run);
+            } else {
+                let h = xxh3_64_with_seed(lower.as_bytes(), round_seed);
+                let word = &vocab.words[(h % vocab.len() as u64) as usize];
+                out.push_str(&with_case_of(run, word));
+            }
+            i = end;
+        } else if b.is_ascii_digit() {
+            let end = run_end(u8::is_ascii_digit);
+            let mut h = xxh3_64_with_seed(&bytes[i..end], round_seed ^ 0x6469_6769_7473);
+            for (k, &d) in bytes[i..end].iter().enumerate() {
+                if k > 0 && k % 16 == 0 {
+                    h = xxh3_64_with_seed(&h.to_le_bytes(), round_seed);
+                }
+                let digit = if k == 0 && d != b'0' {
+                    1 + (h % 9) as u8
+                } else {
+                    (h % 10) as u8
+                };
+                h /= 10;
+                out.push(char::from(b'0' + digit));
+            }
+            i = end;
+        } else {
+            let c = sentence[i..]
+                .chars()
+                .next()
+                .expect("i is on a char boundary");
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// Every sentence of `pool` reworded for `round` (see [`reword`]), with the
+/// pool's own vocabulary.
+pub fn reword_pool(pool: &[String], round: u64, seed: u64) -> Vec<String> {
+    let vocab = Vocabulary::from_sentences(pool);
+    pool.par_iter()
+        .map(|s| reword(s, &vocab, round, seed))
+        .collect()
+}
+
+/// Char 5-gram Jaccard similarity of two texts after default normalisation,
+/// as [`distinct_pool`] and the sentence scan measure it.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let normalizer = Normalizer::default();
+    let shingler = Shingler::new(ShingleKind::Char, POOL_NGRAM, 0);
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    shingler.set(&normalizer.normalize(a), &mut x);
+    shingler.set(&normalizer.normalize(b), &mut y);
+    jaccard(&x, &y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WORDS: &[&str] = &[
+        "bank",
+        "rate",
+        "copper",
+        "wheat",
+        "shares",
+        "profit",
+        "tonnes",
+        "export",
+        "market",
+        "dollar",
+        "yen",
+        "oil",
+        "crude",
+        "price",
+        "quarter",
+        "loss",
+        "net",
+        "revenue",
+        "sales",
+        "growth",
+        "inflation",
+        "budget",
+        "deficit",
+        "trade",
+        "surplus",
+        "minister",
+        "official",
+        "company",
+        "group",
+        "stake",
+        "offer",
+        "bid",
+        "merger",
+        "talks",
+        "strike",
+        "port",
+        "harvest",
+        "grain",
+        "sugar",
+        "coffee",
+        "cocoa",
+        "gold",
+        "silver",
+        "bond",
+        "yield",
+        "debt",
+        "loan",
+        "credit",
+        "reserve",
+        "currency",
+        "exchange",
+        "index",
+        "stock",
+        "futures",
+        "cargo",
+        "shipment",
+        "tanker",
+        "refinery",
+        "pipeline",
+        "output",
+        "production",
+        "demand",
+        "supply",
+        "analyst",
+        "forecast",
+        "estimate",
+        "dividend",
+        "earnings",
+        "tax",
+        "tariff",
+        "quota",
+    ];
+
+    const SYLLABLES: &[&str] = &[
+        "ka", "lo", "mi", "ren", "sa", "tor", "vi", "nu", "pe", "dal", "gor", "fi", "zen", "bra",
+        "cu", "het", "mo", "lin", "spa", "dre",
+    ];
+
+    /// `count` random sentences of 12 to 20 made-up words (about 8,000 of them),
+    /// each opening with a capital and closing with a period: pairwise far
+    /// apart, like a distinct pool.
+    fn pool(count: usize, seed: u64) -> Vec<String> {
+        let mut rng = Rng::new(seed, 99);
+        (0..count)
+            .map(|_| {
+                let n = rng.range((12, 20));
+                let mut words: Vec<String> = (0..n)
+                    .map(|_| {
+                        let syllables = rng.range((2, 3));
+                        (0..syllables).map(|_| *rng.pick(SYLLABLES)).collect()
+                    })
+                    .collect();
+                words[0] = capitalise(&words[0]);
+                format!("{}.", words.join(" "))
+            })
+            .collect()
+    }
+
+    fn vocab() -> Vocabulary {
+        Vocabulary::from_sentences(WORDS)
+    }
+
+    fn slice<'a>(planted: &'a Planted, m: &TruthMember) -> &'a str {
+        let doc = planted
+            .docs
+            .iter()
+            .find(|d| d.id == m.doc)
+            .expect("member names a document");
+        doc.text
+            .get(m.start as usize..m.end as usize)
+            .expect("span on char boundaries inside the text")
+    }
+
+    const SENTENCE: &str =
+        "The central bank raised its key interest rate by half a point on Tuesday, officials said.";
+
+    fn one(kind: Edit, slot: Slot, seed: u64) -> EditedCopy {
+        let copy = edit_copy(SENTENCE, &[kind], slot, &vocab(), seed);
+        assert_eq!(copy.edits.len(), 1, "{kind} applied once: {copy:?}");
+        assert!(copy.edits[0].starts_with(kind.name()));
+        assert_ne!(copy.text, SENTENCE, "{kind} changes the text");
+        copy
+    }
+
+    fn toks(s: &str) -> Vec<&str> {
+        s.split_whitespace().collect()
+    }
+
+    fn norm(s: &str) -> String {
+        Normalizer::default().normalize(s)
+    }
+
+    #[test]
+    fn plant_is_deterministic_and_seed_matters() {
+        let pool = pool(2000, 1);
+        let cfg = PlantConfig {
+            docs: 60,
+            ..PlantConfig::default()
+        };
+        let a = plant(&pool, &cfg).expect("valid config");
+        let b = plant(&pool, &cfg).expect("valid config");
+        assert_eq!(a, b);
+        let c = plant(
+            &pool,
+            &PlantConfig {
+                seed: 43,
+                ..cfg.clone()
+            },
+        )
+        .expect("valid config");
+        assert_ne!(a.docs, c.docs);
+        assert_ne!(a.truth, c.truth);
+    }
+
+    #[test]
+    fn truth_spans_slice_to_originals_and_edited_copies() {
+        let pool = pool(3000, 2);
+        let cfg = PlantConfig {
+            docs: 120,
+            planted_fraction: 0.5,
+            ..PlantConfig::default()
+        };
+        let planted = plant(&pool, &cfg).expect("valid config");
+        assert!(planted.truth.len() >= 20, "{} groups", planted.truth.len());
+        let receiving: usize = planted.copies();
+        assert_eq!(receiving, 60, "half of 120 documents receive one copy each");
+        for group in &planted.truth {
+            let original = slice(&planted, &group.members[0]);
+            assert!(group.members[0].edits.is_empty());
+            assert!(
+                pool.iter().any(|s| s == original),
+                "{original:?} is a pool sentence"
+            );
+            assert!(token_count(&norm(original)) >= cfg.min_plant_words);
+            for copy in &group.members[1..] {
+                let text = slice(&planted, copy);
+                assert!(!copy.edits.is_empty() && copy.edits.len() <= 2);
+                assert!(
+                    similarity(original, text) >= 0.4,
+                    "{original:?} vs {text:?} ({:?})",
+                    copy.edits
+                );
+                assert_eq!(text, text.trim(), "a span has no surrounding space");
+            }
+        }
+    }
+
+    #[test]
+    fn each_group_spans_distinct_documents() {
+        let pool = pool(3000, 3);
+        let cfg = PlantConfig {
+            docs: 100,
+            planted_fraction: 0.8,
+            copies: (2, 4),
+            ..PlantConfig::default()
+        };
+        let planted = plant(&pool, &cfg).expect("valid config");
+        for group in &planted.truth {
+            let docs: HashSet<&str> = group.members.iter().map(|m| m.doc.as_str()).collect();
+            assert!(docs.len() >= 2);
+            assert_eq!(docs.len(), group.members.len(), "one member per document");
+        }
+        let ids: HashSet<&str> = planted.docs.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids.len(), planted.docs.len(), "ids are unique");
+    }
+
+    #[test]
+    fn no_pool_sentence_is_an_original_twice() {
+        let pool = pool(1500, 4);
+        let cfg = PlantConfig {
+            docs: 80,
+            planted_fraction: 1.0,
+            ..PlantConfig::default()
+        };
+        let planted = plant(&pool, &cfg).expect("valid config");
+        let copies: Vec<(&str, Range<usize>)> = planted
+            .truth
+            .iter()
+            .flat_map(|g| &g.members[1..])
+            .map(|m| (m.doc.as_str(), m.start as usize..m.end as usize))
+            .collect();
+        let mut originals = 0;
+        for s in &pool {
+            let mut count = 0;
+            for doc in &planted.docs {
+                for (at, _) in doc.text.match_indices(s.as_str()) {
+                    let inside_copy = copies
+                        .iter()
+                        .any(|(d, r)| *d == doc.id && r.start <= at && at + s.len() <= r.end);
+                    count += usize::from(!inside_copy);
+                }
+            }
+            assert!(count <= 1, "{s:?} appears {count} times as an original");
+            originals += count;
+        }
+        assert_eq!(originals, planted.pool_used);
+    }
+
+    #[test]
+    fn documents_join_sentences_and_paragraphs() {
+        let pool = pool(200, 5);
+        let cfg = PlantConfig {
+            docs: 5,
+            sentences_per_doc: (9, 9),
+            paragraph_every: 4,
+            planted_fraction: 0.0,
+            ..PlantConfig::default()
+        };
+        let planted = plant(&pool, &cfg).expect("valid config");
+        assert!(planted.truth.is_empty());
+        for doc in &planted.docs {
+            let paragraphs: Vec<&str> = doc.text.split("\n\n").collect();
+            assert_eq!(paragraphs.len(), 3, "9 sentences, 4 per paragraph");
+            assert!(!doc.text.contains("  "));
+        }
+        assert_eq!(planted.docs[0].id, "synth-000000");
+    }
+
+    #[test]
+    fn exhausted_pool_gives_fewer_documents_without_reuse() {
+        let pool = pool(100, 6);
+        let cfg = PlantConfig {
+            docs: 50,
+            sentences_per_doc: (10, 10),
+            ..PlantConfig::default()
+        };
+        let planted = plant(&pool, &cfg).expect("valid config");
+        assert!(planted.pool_exhausted);
+        assert_eq!(planted.docs.len(), 10);
+        assert_eq!(planted.pool_used, 100);
+        let enough = plant(
+            &pool,
+            &PlantConfig {
+                docs: 10,
+                ..cfg.clone()
+            },
+        )
+        .expect("valid config");
+        assert!(!enough.pool_exhausted);
+    }
+
+    #[test]
+    fn invalid_config_is_an_error() {
+        let bad = [
+            PlantConfig {
+                sentences_per_doc: (0, 3),
+                ..PlantConfig::default()
+            },
+            PlantConfig {
+                copies: (3, 2),
+                ..PlantConfig::default()
+            },
+            PlantConfig {
+                paragraph_every: 0,
+                ..PlantConfig::default()
+            },
+            PlantConfig {
+                planted_fraction: 1.5,
+                ..PlantConfig::default()
+            },
+            PlantConfig {
+                planted_fraction: f64::NAN,
+                ..PlantConfig::default()
+            },
+        ];
+        for cfg in bad {
+            assert!(matches!(plant(&[], &cfg), Err(Error::Param(_))), "{cfg:?}");
+        }
+    }
+
+    #[test]
+    fn distinct_pool_drops_near_and_exact_duplicates_and_keeps_distinct() {
+        let sentences = vec![
+            SENTENCE.to_owned(),
+            // Near-duplicate: one word changed.
+            "The central bank raised its key interest rate by half a point on Monday, officials said."
+                .to_owned(),
+            // Exact duplicate after normalisation.
+            "THE CENTRAL BANK RAISED ITS KEY INTEREST RATE BY HALF A POINT ON TUESDAY OFFICIALS SAID!"
+                .to_owned(),
+            "Copper prices fell sharply in London as Chilean mines resumed full production.".to_owned(),
+            "Wheat exports from the port\n  slowed after heavy storms delayed three grain cargoes."
+                .to_owned(),
+            "Too short to keep.".to_owned(),
+            "lowercase start means it continues an earlier sentence somewhere.".to_owned(),
+            "No terminal punctuation here so it would run into the next one".to_owned(),
+            "The deal was announced by the board of Texaco Inc.".to_owned(),
+            "The agency said prices in the region rose two pct in the U.S.".to_owned(),
+        ];
+        let pool = distinct_pool(sentences, 6, 0.3, 7);
+        assert_eq!(
+            pool,
+            vec![
+                SENTENCE.to_owned(),
+                "Copper prices fell sharply in London as Chilean mines resumed full production."
+                    .to_owned(),
+                "Wheat exports from the port slowed after heavy storms delayed three grain cargoes."
+                    .to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn distinct_pool_finds_near_duplicates_among_many() {
+        let base = pool(3000, 8);
+        let mut sentences = base.clone();
+        // 300 near-duplicates (one word replaced, Jaccard about 0.8) and 300
+        // exact ones, after their originals.
+        let vocab = Vocabulary::from_sentences(&base);
+        for (i, s) in base.iter().take(300).enumerate() {
+            let copy = edit_copy(s, &[Edit::Substitute], Slot::default(), &vocab, i as u64);
+            assert!(similarity(s, &copy.text) > 0.6);
+            sentences.push(copy.text);
+            sentences.push(s.to_uppercase());
+        }
+        let kept = distinct_pool(sentences, 6, 0.5, 9);
+        assert_eq!(kept, base);
+    }
+
+    #[test]
+    fn substitute_replaces_one_word_in_its_case_style() {
+        for seed in 0..20 {
+            let c = one(Edit::Substitute, Slot::default(), seed);
+            let (a, b) = (toks(SENTENCE), toks(&c.text));
+            assert_eq!(a.len(), b.len());
+            let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+            assert_eq!(diff.len(), 1, "{}", c.text);
+            let i = diff[0];
+            assert_eq!(
+                a[i].starts_with(char::is_uppercase),
+                b[i].starts_with(char::is_uppercase)
+            );
+            assert_eq!(parts(a[i]).2, parts(b[i]).2, "trailing punctuation kept");
+            assert!(parts(a[i]).1.len() >= 4, "short words stay: {}", c.edits[0]);
+        }
+    }
+
+    #[test]
+    fn delete_removes_one_inner_word() {
+        for seed in 0..20 {
+            let c = one(Edit::Delete, Slot::default(), seed);
+            let (a, b) = (toks(SENTENCE), toks(&c.text));
+            assert_eq!(a.len(), b.len() + 1);
+            assert_eq!(a[0], b[0]);
+            assert_eq!(a.last(), b.last());
+            let i = (0..b.len())
+                .find(|&i| a[i] != b[i])
+                .expect("a word is gone");
+            assert_eq!([&a[..i], &a[i + 1..]].concat(), b);
+        }
+    }
+
+    #[test]
+    fn insert_adds_one_inner_word() {
+        for seed in 0..20 {
+            let c = one(Edit::Insert, Slot::default(), seed);
+            let (a, b) = (toks(SENTENCE), toks(&c.text));
+            assert_eq!(a.len() + 1, b.len());
+            assert_eq!(a[0], b[0]);
+            assert_eq!(a.last(), b.last());
+            let i = (0..a.len()).find(|&i| a[i] != b[i]).expect("a word is new");
+            assert!(WORDS.contains(&b[i]) && b[i].len() >= 4);
+            assert_eq!([&b[..i], &b[i + 1..]].concat(), a);
+        }
+    }
+
+    #[test]
+    fn case_changes_only_case_and_keeps_a_sentence_start() {
+        let mut seen = HashSet::new();
+        for seed in 0..30 {
+            let c = one(Edit::Case, Slot::default(), seed);
+            assert_eq!(c.text.to_lowercase(), SENTENCE.to_lowercase());
+            assert!(
+                c.text.starts_with('T'),
+                "mid-paragraph copy keeps its capital"
+            );
+            seen.insert(c.edits[0].clone());
+        }
+        assert_eq!(seen.len(), 3, "upper, lower and title all occur: {seen:?}");
+        let start = Slot {
+            starts_paragraph: true,
+            ends_paragraph: false,
+        };
+        let lower = (0..30)
+            .map(|s| one(Edit::Case, start, s))
+            .find(|c| c.edits[0] == "case: lower")
+            .expect("full lower case at a paragraph start");
+        assert_eq!(lower.text, SENTENCE.to_lowercase());
+        let title = edit_copy("He said no.", &[Edit::Case], Slot::default(), &vocab(), 1);
+        assert!(["HE SAID NO.", "He Said No."].contains(&title.text.as_str()));
+    }
+
+    #[test]
+    fn punctuation_changes_commas_or_drops_the_final_period() {
+        for seed in 0..20 {
+            let c = one(Edit::Punctuation, Slot::default(), seed);
+            assert_eq!(norm(&c.text), norm(SENTENCE));
+            assert!(c.text.ends_with('.'), "mid-paragraph copy keeps its period");
+            let commas = c.text.matches(',').count();
+            assert!(commas == 0 || commas == 2, "{}", c.text);
+        }
+        let end = Slot {
+            starts_paragraph: false,
+            ends_paragraph: true,
+        };
+        let plain = "The ministry said exports rose sharply in the first quarter.";
+        let dropped = (0..30)
+            .map(|s| edit_copy(plain, &[Edit::Punctuation], end, &vocab(), s))
+            .find(|c| c.edits[0] == "punctuation: drop final period")
+            .expect("drop at a paragraph end");
+        assert_eq!(dropped.text, plain.trim_end_matches('.'));
+    }
+
+    #[test]
+    fn quotes_change_style_or_quote_a_phrase() {
+        for seed in 0..20 {
+            let c = one(Edit::Quotes, Slot::default(), seed);
+            assert_eq!(norm(&c.text), norm(SENTENCE));
+            assert_eq!(c.text.matches(['"', '“', '”']).count(), 2, "{}", c.text);
+        }
+        let straight = "He called it \"a mockery\" of the people's will.";
+        let find = |text: &str, detail: &str| {
+            (0..30)
+                .map(|s| edit_copy(text, &[Edit::Quotes], Slot::default(), &vocab(), s))
+                .find(|c| c.edits[0] == detail)
+                .expect("the variant occurs")
+        };
+        for seed in 0..20 {
+            let after_period = "Last year U.S. farmers obtained record corn yields.";
+            let c = edit_copy(
+                after_period,
+                &[Edit::Quotes],
+                Slot::default(),
+                &vocab(),
+                seed,
+            );
+            assert!(
+                !c.text.contains("U.S. \""),
+                "no quote opens after a period: {}",
+                c.text
+            );
+            let before = "The talks on the U.S. deficit ended without any deal at all.";
+            let c = edit_copy(before, &[Edit::Quotes], Slot::default(), &vocab(), seed);
+            assert!(
+                !c.text.contains("U.S”.") && !c.text.contains("U.S\"."),
+                "{}",
+                c.text
+            );
+        }
+        let curly = find(straight, "quotes: straight to curly");
+        assert_eq!(curly.text, "He called it “a mockery” of the people’s will.");
+        assert_eq!(
+            find(&curly.text, "quotes: curly to straight").text,
+            straight
+        );
+    }
+
+    #[test]
+    fn glued_prefix_is_glued_and_left_out_of_the_core() {
+        for seed in 0..20 {
+            let c = one(Edit::GluedPrefix, Slot::default(), seed);
+            let prefix = &c.text[..c.core.start];
+            assert!(GLUED_PREFIXES.contains(&prefix));
+            assert_eq!(&c.text[c.core.clone()], SENTENCE);
+            assert!(
+                c.text.contains(&format!("{prefix}The")),
+                "no space: {}",
+                c.text
+            );
+        }
+    }
+
+    #[test]
+    fn credit_goes_before_the_final_period() {
+        for seed in 0..20 {
+            let c = one(Edit::Credit, Slot::default(), seed);
+            let credit = CREDITS
+                .iter()
+                .find(|cr| c.text.contains(**cr))
+                .expect("a credit");
+            assert!(c.text.ends_with(&format!("{credit}.")));
+            assert_eq!(c.text.replacen(credit, "", 1), SENTENCE);
+            assert_eq!(c.core, 0..c.text.len());
+        }
+    }
+
+    #[test]
+    fn dateline_is_prepended() {
+        for seed in 0..20 {
+            let c = one(Edit::Dateline, Slot::default(), seed);
+            let d = DATELINES
+                .iter()
+                .find(|d| c.text.starts_with(**d))
+                .expect("a dateline");
+            assert_eq!(&c.text[d.len()..], SENTENCE);
+            assert_eq!(c.core, 0..c.text.len());
+        }
+    }
+
+    #[test]
+    fn inapplicable_edits_are_skipped() {
+        let c = edit_copy(
+            "Yes.",
+            &Edit::ALL,
+            Slot::default(),
+            &Vocabulary::default(),
+            1,
+        );
+        assert!(c.edits.iter().all(|e| {
+            let kind = Edit::of_record(e).expect("records name their kind");
+            !matches!(kind, Edit::Delete | Edit::Insert | Edit::Substitute)
+        }));
+        assert_eq!(Edit::of_record("case: upper"), Some(Edit::Case));
+    }
+
+    #[test]
+    fn edited_copies_of_a_15_word_sentence_stay_similar() {
+        let sentence = "Japan's trade surplus with the United States narrowed in February as exports fell, officials said.";
+        assert_eq!(token_count(&norm(sentence)), 15);
+        let vocab = Vocabulary::from_sentences(&pool(500, 10));
+        let slots = [
+            Slot::default(),
+            Slot {
+                starts_paragraph: true,
+                ends_paragraph: true,
+            },
+        ];
+        let mut worst = 1.0f64;
+        for (a, &x) in Edit::ALL.iter().enumerate() {
+            for &y in &Edit::ALL[a..] {
+                for slot in slots {
+                    for seed in 0..10 {
+                        let c = edit_copy(sentence, &[x, y], slot, &vocab, seed);
+                        let core = similarity(sentence, &c.text[c.core.clone()]);
+                        let whole = similarity(sentence, &c.text);
+                        worst = worst.min(core).min(whole);
+                        assert!(core >= 0.4 && whole >= 0.4, "{x} {y}: {c:?}");
+                    }
+                }
+            }
+        }
+        assert!(worst < 0.9, "some edits change shingles: worst {worst}");
+        let mut rng = Rng::new(3, 4);
+        for _ in 0..300 {
+            let c = random_copy(
+                sentence,
+                2,
+                MAX_WORD_EDITS,
+                Slot::default(),
+                &vocab,
+                &mut rng,
+            );
+            assert!(
+                similarity(sentence, &c.text[c.core.clone()]) >= 0.4,
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reword_makes_rounds_dissimilar_and_keeps_the_shape() {
+        let sentences = [
+            SENTENCE,
+            "Shr 1.23 dlrs vs 1.01 dlrs Net 12.3 mln vs 10.2 mln Revs 100.5 mln vs 90.1 mln.",
+            "Texaco Inc. said it would cut the posted price for West Texas Intermediate crude by 50 cts a barrel.",
+            "The U.S. Agriculture Department said it would extend the export program for wheat to Egypt.",
+        ];
+        let vocab = Vocabulary::from_sentences(&pool(500, 11));
+        for s in sentences {
+            let r1 = reword(s, &vocab, 1, 42);
+            let r2 = reword(s, &vocab, 2, 42);
+            assert_eq!(r1, reword(s, &vocab, 1, 42), "deterministic");
+            assert!(similarity(s, &r1) < 0.3, "{s:?} -> {r1:?}");
+            assert!(similarity(&r1, &r2) < 0.3, "{r1:?} ~ {r2:?}");
+            assert!(stands_alone(&r1), "{r1:?} still stands alone");
+            assert_eq!(
+                s.split_whitespace().count(),
+                r1.split_whitespace().count(),
+                "{r1:?}"
+            );
+        }
+        let r = reword(
+            "Texaco Inc. said on Jan. 5 it paid 300 dlrs.",
+            &vocab,
+            1,
+            42,
+        );
+        assert!(r.contains(" Inc. ") && r.contains(" Jan. "), "{r}");
+        assert!(!r.contains("Texaco") && !r.contains("300"), "{r}");
+    }
+}
