@@ -33,6 +33,7 @@ pub mod progress;
 pub mod report;
 pub mod segment;
 pub mod shingle;
+pub mod synth;
 pub mod verify;
 
 pub use error::{Error, Result};
