@@ -263,7 +263,7 @@ mod tests {
     fn defaults_fill_in_and_bands_follow_threshold() {
         let c = ScanConfig::new(params()).expect("valid");
         assert_eq!(c.threshold, UnitKind::Sentence.defaults().threshold);
-        assert_eq!(c.bands.bands * c.bands.rows, c.num_perm);
+        assert!(c.bands.bands * c.bands.rows <= c.num_perm);
     }
 
     #[test]

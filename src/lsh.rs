@@ -27,34 +27,36 @@ pub struct Bands {
 
 /// Weight of false positives when choosing bands. Exact verification removes
 /// false positives at the cost of time only, while a false negative is a lost
-/// duplicate, so misses weigh more.
-pub const FALSE_POSITIVE_WEIGHT: f64 = 0.3;
+/// duplicate, so misses weigh nine times more.
+pub const FALSE_POSITIVE_WEIGHT: f64 = 0.1;
 /// Weight of false negatives when choosing bands.
-pub const FALSE_NEGATIVE_WEIGHT: f64 = 0.7;
+pub const FALSE_NEGATIVE_WEIGHT: f64 = 0.9;
 
 impl Bands {
-    /// The split of `num_perm` into `bands × rows` (bands dividing `num_perm`)
-    /// that minimises `FALSE_POSITIVE_WEIGHT · FP + FALSE_NEGATIVE_WEIGHT · FN`,
-    /// where FP is the area under the S-curve below `threshold` and FN the area
-    /// above the curve beyond it. Ties go to fewer bands (fewer candidates).
+    /// The split `bands × rows <= num_perm` that minimises
+    /// `FALSE_POSITIVE_WEIGHT · FP + FALSE_NEGATIVE_WEIGHT · FN`, where FP is
+    /// the area under the S-curve below `threshold` and FN the area above the
+    /// curve beyond it. Only the first `bands × rows` signature values are
+    /// banded. Ties go to fewer bands (fewer candidates).
     pub fn optimal(threshold: f64, num_perm: usize) -> Self {
         let mut best = Bands {
             bands: 1,
             rows: num_perm.max(1),
         };
         let mut best_cost = f64::INFINITY;
-        for bands in (1..=num_perm).filter(|b| num_perm % b == 0) {
-            let rows = num_perm / bands;
-            let fp = integrate(|s| collision_probability(s, bands, rows), 0.0, threshold);
-            let fn_ = integrate(
-                |s| 1.0 - collision_probability(s, bands, rows),
-                threshold,
-                1.0,
-            );
-            let cost = FALSE_POSITIVE_WEIGHT * fp + FALSE_NEGATIVE_WEIGHT * fn_;
-            if cost < best_cost - 1e-12 {
-                best_cost = cost;
-                best = Bands { bands, rows };
+        for bands in 1..=num_perm {
+            for rows in 1..=num_perm / bands {
+                let fp = integrate(|s| collision_probability(s, bands, rows), 0.0, threshold);
+                let fn_ = integrate(
+                    |s| 1.0 - collision_probability(s, bands, rows),
+                    threshold,
+                    1.0,
+                );
+                let cost = FALSE_POSITIVE_WEIGHT * fp + FALSE_NEGATIVE_WEIGHT * fn_;
+                if cost < best_cost - 1e-12 {
+                    best_cost = cost;
+                    best = Bands { bands, rows };
+                }
             }
         }
         best
@@ -73,7 +75,7 @@ pub fn collision_probability(s: f64, bands: usize, rows: usize) -> f64 {
 
 /// Simpson's rule over `[a, b]`.
 fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
-    const STEPS: usize = 1000;
+    const STEPS: usize = 200;
     let h = (b - a) / STEPS as f64;
     let mut sum = f(a) + f(b);
     for i in 1..STEPS {
@@ -83,11 +85,11 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     sum * h / 3.0
 }
 
-/// Writes one key per band of `sig` into `keys` (`keys.len() == bands`).
-/// Band `j`'s key hashes its rows with seed `j`, so equal rows in different
-/// bands do not collide.
+/// Writes one key per band of `sig` into `keys` (`keys.len() == bands`),
+/// banding the first `bands × rows` values of `sig`. Band `j`'s key hashes its
+/// rows with seed `j`, so equal rows in different bands do not collide.
 pub fn band_keys(sig: &[u32], bands: Bands, keys: &mut [u64]) {
-    debug_assert_eq!(sig.len(), bands.bands * bands.rows);
+    debug_assert!(sig.len() >= bands.bands * bands.rows);
     let mut buf = [0u8; 4 * 64];
     for (j, (rows, key)) in sig
         .chunks_exact(bands.rows)
@@ -141,13 +143,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn optimal_bands_divide_and_put_knee_near_threshold() {
+    fn optimal_bands_fit_and_favour_recall_at_the_threshold() {
         for t in [0.5, 0.7, 0.8, 0.9] {
             let b = Bands::optimal(t, 128);
-            assert_eq!(b.bands * b.rows, 128);
-            assert!((b.knee() - t).abs() < 0.2, "t={t}: {b:?} knee {}", b.knee());
+            assert!(b.bands * b.rows <= 128);
+            assert!(
+                b.knee() < t,
+                "t={t}: {b:?} knee {} should sit below the threshold",
+                b.knee()
+            );
+            assert!(
+                collision_probability(t + 0.05, b.bands, b.rows) > 0.95,
+                "t={t}: {b:?}"
+            );
         }
-        assert_eq!(Bands::optimal(0.7, 128), Bands { bands: 16, rows: 8 });
+        assert_eq!(Bands::optimal(0.7, 128), Bands { bands: 20, rows: 6 });
     }
 
     #[test]
