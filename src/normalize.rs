@@ -244,6 +244,19 @@ fn is_punctuation(c: char) -> bool {
             | '\u{FF1A}'..='\u{FF20}' | '\u{FF3B}'..='\u{FF40}' | '\u{FF5B}'..='\u{FF65}')
 }
 
+/// An upper bound on the tokens the normalizer can make of ASCII `raw` text,
+/// under any folds: its whitespace-separated tokens plus the separators
+/// (`-`, `/`, `\\`, `_`, and the vertical tab, which the normalizer counts as
+/// whitespace) that may split one token in two. Lets the pipeline
+/// skip normalizing units that are too short anyway.
+pub fn ascii_token_bound(raw: &str) -> usize {
+    let separators = raw
+        .bytes()
+        .filter(|b| matches!(b, b'-' | b'/' | b'\\' | b'_' | 0x0B))
+        .count();
+    raw.split_ascii_whitespace().count() + separators
+}
+
 /// Number of whitespace-separated tokens in normalized text.
 pub fn token_count(normalized: &str) -> usize {
     normalized.split_whitespace().count()
@@ -350,6 +363,34 @@ mod tests {
                 assert_eq!(fast, slow, "{n:?} on {text:?}");
             }
         }
+    }
+
+    #[test]
+    fn ascii_token_bound_is_an_upper_bound() {
+        let samples = [
+            "a-b-c d",
+            "x / y",
+            "a\x0Bb",
+            "well_known\\path here",
+            "- - -",
+            "plain words only",
+            "",
+        ];
+        for folds in 0..16u8 {
+            let n = Normalizer {
+                nfkc: folds & 8 != 0,
+                case: folds & 1 != 0,
+                punctuation: folds & 2 != 0,
+                whitespace: folds & 4 != 0,
+            };
+            for text in samples {
+                assert!(
+                    token_count(&n.normalize(text)) <= ascii_token_bound(text),
+                    "{n:?} {text:?}"
+                );
+            }
+        }
+        assert_eq!(ascii_token_bound("a-b c"), 3);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use crate::corpus::{self, Corpus};
 use crate::error::Result;
 use crate::lsh;
 use crate::minhash::MinHasher;
+use crate::normalize;
 use crate::progress::{Progress, Stage};
 use crate::segment::{self, Span};
 use crate::shingle::{Shingler, jaccard};
@@ -219,14 +220,9 @@ fn run_stages(
     };
 
     // Exact-duplicate classes over normalized text.
-    let fingerprints = fingerprint_units(&units, config, &text_of);
-    let compared: Vec<bool> = fingerprints.iter().map(Option::is_some).collect();
-    let skipped = compared.iter().filter(|c| !**c).count() as u64;
-    let class_of = exact_classes(&fingerprints);
-    let reps: Vec<u32> = (0..units.len() as u32)
-        .filter(|&i| fingerprints[i as usize].is_some() && class_of[i as usize] == i)
-        .collect();
-    drop(fingerprints);
+    let (compared, prints) = fingerprint_units(&units, config, &text_of);
+    let skipped = units.len() as u64 - prints.len() as u64;
+    let (class_of, reps) = exact_classes(units.len(), prints);
     let exact_duplicates = units.len() as u64 - skipped - reps.len() as u64;
 
     // Sign the representatives and band them.
@@ -364,46 +360,53 @@ fn segment_corpus(corpus: &Corpus, config: &ScanConfig) -> Vec<Unit> {
     units
 }
 
-/// The 128-bit fingerprint of each unit's normalized text, or `None` when the
-/// unit has fewer than `min_tokens` tokens (or none at all).
+/// Which units are long enough to compare, and the 128-bit fingerprint of
+/// each such unit's normalized text with its id, in id order.
 fn fingerprint_units<'a>(
     units: &[Unit],
     config: &ScanConfig,
     text_of: &(dyn Fn(u32) -> &'a str + Sync),
-) -> Vec<Option<u128>> {
-    let mut out = vec![None; units.len()];
-    out.par_chunks_mut(CHUNK)
+) -> (Vec<bool>, Vec<(u128, u32)>) {
+    let mut compared = vec![false; units.len()];
+    let chunks: Vec<Vec<(u128, u32)>> = compared
+        .par_chunks_mut(CHUNK)
         .enumerate()
-        .for_each_init(String::new, |norm, (c, slots)| {
-            for (k, slot) in slots.iter_mut().enumerate() {
+        .map_init(String::new, |norm, (c, flags)| {
+            let mut prints = Vec::new();
+            for (k, flag) in flags.iter_mut().enumerate() {
                 let id = (c * CHUNK + k) as u32;
-                config.normalizer.normalize_into(text_of(id), norm);
-                let tokens = crate::normalize::token_count(norm);
+                let text = text_of(id);
+                if text.is_ascii() && normalize::ascii_token_bound(text) < config.min_tokens {
+                    continue;
+                }
+                config.normalizer.normalize_into(text, norm);
+                let tokens = normalize::token_count(norm);
                 if tokens > 0 && tokens >= config.min_tokens {
-                    *slot = Some(xxh3_128_with_seed(norm.as_bytes(), config.seed));
+                    *flag = true;
+                    prints.push((xxh3_128_with_seed(norm.as_bytes(), config.seed), id));
                 }
             }
-        });
-    out
+            prints
+        })
+        .collect();
+    (compared, chunks.concat())
 }
 
 /// Maps each unit to the smallest id with the same fingerprint (itself when
-/// unique or skipped).
-fn exact_classes(fingerprints: &[Option<u128>]) -> Vec<u32> {
-    let mut sorted: Vec<(u128, u32)> = fingerprints
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| f.map(|f| (f, i as u32)))
-        .collect();
-    sorted.par_sort_unstable();
-    let mut class_of: Vec<u32> = (0..fingerprints.len() as u32).collect();
-    for run in sorted.chunk_by(|x, y| x.0 == y.0) {
+/// unique or skipped), and lists the classes' smallest ids ascending.
+fn exact_classes(n: usize, mut prints: Vec<(u128, u32)>) -> (Vec<u32>, Vec<u32>) {
+    prints.par_sort_unstable();
+    let mut class_of: Vec<u32> = (0..n as u32).collect();
+    let mut reps = Vec::new();
+    for run in prints.chunk_by(|x, y| x.0 == y.0) {
         let first = run[0].1;
+        reps.push(first);
         for &(_, id) in &run[1..] {
             class_of[id as usize] = first;
         }
     }
-    class_of
+    reps.par_sort_unstable();
+    (class_of, reps)
 }
 
 /// Band keys of each representative, `bands` per unit, in `reps` order.
