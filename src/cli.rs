@@ -9,6 +9,7 @@ use crate::config::{
     DEFAULT_NUM_PERM, DEFAULT_SEED, ScanConfig, ScanParams, Scope, UnitKind, Verification,
 };
 use crate::corpus::{BadLines, ReadOptions};
+use crate::dedup::{DedupOptions, Keep, Mode, Overwrite};
 use crate::error::Result;
 use crate::minhash::Sketch;
 use crate::normalize::Normalizer;
@@ -28,6 +29,10 @@ pub struct Cli {
 pub enum Command {
     /// Find near-duplicate units and report the overlap groups.
     Scan(ScanCmd),
+    /// Write the corpus back without its duplicates (or without the units
+    /// that match a --reference).
+    #[command(long_about = DEDUP_LONG_ABOUT)]
+    Dedup(DedupCmd),
     /// Score a report against labelled duplicate groups.
     #[command(long_about = EVAL_LONG_ABOUT)]
     Eval(EvalCmd),
@@ -66,6 +71,89 @@ either, else 0. F1 is the harmonic mean of pair precision and pair recall (not
 a macro F1 averaging two precisions). ARI is the Hubert-Arabie adjusted Rand
 index over all items, computed from the contingency table; 1 when a
 degenerate denominator comes from identical clusterings.";
+
+/// `dupscan dedup --help`.
+const DEDUP_LONG_ABOUT: &str = "\
+Write the corpus back without its duplicates.
+
+Scans the inputs as `dupscan scan --scope all` would, keeps one member of
+every group (--keep) and writes each input file to the same relative path
+under --out, in the format it came in: JSON Lines stays JSON Lines with every
+other field of each record byte for byte, compression is kept, text stays
+text. At --unit document a duplicate document is left out; at --unit
+sentence|paragraph duplicate units are cut out of their document and the
+whitespace around each cut is mended. A document left empty is left out.
+
+With --reference (decontamination), every corpus unit that matches a
+reference unit is removed instead, and the reference is not written.
+
+With --annotate (JSON Lines only) every record is kept and a \"dupscan\" field
+says what would go: {\"group\",\"duplicate\",\"of\"} for documents,
+{\"removed\":[{\"start\",\"end\",\"group\",\"of\"}]} for units.
+
+The scan report and a summary go to DIR/.dupscan/report.json and
+DIR/.dupscan/summary.json. Inputs are never modified; every file is written
+to a temporary name and renamed when complete. Exit codes: 0 success, 2 bad
+input, bad parameters or a refused output directory.";
+
+/// Which member of a group survives dedup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeepArg {
+    /// The first in input order (smallest global id).
+    First,
+    /// The longest text; ties go to the first.
+    Longest,
+}
+
+/// `dupscan dedup`.
+#[derive(Debug, Args)]
+pub struct DedupCmd {
+    /// Scan options.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+
+    /// Output directory: must be empty or absent (unless --force), and not an
+    /// input directory or inside one.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Which member of a group survives.
+    #[arg(long, value_enum, default_value_t = KeepArg::First)]
+    pub keep: KeepArg,
+
+    /// Keep every record and add a "dupscan" field saying what would be
+    /// removed (JSON Lines inputs only).
+    #[arg(long)]
+    pub annotate: bool,
+
+    /// Write into a non-empty output directory, replacing files at the
+    /// output paths (inputs are still never written over).
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl DedupCmd {
+    /// The dedup options.
+    pub fn to_options(&self) -> DedupOptions {
+        DedupOptions {
+            out: self.out.clone(),
+            keep: match self.keep {
+                KeepArg::First => Keep::First,
+                KeepArg::Longest => Keep::Longest,
+            },
+            mode: if self.annotate {
+                Mode::Annotate
+            } else {
+                Mode::Remove
+            },
+            overwrite: if self.force {
+                Overwrite::Force
+            } else {
+                Overwrite::Refuse
+            },
+        }
+    }
+}
 
 /// How `dupscan eval` prints its scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -208,7 +296,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "REF")]
     pub reference: Vec<PathBuf>,
 
-    /// Which groups to report (ignored with --reference).
+    /// Which groups to report (ignored with --reference and by dedup, which
+    /// removes repeats inside a document too).
     #[arg(long, value_enum, default_value_t = ScopeArg::CrossDoc)]
     pub scope: ScopeArg,
 

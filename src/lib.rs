@@ -22,6 +22,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod corpus;
+pub mod dedup;
 pub mod error;
 pub mod eval;
 pub mod lsh;

@@ -10,8 +10,9 @@ use anyhow::Context;
 use clap::Parser;
 
 use dupscan::cli::{
-    Cli, Command, EvalCmd, FormatArg, OutputArgs, ScanArgs, ScanCmd, ScoresFormatArg,
+    Cli, Command, DedupCmd, EvalCmd, FormatArg, OutputArgs, ScanArgs, ScanCmd, ScoresFormatArg,
 };
+use dupscan::dedup;
 use dupscan::error::{EXIT_ERROR, EXIT_MATCH, EXIT_OK};
 use dupscan::eval;
 use dupscan::output::write_atomic;
@@ -62,6 +63,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Scan(cmd) => scan(cmd),
+        Command::Dedup(cmd) => deduplicate(cmd),
         Command::Eval(cmd) => evaluate(cmd),
     }
 }
@@ -95,6 +97,22 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     write_report(&report, &cmd.output)?;
     if cmd.fail_on_match && !report.groups.is_empty() {
         return Ok(EXIT_MATCH);
+    }
+    Ok(EXIT_OK)
+}
+
+fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
+    let opts = cmd.to_options();
+    let config = dedup::prepare(cmd.scan.to_config()?, &opts)?;
+    let pool = thread_pool(&cmd.scan)?;
+    let progress = progress(&cmd.scan);
+    let summary = pool.install(|| -> anyhow::Result<dedup::Summary> {
+        let scan = pipeline::run(&config, progress.as_ref())?;
+        warn_about_input(&cmd.scan, &scan.stats);
+        Ok(dedup::run(&scan, &opts)?)
+    })?;
+    if !cmd.scan.quiet {
+        eprintln!("{summary}");
     }
     Ok(EXIT_OK)
 }

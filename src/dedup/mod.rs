@@ -1,0 +1,255 @@
+//! `dupscan dedup`: write the corpus back without its duplicates.
+//!
+//! After a scan, [`plan()`] picks one survivor in every group ([`Keep`]) and
+//! marks every other member for removal; [`run`] then writes each input file
+//! to the same relative path under the output directory, in the format it
+//! came in. At `--unit document` a duplicate document is left out; at
+//! `--unit sentence|paragraph` the duplicate units are cut out of their
+//! document's text and the whitespace around each cut is mended
+//! ([`mend()`]); a document left with nothing but whitespace is left out.
+//! With [`Mode::Annotate`] every record is kept and a `dupscan` field says
+//! what would go.
+//!
+//! Invariant: every unit of the input is either in the output, or a member of
+//! a reported group whose survivor is in the output.
+//!
+//! Beside the corpus, in `DIR/.dupscan/`, dedup writes the scan's report
+//! (`report.json`, whose group ids are the ids used in annotations) and a
+//! [`Summary`] (`summary.json`). The directory is hidden so that scanning
+//! `DIR` again reads only the corpus. The corpus files are written first and
+//! the summary last, so a summary means a complete run.
+//!
+//! ```
+//! use dupscan::config::{ScanParams, UnitKind};
+//! use dupscan::dedup::{self, DedupOptions, Keep, Mode, Overwrite};
+//! use dupscan::progress::Silent;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let input = dir.path().join("docs.jsonl");
+//! let repeated = "The committee approved the new budget after a long debate on Tuesday.";
+//! std::fs::write(&input, format!(
+//!     "{{\"id\":1,\"text\":\"{repeated} Nothing else happened that day at all.\"}}\n\
+//!      {{\"id\":2,\"text\":\"Crowds gathered outside the hall to watch the vote. {repeated}\"}}\n"
+//! ))?;
+//! let opts = DedupOptions {
+//!     out: dir.path().join("clean"),
+//!     keep: Keep::First,
+//!     mode: Mode::Remove,
+//!     overwrite: Overwrite::Refuse,
+//! };
+//! let config = dupscan::config::ScanConfig::new(ScanParams::new(vec![input], UnitKind::Sentence))?;
+//! let config = dedup::prepare(config, &opts)?;
+//! let scan = dupscan::pipeline::run(&config, &Silent)?;
+//! let summary = dedup::run(&scan, &opts)?;
+//! assert_eq!(summary.counts.units_removed, 1);
+//! let out = std::fs::read_to_string(dir.path().join("clean/docs.jsonl"))?;
+//! assert!(out.ends_with("{\"id\":2,\"text\":\"Crowds gathered outside the hall to watch the vote.\"}\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod mend;
+mod plan;
+mod record;
+mod write;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use mend::mend;
+pub use plan::{Counts, DocPlan, Keep, Plan, Removal, plan};
+
+use crate::config::{ScanConfig, Scope, UnitKind};
+use crate::corpus;
+use crate::error::Result;
+use crate::pipeline::Scan;
+use crate::report::Report;
+
+/// The hidden directory under `DIR` holding dedup's report and summary.
+pub const META_DIR: &str = ".dupscan";
+/// The scan report, under [`META_DIR`].
+pub const REPORT_FILE: &str = "report.json";
+/// The dedup summary, under [`META_DIR`].
+pub const SUMMARY_FILE: &str = "summary.json";
+
+/// Remove the duplicates, or only mark them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Leave duplicate documents out and cut duplicate units.
+    #[default]
+    Remove,
+    /// Keep every record and add a `dupscan` field (JSON Lines only).
+    Annotate,
+}
+
+/// What to do with an output directory that already holds files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Overwrite {
+    /// Refuse to start.
+    #[default]
+    Refuse,
+    /// Write into it, replacing files at the output paths.
+    Force,
+}
+
+/// How to deduplicate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DedupOptions {
+    /// The output directory.
+    pub out: PathBuf,
+    /// Which member of a group survives.
+    pub keep: Keep,
+    /// Remove or annotate.
+    pub mode: Mode,
+    /// Whether a non-empty output directory is accepted.
+    pub overwrite: Overwrite,
+}
+
+/// What a dedup run did; written to `DIR/.dupscan/summary.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Remove or annotate (with annotate, the counts say what would go).
+    pub mode: Mode,
+    /// The survivor rule.
+    pub keep: Keep,
+    /// The unit of comparison.
+    pub unit: UnitKind,
+    /// The output directory.
+    pub out: PathBuf,
+    /// Input files.
+    pub files: u64,
+    /// Files written (a text file whose document is dropped is not).
+    pub files_written: u64,
+    /// Documents, units and bytes in and removed.
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.counts;
+        let (verb, docs_verb) = match self.mode {
+            Mode::Remove => ("removed", "dropped"),
+            Mode::Annotate => ("marked for removal", "marked to drop"),
+        };
+        let unit = match self.unit {
+            UnitKind::Sentence => "sentences",
+            UnitKind::Paragraph => "paragraphs",
+            UnitKind::Document => "document units",
+        };
+        writeln!(
+            f,
+            "dupscan: dedup: {} documents read, {} {docs_verb}, {} changed",
+            c.documents, c.documents_dropped, c.documents_changed
+        )?;
+        writeln!(
+            f,
+            "dupscan: dedup: {} {unit} read, {} {verb} ({} of {} bytes of text)",
+            c.units, c.units_removed, c.bytes_removed, c.bytes
+        )?;
+        write!(
+            f,
+            "dupscan: dedup: {} of {} files written to {}; report in {}",
+            self.files_written,
+            self.files,
+            self.out.display(),
+            report_path(&self.out).display()
+        )
+    }
+}
+
+/// Where the report of a dedup into `out` goes.
+pub fn report_path(out: &Path) -> PathBuf {
+    out.join(META_DIR).join(REPORT_FILE)
+}
+
+/// Where the summary of a dedup into `out` goes.
+pub fn summary_path(out: &Path) -> PathBuf {
+    out.join(META_DIR).join(SUMMARY_FILE)
+}
+
+/// Checks, before any reading, that dedup can write what `config` reads to
+/// `opts.out`, and returns the configuration to scan with: scope
+/// [`Scope::All`], since a unit repeated inside one document is a duplicate
+/// too.
+///
+/// With `config.reference` (decontamination), the reference is read but never
+/// written: only the corpus inputs go to `opts.out`, and the reference inputs
+/// are protected like the corpus ones.
+///
+/// # Errors
+///
+/// * [`Error::Param`](crate::Error::Param) for stdin, and for text inputs with [`Mode::Annotate`];
+/// * [`Error::Output`](crate::Error::Output) when the output directory is an input or reference
+///   directory or inside one, when an output file would be an input or
+///   reference file or would be shared by two inputs, or when the directory
+///   is not empty and `opts.overwrite` is [`Overwrite::Refuse`];
+/// * [`Error::Read`](crate::Error::Read) when an input cannot be listed.
+pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<ScanConfig> {
+    config.scope = Scope::All;
+    let named = || config.inputs.iter().chain(&config.reference);
+    // Stdin is refused by the check; listing it would not name a file.
+    let (sources, reference) = if named().any(|p| p.as_os_str() == "-") {
+        (Vec::new(), Vec::new())
+    } else {
+        (
+            corpus::list_sources(&config.inputs)?,
+            corpus::list_sources(&config.reference)?,
+        )
+    };
+    let inputs: Vec<PathBuf> = named().cloned().collect();
+    write::check_target(&inputs, &sources, &reference, opts)?;
+    Ok(config)
+}
+
+/// Deduplicates `scan` into `opts.out`: plans with `opts.keep`, writes every
+/// input file, then the report and the summary.
+///
+/// Acts on the scan's groups as they are; scan with [`prepare`]'s
+/// configuration (scope [`Scope::All`]) to remove repeats inside a document
+/// too. The output directory is checked again first, as in [`prepare`].
+///
+/// With a reference (see [`crate::pipeline::scan_against_reference`]),
+/// every corpus unit in a group with a reference unit is removed, whatever
+/// `opts.keep` says, and only the corpus sources are written.
+///
+/// # Errors
+///
+/// As [`prepare`]; [`Error::Read`](crate::Error::Read) when an input cannot be read again,
+/// [`Error::BadLine`](crate::Error::BadLine) when an input changed since it was scanned or (with
+/// [`Mode::Annotate`]) a record already has a `dupscan` field, and
+/// [`Error::Write`](crate::Error::Write) when an output cannot be written. Files completed before
+/// an error stay; none is left half-written.
+pub fn run(scan: &Scan, opts: &DedupOptions) -> Result<Summary> {
+    let config = &scan.config;
+    let inputs: Vec<PathBuf> = config
+        .inputs
+        .iter()
+        .chain(&config.reference)
+        .cloned()
+        .collect();
+    let (reference, sources) = scan
+        .corpus
+        .sources
+        .split_at(scan.reference_sources as usize);
+    write::check_target(&inputs, sources, reference, opts)?;
+    let plan = plan(scan, opts.keep);
+    let outcomes = write::write_corpus(scan, &plan, opts)?;
+    let summary = Summary {
+        mode: opts.mode,
+        keep: opts.keep,
+        unit: scan.config.unit,
+        out: opts.out.clone(),
+        files: outcomes.len() as u64,
+        files_written: outcomes
+            .iter()
+            .filter(|o| **o != write::Outcome::Omitted)
+            .count() as u64,
+        counts: plan.counts,
+    };
+    write::write_report(&report_path(&opts.out), &Report::from_scan(scan))?;
+    write::write_json(&summary_path(&opts.out), &summary)?;
+    Ok(summary)
+}

@@ -1,0 +1,286 @@
+//! Deciding what dedup removes: one survivor per group, the rest cut.
+//!
+//! For each group of the scan the [`Keep`] rule picks one survivor; every
+//! other member is removed from its document and recorded with the group id
+//! (its position in [`Scan::groups`], the id the report gives it) and the
+//! survivor it duplicates. A document is dropped when all of its units are
+//! removed: units cover every non-whitespace character, so nothing but
+//! whitespace would be left. At `--unit document` that is every document
+//! whose one unit is a duplicate. Documents without units (empty or
+//! whitespace-only text) are never touched.
+//!
+//! Groups are connected components, so no unit is in two groups, and a
+//! survivor is never removed: every removed unit's survivor is in the output.
+//! The plan is a pure function of the scan, computed sequentially, so it
+//! does not depend on the number of threads.
+
+use serde::{Deserialize, Serialize};
+
+use crate::pipeline::{Group, Scan};
+use crate::segment::Span;
+
+/// Which member of a group survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Keep {
+    /// The first in input order (the smallest global id).
+    #[default]
+    First,
+    /// The one with the most bytes of text; ties go to the first.
+    Longest,
+}
+
+impl Keep {
+    /// The global id of the member of `group` that survives.
+    pub fn survivor(self, scan: &Scan, group: &Group) -> u32 {
+        let first = group.members[0].unit;
+        match self {
+            Keep::First => first,
+            Keep::Longest => {
+                let len = |id: u32| scan.units[id as usize].span.range().len();
+                group
+                    .members
+                    .iter()
+                    .map(|m| m.unit)
+                    .fold(
+                        first,
+                        |best, id| if len(id) > len(best) { id } else { best },
+                    )
+            }
+        }
+    }
+}
+
+/// One removed unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Removal {
+    /// Its global id.
+    pub unit: u32,
+    /// Its span in the document's text.
+    pub span: Span,
+    /// The group it belongs to (the report's group id).
+    pub group: u32,
+    /// The global id of the survivor it duplicates.
+    pub of: u32,
+}
+
+/// What happens to one document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocPlan {
+    /// Units removed, sorted by span.
+    pub removed: Vec<Removal>,
+    /// Groups whose survivor is a unit of this document, ascending.
+    pub kept: Vec<u32>,
+    /// Whether the whole document goes (all of its units are removed).
+    pub dropped: bool,
+}
+
+impl DocPlan {
+    /// Whether the document comes out exactly as it went in.
+    pub fn unchanged(&self) -> bool {
+        self.removed.is_empty()
+    }
+
+    /// The removed spans, in order.
+    pub fn spans(&self) -> Vec<Span> {
+        self.removed.iter().map(|r| r.span).collect()
+    }
+}
+
+/// Counters of a plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Documents read.
+    pub documents: u64,
+    /// Documents left out entirely.
+    pub documents_dropped: u64,
+    /// Documents kept with some units cut out.
+    pub documents_changed: u64,
+    /// Units segmented.
+    pub units: u64,
+    /// Units removed.
+    pub units_removed: u64,
+    /// Bytes of text in the documents read.
+    pub bytes: u64,
+    /// Bytes of the removed units' text (whitespace mended away around cuts
+    /// is not counted).
+    pub bytes_removed: u64,
+}
+
+/// What dedup does to every document of a scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// One entry per document of [`Scan::corpus`], in the same order.
+    pub docs: Vec<DocPlan>,
+    /// Counters.
+    pub counts: Counts,
+}
+
+/// Plans dedup over every group of `scan`, keeping one member of each by
+/// `keep`.
+///
+/// A scan against a reference plans decontamination instead: every group
+/// joins reference units with corpus units, its survivor is its
+/// representative (a reference unit, since the reference is read first) and
+/// every corpus member is removed. Reference units are never removed and the
+/// counts cover the corpus documents only.
+pub fn plan(scan: &Scan, keep: Keep) -> Plan {
+    let mut docs = vec![DocPlan::default(); scan.corpus.docs.len()];
+    for (gid, group) in scan.groups.iter().enumerate() {
+        let gid = gid as u32;
+        let survivor = if scan.reference_docs > 0 {
+            group.members[0].unit
+        } else {
+            keep.survivor(scan, group)
+        };
+        docs[scan.units[survivor as usize].doc as usize]
+            .kept
+            .push(gid);
+        let removed = group
+            .members
+            .iter()
+            .filter(|m| m.unit != survivor && !scan.is_reference(m.unit));
+        for m in removed {
+            let u = scan.units[m.unit as usize];
+            docs[u.doc as usize].removed.push(Removal {
+                unit: m.unit,
+                span: u.span,
+                group: gid,
+                of: survivor,
+            });
+        }
+    }
+    let mut units_per_doc = vec![0u32; docs.len()];
+    for u in &scan.units {
+        units_per_doc[u.doc as usize] += 1;
+    }
+    let corpus = scan.reference_docs as usize..docs.len();
+    let mut counts = Counts {
+        documents: corpus.len() as u64,
+        units: units_per_doc[corpus.clone()]
+            .iter()
+            .map(|&n| u64::from(n))
+            .sum(),
+        bytes: scan.corpus.docs[corpus.clone()]
+            .iter()
+            .map(|d| d.text.len() as u64)
+            .sum(),
+        ..Counts::default()
+    };
+    for (d, units) in docs[corpus.clone()].iter_mut().zip(&units_per_doc[corpus]) {
+        let units = *units;
+        d.removed.sort_unstable_by_key(|r| r.span);
+        d.dropped = !d.removed.is_empty() && d.removed.len() == units as usize;
+        counts.units_removed += d.removed.len() as u64;
+        counts.bytes_removed += d
+            .removed
+            .iter()
+            .map(|r| r.span.range().len() as u64)
+            .sum::<u64>();
+        if d.dropped {
+            counts.documents_dropped += 1;
+        } else if !d.removed.is_empty() {
+            counts.documents_changed += 1;
+        }
+    }
+    Plan { docs, counts }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ScanConfig, ScanParams, Scope, UnitKind};
+    use crate::corpus::{Corpus, Document};
+    use crate::pipeline::scan_corpus;
+    use crate::progress::Silent;
+
+    const A: &str = "The harbour authority said on Monday that the terminal would reopen.";
+    const B: &str = "A local bakery won the regional prize for its rye bread this year.";
+    const C: &str = "Voters in the northern district will choose a new mayor in spring.";
+
+    fn scan(texts: &[&str], unit: UnitKind) -> Scan {
+        let corpus = Corpus {
+            docs: texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Document {
+                    id: format!("d{i}"),
+                    source: 0,
+                    line: i as u64 + 1,
+                    text: (*t).to_owned(),
+                })
+                .collect(),
+            ..Corpus::default()
+        };
+        let mut params = ScanParams::new(vec!["mem".into()], unit);
+        params.scope = Scope::All;
+        params.min_tokens = Some(1);
+        let config = ScanConfig::new(params).expect("valid config");
+        scan_corpus(&config, corpus, &Silent)
+    }
+
+    #[test]
+    fn sentences_repeated_anywhere_are_cut_after_the_first() {
+        let d0 = format!("{A} {B} {A}");
+        let d1 = format!("{C} {B}");
+        let s = scan(&[&d0, &d1], UnitKind::Sentence);
+        let p = plan(&s, Keep::First);
+        assert_eq!(s.groups.len(), 2);
+        let removed: Vec<(u32, u32)> = p
+            .docs
+            .iter()
+            .flat_map(|d| d.removed.iter().map(|r| (r.unit, r.of)))
+            .collect();
+        // Units: d0 = [A 0, B 1, A 2], d1 = [C 3, B 4].
+        assert_eq!(removed, [(2, 0), (4, 1)]);
+        assert_eq!(p.docs[0].kept, [0, 1]);
+        assert!(p.docs[1].kept.is_empty());
+        assert!(!p.docs[0].dropped && !p.docs[1].dropped);
+        assert_eq!(p.counts.units_removed, 2);
+        assert_eq!(p.counts.documents_changed, 2);
+        assert_eq!(p.counts.bytes_removed, (A.len() + B.len()) as u64);
+    }
+
+    #[test]
+    fn a_document_of_duplicates_only_is_dropped() {
+        let d1 = format!("{A}\n\n{B}");
+        let s = scan(&[A, &d1, B], UnitKind::Sentence);
+        let p = plan(&s, Keep::First);
+        assert!(p.docs[2].dropped, "{p:?}");
+        assert!(!p.docs[1].dropped);
+        assert_eq!(p.counts.documents_dropped, 1);
+        assert_eq!(p.counts.documents_changed, 1);
+    }
+
+    #[test]
+    fn document_level_drops_later_copies_and_keep_longest_picks_the_longest() {
+        let long = format!("{A} Extra words.");
+        let s = scan(&[A, B, &long, A], UnitKind::Document);
+        let first = plan(&s, Keep::First);
+        let dropped: Vec<bool> = first.docs.iter().map(|d| d.dropped).collect();
+        assert_eq!(dropped, [false, false, true, true]);
+        assert_eq!(first.docs[3].removed[0].of, 0);
+
+        let longest = plan(&s, Keep::Longest);
+        let dropped: Vec<bool> = longest.docs.iter().map(|d| d.dropped).collect();
+        assert_eq!(dropped, [true, false, false, true]);
+        assert_eq!(longest.docs[3].removed[0].of, 2);
+        assert_eq!(longest.docs[2].kept, [0]);
+    }
+
+    #[test]
+    fn keep_longest_ties_go_to_the_first() {
+        let s = scan(&[A, B, A], UnitKind::Document);
+        let p = plan(&s, Keep::Longest);
+        assert!(p.docs[2].dropped && !p.docs[0].dropped);
+    }
+
+    #[test]
+    fn empty_documents_are_never_dropped() {
+        let s = scan(&["", "   ", A, A], UnitKind::Document);
+        let p = plan(&s, Keep::First);
+        let dropped: Vec<bool> = p.docs.iter().map(|d| d.dropped).collect();
+        assert_eq!(dropped, [false, false, false, true]);
+        assert!(p.docs[0].unchanged() && p.docs[1].unchanged());
+    }
+}

@@ -1,0 +1,789 @@
+//! Writing the deduplicated corpus: the output directory's safety checks and
+//! one writer per source.
+//!
+//! Each source goes to `DIR/<relative path>` ([`Source::relative`]) in the
+//! format it came in. A file with nothing to change is copied byte for byte
+//! (compressed bytes included). Otherwise a JSONL file is streamed line by
+//! line from the original: a record is written back as its original bytes,
+//! or with just its text field's string value replaced, or with a `dupscan`
+//! field inserted before its closing brace, or left out; blank and skipped
+//! malformed lines are copied as they are. A changed text file is its mended
+//! text; a text file whose document is dropped is not written. Compression is
+//! kept (gzip at the default level 6, Zstandard at level 3).
+//!
+//! Every file is written to a hidden temporary name beside its destination
+//! and renamed once complete ([`crate::output`]), so a failed or interrupted
+//! run never leaves a partial file under a final name; each output file
+//! gets its source's permissions. Files are written in parallel; each file's
+//! bytes depend on its source alone.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufWriter, Read, Write};
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::mend::mend;
+use super::plan::{DocPlan, Plan};
+use super::record::{Object, text_value};
+use super::{DedupOptions, META_DIR, Mode, Overwrite};
+use crate::config::UnitKind;
+use crate::corpus::{self, Compression, Layout, Source};
+use crate::error::{Error, Result};
+use crate::output::write_atomic_file;
+use crate::pipeline::Scan;
+use crate::report::{Json, Report, ReportWriter};
+
+/// Buffer size for the output stream.
+const BUF_SIZE: usize = 256 * 1024;
+/// The field `--annotate` adds.
+pub(crate) const ANNOTATION_FIELD: &str = "dupscan";
+
+/// What became of one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Copied byte for byte.
+    Copied,
+    /// Written with changes.
+    Rewritten,
+    /// Not written: a text file whose document was dropped.
+    Omitted,
+}
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// `path` made absolute with every existing part canonicalized (symbolic
+/// links followed) and the rest normalized lexically.
+fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(path)
+    };
+    for ancestor in abs.ancestors() {
+        let mut resolved = match ancestor.canonicalize() {
+            Ok(p) => p,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let rest = abs.strip_prefix(ancestor).unwrap_or(Path::new(""));
+        for c in rest.components() {
+            match c {
+                Component::ParentDir => {
+                    resolved.pop();
+                }
+                Component::Normal(name) => resolved.push(name),
+                _ => {}
+            }
+        }
+        return Ok(resolved);
+    }
+    Ok(abs)
+}
+
+/// Checks that dedup may write `sources` under `opts.out`, before anything
+/// is read or written. `inputs` are all the paths the user named (corpus and
+/// reference); `reference` are the reference files, read but never written.
+///
+/// Refuses: stdin (it cannot be read twice), text inputs with
+/// [`Mode::Annotate`], an output directory that is an input directory or
+/// inside one, an output file that would be an input or reference file or
+/// that two inputs would share, an existing `DIR` that is not a directory,
+/// and a non-empty `DIR` without [`Overwrite::Force`].
+pub(crate) fn check_target(
+    inputs: &[PathBuf],
+    sources: &[Source],
+    reference: &[Source],
+    opts: &DedupOptions,
+) -> Result<()> {
+    let out = &opts.out;
+    let refuse = |message: String| Error::Output {
+        path: out.clone(),
+        message,
+    };
+    let werr = |source: io::Error| Error::Write {
+        path: out.clone(),
+        source,
+    };
+    if inputs.iter().any(|p| is_stdin(p)) {
+        return Err(Error::Param(
+            "dedup cannot write stdin (-) back; save it to a file and name the file".into(),
+        ));
+    }
+    if opts.mode == Mode::Annotate {
+        if let Some(s) = sources.iter().find(|s| s.format.layout == Layout::Text) {
+            return Err(Error::Param(format!(
+                "--annotate adds a field to JSON Lines records; {} is a text file",
+                s.path.display()
+            )));
+        }
+    }
+    let existing = match fs::metadata(out) {
+        Ok(m) if !m.is_dir() => return Err(refuse("exists and is not a directory".into())),
+        Ok(_) => true,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+        Err(e) => return Err(werr(e)),
+    };
+    let resolved = resolve(out).map_err(werr)?;
+    for input in inputs {
+        if input.is_dir() {
+            let canonical = input.canonicalize().map_err(|source| Error::Read {
+                path: input.clone(),
+                source,
+            })?;
+            if resolved.starts_with(&canonical) {
+                return Err(refuse(format!(
+                    "the output directory may not be inside the input directory {}",
+                    input.display()
+                )));
+            }
+        }
+    }
+    let meta = resolved.join(META_DIR);
+    let canonical = |s: &Source| {
+        s.path.canonicalize().map_err(|source| Error::Read {
+            path: s.path.clone(),
+            source,
+        })
+    };
+    let mut protected: HashMap<PathBuf, &Path> = HashMap::new();
+    for s in sources.iter().chain(reference) {
+        protected.insert(canonical(s)?, &s.path);
+    }
+    let mut targets: HashMap<PathBuf, &Path> = HashMap::new();
+    for s in sources {
+        let target = resolve(&resolved.join(&s.relative)).map_err(werr)?;
+        if let Some(input) = protected.get(&target) {
+            return Err(refuse(format!(
+                "dedup would write over the input {}",
+                input.display()
+            )));
+        }
+        if target.starts_with(&meta) {
+            return Err(refuse(format!(
+                "the input {} would be written to {}, where dedup keeps its report",
+                s.path.display(),
+                target.display()
+            )));
+        }
+        if let Some(other) = targets.insert(target.clone(), &s.path) {
+            return Err(refuse(format!(
+                "the inputs {} and {} would both be written to {}",
+                other.display(),
+                s.path.display(),
+                target.display()
+            )));
+        }
+    }
+    if existing
+        && opts.overwrite == Overwrite::Refuse
+        && fs::read_dir(out).map_err(werr)?.next().is_some()
+    {
+        return Err(refuse(
+            "the output directory is not empty; use --force to write into it".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The range of [`Scan::corpus`] documents of each source.
+fn doc_ranges(scan: &Scan) -> Vec<Range<usize>> {
+    let mut ranges = vec![0..0; scan.corpus.sources.len()];
+    let docs = &scan.corpus.docs;
+    let mut start = 0;
+    while start < docs.len() {
+        let source = docs[start].source;
+        let end = start + docs[start..].partition_point(|d| d.source == source);
+        ranges[source as usize] = start..end;
+        start = end;
+    }
+    ranges
+}
+
+/// Writes every corpus source of `scan` (not the reference ones) under
+/// `opts.out` following `plan`, in parallel; the first failing source in
+/// input order is the error.
+pub(crate) fn write_corpus(scan: &Scan, plan: &Plan, opts: &DedupOptions) -> Result<Vec<Outcome>> {
+    fs::create_dir_all(&opts.out).map_err(|source| Error::Write {
+        path: opts.out.clone(),
+        source,
+    })?;
+    let skip = scan.reference_sources as usize;
+    let ranges = doc_ranges(scan);
+    let results: Vec<Result<Outcome>> = scan.corpus.sources[skip..]
+        .par_iter()
+        .zip(ranges.into_par_iter().skip(skip))
+        .map(|(source, docs)| {
+            let job = Job {
+                scan,
+                plan,
+                source,
+                docs,
+                mode: opts.mode,
+                target: opts.out.join(&source.relative),
+            };
+            job.run()
+        })
+        .collect();
+    results.into_iter().collect()
+}
+
+/// Writes `report` as JSON to `path`, atomically.
+pub(crate) fn write_report(path: &Path, report: &Report) -> Result<()> {
+    create_parent(path)?;
+    crate::output::write_atomic(path, |w| Json.write(report, w))
+}
+
+/// Writes `value` as pretty JSON to `path`, atomically.
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    create_parent(path)?;
+    crate::output::write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value)?;
+        w.write_all(b"\n")
+    })
+}
+
+fn create_parent(path: &Path) -> Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            fs::create_dir_all(dir).map_err(|source| Error::Write {
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Carries a typed error through the `io::Result` of a write closure.
+#[derive(Default)]
+struct Failure(RefCell<Option<Error>>);
+
+impl Failure {
+    /// Records `err` (the first one wins) and returns an `io::Error` to stop
+    /// the write with.
+    fn set(&self, err: Error) -> io::Error {
+        let message = err.to_string();
+        self.0.borrow_mut().get_or_insert(err);
+        io::Error::other(message)
+    }
+
+    /// The recorded error if there is one, else the write's own result.
+    fn resolve(self, result: Result<()>) -> Result<()> {
+        match (self.0.into_inner(), result) {
+            (Some(err), _) => Err(err),
+            (None, result) => result,
+        }
+    }
+}
+
+/// A reader whose errors are read errors of `path`.
+struct Reading<'a, R> {
+    inner: R,
+    path: &'a Path,
+    failure: &'a Failure,
+}
+
+impl<R> Reading<'_, R> {
+    fn fail(&self, source: io::Error) -> io::Error {
+        self.failure.set(Error::Read {
+            path: self.path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+impl<R: Read> Read for Reading<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| self.fail(e))
+    }
+}
+
+/// Wraps `file` in the compressor for `compression`, runs `body` on it and
+/// finishes the stream.
+pub(crate) fn encode(
+    file: &File,
+    compression: Compression,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let buf = BufWriter::with_capacity(BUF_SIZE, file);
+    match compression {
+        Compression::None => {
+            let mut w = buf;
+            body(&mut w)?;
+            w.flush()
+        }
+        Compression::Gzip => {
+            let mut enc = flate2::write::GzEncoder::new(buf, flate2::Compression::default());
+            body(&mut enc)?;
+            enc.finish()?.flush()
+        }
+        Compression::Zstd => {
+            let mut enc = zstd::stream::write::Encoder::new(buf, 0)?;
+            body(&mut enc)?;
+            enc.finish()?.flush()
+        }
+    }
+}
+
+/// The note `--annotate` adds to a document at `--unit document`.
+#[derive(Serialize)]
+struct DocNote<'a> {
+    group: u32,
+    duplicate: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    of: Option<&'a str>,
+}
+
+/// The note `--annotate` adds at `--unit sentence|paragraph`.
+#[derive(Serialize)]
+struct UnitNotes<'a> {
+    removed: Vec<UnitNote<'a>>,
+}
+
+#[derive(Serialize)]
+struct UnitNote<'a> {
+    start: u32,
+    end: u32,
+    group: u32,
+    of: &'a str,
+}
+
+/// Splits a line into its content and its line break (`\n`, `\r\n` or none).
+fn split_eol(line: &[u8]) -> (&[u8], &[u8]) {
+    let content = line.strip_suffix(b"\n").unwrap_or(line);
+    let content = content.strip_suffix(b"\r").unwrap_or(content);
+    line.split_at(content.len())
+}
+
+/// Writing one source.
+struct Job<'a> {
+    scan: &'a Scan,
+    plan: &'a Plan,
+    source: &'a Source,
+    /// Its documents in [`Scan::corpus`].
+    docs: Range<usize>,
+    mode: Mode,
+    target: PathBuf,
+}
+
+impl Job<'_> {
+    fn run(&self) -> Result<Outcome> {
+        let plans = &self.plan.docs[self.docs.clone()];
+        let untouched = plans.iter().all(DocPlan::unchanged);
+        match (self.source.format.layout, self.mode) {
+            (Layout::Jsonl, Mode::Annotate) => self.rewrite_jsonl(),
+            (_, _) if untouched => self.copy(),
+            (Layout::Jsonl, Mode::Remove) => self.rewrite_jsonl(),
+            (Layout::Text, Mode::Annotate) => self.copy(),
+            (Layout::Text, Mode::Remove) => match plans {
+                [plan] if plan.dropped => {
+                    match fs::remove_file(&self.target) {
+                        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                            return Err(Error::Write {
+                                path: self.target.clone(),
+                                source: e,
+                            });
+                        }
+                        _ => {}
+                    }
+                    Ok(Outcome::Omitted)
+                }
+                _ => self.rewrite_text(),
+            },
+        }
+    }
+
+    /// The source's permissions, for its output (temporary files are
+    /// created readable by their owner only).
+    fn permissions(&self) -> io::Result<fs::Permissions> {
+        fs::metadata(&self.source.path).map(|m| m.permissions())
+    }
+
+    /// Copies the file byte for byte.
+    fn copy(&self) -> Result<Outcome> {
+        let path = &self.source.path;
+        let file = File::open(path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        create_parent(&self.target)?;
+        let failure = Failure::default();
+        let mut reader = Reading {
+            inner: file,
+            path,
+            failure: &failure,
+        };
+        let permissions = self.permissions();
+        let result = write_atomic_file(&self.target, |mut out| {
+            io::copy(&mut reader, &mut out)?;
+            out.set_permissions(permissions?)
+        });
+        failure.resolve(result).map(|()| Outcome::Copied)
+    }
+
+    /// Writes the mended text of the source's one document.
+    fn rewrite_text(&self) -> Result<Outcome> {
+        let doc = self.docs.start;
+        let text = mend(
+            &self.scan.corpus.docs[doc].text,
+            &self.plan.docs[doc].spans(),
+        );
+        create_parent(&self.target)?;
+        let permissions = self.permissions();
+        write_atomic_file(&self.target, |file| {
+            encode(file, self.source.format.compression, |w| {
+                w.write_all(text.as_bytes())
+            })?;
+            file.set_permissions(permissions?)
+        })?;
+        Ok(Outcome::Rewritten)
+    }
+
+    /// Streams a JSONL source record by record.
+    fn rewrite_jsonl(&self) -> Result<Outcome> {
+        let mut reader = corpus::open(self.source)?;
+        create_parent(&self.target)?;
+        let failure = Failure::default();
+        let permissions = self.permissions();
+        let result = write_atomic_file(&self.target, |file| {
+            encode(file, self.source.format.compression, |out| {
+                self.stream(&mut *reader, out, &failure)
+            })?;
+            file.set_permissions(permissions?)
+        });
+        failure.resolve(result).map(|()| Outcome::Rewritten)
+    }
+
+    /// Copies or rewrites each line of `reader` into `out`.
+    fn stream(
+        &self,
+        reader: &mut dyn BufRead,
+        out: &mut dyn Write,
+        failure: &Failure,
+    ) -> io::Result<()> {
+        let path = &self.source.path;
+        let mut next = self.docs.start;
+        let mut number = 0u64;
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line).map_err(|source| {
+                failure.set(Error::Read {
+                    path: path.clone(),
+                    source,
+                })
+            })?;
+            if n == 0 {
+                break;
+            }
+            number += 1;
+            if next < self.docs.end && self.scan.corpus.docs[next].line == number {
+                self.record(next, number, &line, out, failure)?;
+                next += 1;
+            } else {
+                out.write_all(&line)?;
+            }
+        }
+        if next < self.docs.end {
+            let line = self.scan.corpus.docs[next].line;
+            return Err(failure.set(changed(
+                path,
+                line,
+                "the file is shorter than when it was read",
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes record `doc`, found on line `number`.
+    fn record(
+        &self,
+        doc: usize,
+        number: u64,
+        line: &[u8],
+        out: &mut dyn Write,
+        failure: &Failure,
+    ) -> io::Result<()> {
+        let plan = &self.plan.docs[doc];
+        let path = &self.source.path;
+        match self.mode {
+            Mode::Remove if plan.dropped => Ok(()),
+            Mode::Remove if plan.unchanged() => out.write_all(line),
+            Mode::Remove => {
+                let (content, eol) = split_eol(line);
+                let read = &self.scan.config.read;
+                let range = Object::parse(content)
+                    .and_then(|o| text_value(&o, content, read))
+                    .ok_or_else(|| {
+                        failure.set(changed(path, number, "the text field is not where it was"))
+                    })?;
+                let text = mend(&self.scan.corpus.docs[doc].text, &plan.spans());
+                out.write_all(&content[..range.start])?;
+                serde_json::to_writer(&mut *out, &text)?;
+                out.write_all(&content[range.end..])?;
+                out.write_all(eol)
+            }
+            Mode::Annotate => {
+                let (content, eol) = split_eol(line);
+                let object = Object::parse(content).ok_or_else(|| {
+                    failure.set(changed(
+                        path,
+                        number,
+                        "the record is no longer a JSON object",
+                    ))
+                })?;
+                if object.field(content, ANNOTATION_FIELD).is_some() {
+                    return Err(failure.set(Error::BadLine {
+                        path: path.clone(),
+                        line: number,
+                        message: format!(
+                            "the record already has a \"{ANNOTATION_FIELD}\" field; \
+                             --annotate will not add a second one"
+                        ),
+                    }));
+                }
+                let Some(note) = self.note(plan)? else {
+                    return out.write_all(line);
+                };
+                out.write_all(&content[..object.close])?;
+                if !object.fields.is_empty() {
+                    out.write_all(b",")?;
+                }
+                write!(out, "\"{ANNOTATION_FIELD}\":{note}")?;
+                out.write_all(&content[object.close..])?;
+                out.write_all(eol)
+            }
+        }
+    }
+
+    /// The document id of unit `id`.
+    fn doc_id(&self, id: u32) -> &str {
+        let doc = self.scan.units[id as usize].doc;
+        &self.scan.corpus.docs[doc as usize].id
+    }
+
+    /// The `dupscan` field's JSON value for a document, if it gets one.
+    fn note(&self, plan: &DocPlan) -> io::Result<Option<String>> {
+        let json = if self.scan.config.unit == UnitKind::Document {
+            if let Some(r) = plan.removed.first() {
+                serde_json::to_string(&DocNote {
+                    group: r.group,
+                    duplicate: true,
+                    of: Some(self.doc_id(r.of)),
+                })?
+            } else if let Some(&group) = plan.kept.first() {
+                serde_json::to_string(&DocNote {
+                    group,
+                    duplicate: false,
+                    of: None,
+                })?
+            } else {
+                return Ok(None);
+            }
+        } else if plan.removed.is_empty() {
+            return Ok(None);
+        } else {
+            let removed = plan
+                .removed
+                .iter()
+                .map(|r| UnitNote {
+                    start: r.span.start,
+                    end: r.span.end,
+                    group: r.group,
+                    of: self.doc_id(r.of),
+                })
+                .collect();
+            serde_json::to_string(&UnitNotes { removed })?
+        };
+        Ok(Some(json))
+    }
+}
+
+/// The error for a source that no longer matches what was read.
+fn changed(path: &Path, line: u64, what: &str) -> Error {
+    Error::BadLine {
+        path: path.to_path_buf(),
+        line,
+        message: format!("{what}; did the file change during the run?"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::config::{ScanConfig, ScanParams, Scope};
+    use crate::corpus::{ReadOptions, read_inputs};
+    use crate::dedup::{Keep, plan};
+    use crate::progress::Silent;
+
+    const A: &str = "The harbour authority said on Monday that the terminal would reopen.";
+    const B: &str = "A local bakery won the regional prize for its rye bread this year.";
+
+    fn options(out: PathBuf, mode: Mode) -> DedupOptions {
+        DedupOptions {
+            out,
+            keep: Keep::First,
+            mode,
+            overwrite: Overwrite::Refuse,
+        }
+    }
+
+    fn scan_of(inputs: Vec<PathBuf>, unit: UnitKind) -> Scan {
+        let mut params = ScanParams::new(inputs, unit);
+        params.scope = Scope::All;
+        params.min_tokens = Some(1);
+        let config = ScanConfig::new(params).expect("valid");
+        crate::pipeline::run(&config, &Silent).expect("scan")
+    }
+
+    /// A reader that yields `good` and then fails.
+    struct Failing(Cursor<Vec<u8>>);
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::other("disk on fire")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    impl BufRead for Failing {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            if self.0.position() as usize >= self.0.get_ref().len() {
+                return Err(io::Error::other("disk on fire"));
+            }
+            self.0.fill_buf()
+        }
+
+        fn consume(&mut self, n: usize) {
+            self.0.consume(n);
+        }
+    }
+
+    #[test]
+    fn a_failing_read_leaves_no_output_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("in.jsonl");
+        let lines = format!("{{\"text\":\"{A}\"}}\n{{\"text\":\"{A} {B}\"}}\n");
+        fs::write(&input, &lines).expect("write");
+        let scan = scan_of(vec![input.clone()], UnitKind::Sentence);
+        let plan = plan(&scan, Keep::First);
+        let out = dir.path().join("out");
+        fs::create_dir(&out).expect("mkdir");
+        let job = Job {
+            scan: &scan,
+            plan: &plan,
+            source: &scan.corpus.sources[0],
+            docs: 0..2,
+            mode: Mode::Remove,
+            target: out.join("in.jsonl"),
+        };
+        let failure = Failure::default();
+        let result = write_atomic_file(&job.target, |file| {
+            encode(file, Compression::Gzip, |w| {
+                // Half of the input, then an error.
+                let mut reader = Failing(Cursor::new(lines.as_bytes()[..10].to_vec()));
+                job.stream(&mut reader, w, &failure)
+            })
+        });
+        let err = failure.resolve(result).expect_err("the read fails");
+        assert!(
+            matches!(&err, Error::Read { path, .. } if *path == input),
+            "{err:?}"
+        );
+        let left: Vec<_> = fs::read_dir(&out).expect("list").collect();
+        assert!(left.is_empty(), "files left behind: {left:?}");
+    }
+
+    #[test]
+    fn a_corrupt_compressed_source_fails_with_a_read_error_and_no_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("in.jsonl.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(format!("{{\"text\":\"{A}\"}}\n{{\"text\":\"{A}\"}}\n").as_bytes())
+            .expect("gzip");
+        let good = enc.finish().expect("gzip");
+        fs::write(&input, &good).expect("write");
+        let scan = scan_of(vec![input.clone()], UnitKind::Sentence);
+        let plan = plan(&scan, Keep::First);
+        // The file is damaged after it was read.
+        fs::write(&input, &good[..good.len() / 2]).expect("truncate");
+        let out = dir.path().join("out");
+        let err = write_corpus(&scan, &plan, &options(out.clone(), Mode::Remove))
+            .expect_err("truncated gzip");
+        assert!(
+            matches!(&err, Error::Read { path, .. } if *path == input),
+            "{err:?}"
+        );
+        assert!(!out.join("in.jsonl.gz").exists());
+        assert_eq!(fs::read_dir(&out).expect("list").count(), 0);
+    }
+
+    #[test]
+    fn a_changed_source_is_an_error_naming_the_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("in.jsonl");
+        fs::write(
+            &input,
+            format!("{{\"text\":\"{A}\"}}\n{{\"text\":\"{A}\"}}\n"),
+        )
+        .expect("write");
+        let scan = scan_of(vec![input.clone()], UnitKind::Document);
+        let plan = plan(&scan, Keep::First);
+        fs::write(&input, format!("{{\"text\":\"{A}\"}}\n")).expect("shorten");
+        let out = dir.path().join("out");
+        let err = write_corpus(&scan, &plan, &options(out.clone(), Mode::Remove))
+            .expect_err("file changed");
+        assert!(matches!(&err, Error::BadLine { line: 2, .. }), "{err:?}");
+        assert!(!out.join("in.jsonl").exists());
+    }
+
+    #[test]
+    fn doc_ranges_follow_sources() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(
+            dir.path().join("a.jsonl"),
+            format!("{{\"text\":\"{A}\"}}\n{{\"text\":\"{B}\"}}\n"),
+        )
+        .expect("write");
+        fs::write(dir.path().join("b.txt"), "").expect("write");
+        fs::write(dir.path().join("c.txt"), A).expect("write");
+        let corpus = read_inputs(
+            &[dir.path().to_path_buf()],
+            &ReadOptions::default(),
+            &|_| {},
+        )
+        .expect("read");
+        let mut params = ScanParams::new(vec![dir.path().to_path_buf()], UnitKind::Document);
+        params.scope = Scope::All;
+        let config = ScanConfig::new(params).expect("valid");
+        let scan = crate::pipeline::scan_corpus(&config, corpus, &Silent);
+        assert_eq!(doc_ranges(&scan), [0..2, 0..0, 2..3]);
+    }
+
+    #[test]
+    fn resolve_handles_missing_parts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let base = dir.path().canonicalize().expect("canonical");
+        let p = resolve(&dir.path().join("new/../x/./y")).expect("resolve");
+        assert_eq!(p, base.join("x/y"));
+        assert_eq!(resolve(dir.path()).expect("resolve"), base);
+    }
+
+    #[test]
+    fn split_eol_keeps_the_line_break() {
+        assert_eq!(split_eol(b"{}\r\n"), (&b"{}"[..], &b"\r\n"[..]));
+        assert_eq!(split_eol(b"{}\n"), (&b"{}"[..], &b"\n"[..]));
+        assert_eq!(split_eol(b"{}"), (&b"{}"[..], &b""[..]));
+    }
+}
