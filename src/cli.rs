@@ -340,6 +340,10 @@ pub struct ScanArgs {
     /// No progress bars or warnings on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Print the wall time of every stage to stderr when done.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Where and how to write the report.

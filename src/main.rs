@@ -17,7 +17,7 @@ use dupscan::error::{EXIT_ERROR, EXIT_MATCH, EXIT_OK};
 use dupscan::eval;
 use dupscan::output::write_atomic;
 use dupscan::pipeline;
-use dupscan::progress::{Bars, Progress, Silent};
+use dupscan::progress::{Bars, Progress, Silent, Stage, Timed};
 use dupscan::report::{Json, JsonLines, Report, ReportWriter, Text};
 
 fn main() -> ExitCode {
@@ -90,11 +90,15 @@ fn progress(args: &ScanArgs) -> Box<dyn Progress> {
 fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     let config = cmd.scan.to_config()?;
     let pool = thread_pool(&cmd.scan)?;
-    let progress = progress(&cmd.scan);
-    let scan = pool.install(|| pipeline::run(&config, progress.as_ref()))?;
+    let bars = progress(&cmd.scan);
+    let progress = Timed::new(bars.as_ref());
+    let scan = pool.install(|| pipeline::run(&config, &progress))?;
     warn_about_input(&cmd.scan, &scan.stats);
+    progress.start(Stage::Writing, None);
     let report = Report::from_scan(&scan);
     write_report(&report, &cmd.output)?;
+    progress.finish();
+    print_timings(&cmd.scan, &progress);
     if cmd.fail_on_match && !report.groups.is_empty() {
         return Ok(EXIT_MATCH);
     }
@@ -105,16 +109,38 @@ fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
     let opts = cmd.to_options();
     let config = dedup::prepare(cmd.scan.to_config()?, &opts)?;
     let pool = thread_pool(&cmd.scan)?;
-    let progress = progress(&cmd.scan);
+    let bars = progress(&cmd.scan);
+    let progress = Timed::new(bars.as_ref());
     let summary = pool.install(|| -> anyhow::Result<dedup::Summary> {
-        let scan = pipeline::run(&config, progress.as_ref())?;
+        let scan = pipeline::run(&config, &progress)?;
         warn_about_input(&cmd.scan, &scan.stats);
-        Ok(dedup::run(&scan, &opts)?)
+        progress.start(Stage::Writing, None);
+        let summary = dedup::run(&scan, &opts)?;
+        progress.finish();
+        Ok(summary)
     })?;
     if !cmd.scan.quiet {
         eprintln!("{summary}");
     }
+    print_timings(&cmd.scan, &progress);
     Ok(EXIT_OK)
+}
+
+/// With `--timings`: one line per stage on stderr, then the total.
+fn print_timings(args: &ScanArgs, timed: &Timed) {
+    if !args.timings {
+        return;
+    }
+    let timings = timed.timings();
+    for (stage, took) in &timings {
+        eprintln!(
+            "dupscan: timings: {:<15}{:>9.3} s",
+            stage.label(),
+            took.as_secs_f64()
+        );
+    }
+    let total: f64 = timings.iter().map(|(_, t)| t.as_secs_f64()).sum();
+    eprintln!("dupscan: timings: {:<15}{total:>9.3} s", "total");
 }
 
 fn evaluate(cmd: EvalCmd) -> anyhow::Result<u8> {

@@ -208,7 +208,9 @@ fn run_stages(
     progress: &dyn Progress,
 ) -> Scan {
     let started = Instant::now();
+    progress.start(Stage::Segmenting, None);
     let units = segment_corpus(&corpus, config);
+    progress.finish();
     let text_of = |id: u32| -> &str {
         let u = &units[id as usize];
         &corpus.docs[u.doc as usize].text[u.span.start as usize..u.span.end as usize]
@@ -220,20 +222,24 @@ fn run_stages(
     };
 
     // Exact-duplicate classes over normalized text.
+    progress.start(Stage::Fingerprinting, None);
     let (compared, prints) = fingerprint_units(&units, config, &text_of);
     let skipped = units.len() as u64 - prints.len() as u64;
     let (class_of, reps) = exact_classes(units.len(), prints);
+    progress.finish();
     let exact_duplicates = units.len() as u64 - skipped - reps.len() as u64;
 
     // Sign the representatives and band them.
     progress.start(Stage::Signing, Some(reps.len() as u64));
     let keys = sign_and_band(&reps, config, &shingler, &text_of, progress);
     progress.finish();
+    progress.start(Stage::Banding, None);
     let pairs: Vec<(u32, u32)> = lsh::candidate_pairs(&keys, config.bands.bands)
         .into_iter()
         .map(|(a, b)| (reps[a as usize], reps[b as usize]))
         .collect();
     drop(keys);
+    progress.finish();
 
     progress.start(Stage::Verifying, Some(pairs.len() as u64));
     let set_fn = |id: u32, buf: &mut Vec<u64>| {
@@ -248,6 +254,7 @@ fn run_stages(
     progress.finish();
 
     // Cluster exact classes and verified pairs.
+    progress.start(Stage::Clustering, None);
     let mut uf = UnionFind::new(units.len());
     for (i, &c) in class_of.iter().enumerate() {
         if c != i as u32 {
@@ -310,6 +317,7 @@ fn run_stages(
             },
         )
         .collect();
+    progress.finish();
 
     let stats = ScanStats {
         documents: corpus.docs.len() as u64,

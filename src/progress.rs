@@ -2,7 +2,7 @@
 //! implementation the binary uses. This is the only module that knows indicatif.
 
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -11,18 +11,34 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub enum Stage {
     /// Reading and decompressing inputs (counted in bytes).
     Reading,
-    /// Normalizing, shingling and signing units.
+    /// Splitting documents into units.
+    Segmenting,
+    /// Normalizing units and grouping identical ones.
+    Fingerprinting,
+    /// Shingling and signing units.
     Signing,
+    /// Finding candidate pairs in the LSH bands.
+    Banding,
     /// Verifying candidate pairs.
     Verifying,
+    /// Union-find, groups and member similarities.
+    Clustering,
+    /// Writing the report or the deduplicated corpus.
+    Writing,
 }
 
 impl Stage {
-    fn label(self) -> &'static str {
+    /// The stage's name, as shown on progress bars and in timings.
+    pub fn label(self) -> &'static str {
         match self {
             Stage::Reading => "reading",
+            Stage::Segmenting => "segmenting",
+            Stage::Fingerprinting => "fingerprinting",
             Stage::Signing => "signing",
+            Stage::Banding => "banding",
             Stage::Verifying => "verifying",
+            Stage::Clustering => "clustering",
+            Stage::Writing => "writing",
         }
     }
 }
@@ -46,6 +62,56 @@ impl Progress for Silent {
     fn start(&self, _: Stage, _: Option<u64>) {}
     fn advance(&self, _: u64) {}
     fn finish(&self) {}
+}
+
+/// Records the wall time of every stage and passes everything on to another
+/// [`Progress`].
+pub struct Timed<'a> {
+    inner: &'a dyn Progress,
+    current: Mutex<Option<(Stage, Instant)>>,
+    done: Mutex<Vec<(Stage, Duration)>>,
+}
+
+impl<'a> Timed<'a> {
+    /// Times the stages reported to `inner`.
+    pub fn new(inner: &'a dyn Progress) -> Self {
+        Self {
+            inner,
+            current: Mutex::new(None),
+            done: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Every finished stage with its wall time, in the order they ran.
+    pub fn timings(&self) -> Vec<(Stage, Duration)> {
+        self.done.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+
+    fn close(&self) {
+        let open = self.current.lock().ok().and_then(|mut c| c.take());
+        if let (Some((stage, since)), Ok(mut done)) = (open, self.done.lock()) {
+            done.push((stage, since.elapsed()));
+        }
+    }
+}
+
+impl Progress for Timed<'_> {
+    fn start(&self, stage: Stage, total: Option<u64>) {
+        self.close();
+        if let Ok(mut c) = self.current.lock() {
+            *c = Some((stage, Instant::now()));
+        }
+        self.inner.start(stage, total);
+    }
+
+    fn advance(&self, n: u64) {
+        self.inner.advance(n);
+    }
+
+    fn finish(&self) {
+        self.inner.finish();
+        self.close();
+    }
 }
 
 /// Progress bars on stderr (indicatif). Hidden when stderr is not a terminal.
@@ -102,5 +168,25 @@ impl Progress for Bars {
                 bar.finish_and_clear();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timed_records_each_stage_once_in_order() {
+        let timed = Timed::new(&Silent);
+        timed.start(Stage::Reading, None);
+        timed.advance(3);
+        timed.finish();
+        timed.start(Stage::Signing, Some(2));
+        // A stage started without finishing the previous one closes it.
+        timed.start(Stage::Verifying, Some(1));
+        timed.finish();
+        timed.finish();
+        let stages: Vec<Stage> = timed.timings().into_iter().map(|(s, _)| s).collect();
+        assert_eq!(stages, [Stage::Reading, Stage::Signing, Stage::Verifying]);
     }
 }
