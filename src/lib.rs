@@ -35,6 +35,7 @@ pub mod report;
 pub mod segment;
 pub mod shingle;
 pub mod synth;
+pub mod units;
 pub mod verify;
 
 pub use error::{Error, Result};

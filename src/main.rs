@@ -99,7 +99,7 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     write_report(&report, &cmd.output)?;
     progress.finish();
     print_timings(&cmd.scan, &progress);
-    if cmd.fail_on_match && !report.groups.is_empty() {
+    if cmd.fail_on_match && !report.is_empty() {
         return Ok(EXIT_MATCH);
     }
     Ok(EXIT_OK)
@@ -126,20 +126,24 @@ fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// With `--timings`: one line per stage on stderr, then the total.
+/// With `--timings`: one line per stage on stderr (wall time, resident and
+/// peak memory where the system tells), then the total.
 fn print_timings(args: &ScanArgs, timed: &Timed) {
     if !args.timings {
         return;
     }
+    let mb = |b: Option<u64>| b.map_or_else(|| "-".into(), |b| format!("{:.0} MB", b as f64 / 1e6));
     let timings = timed.timings();
-    for (stage, took) in &timings {
+    for t in &timings {
         eprintln!(
-            "dupscan: timings: {:<15}{:>9.3} s",
-            stage.label(),
-            took.as_secs_f64()
+            "dupscan: timings: {:<15}{:>9.3} s   rss {:>8}   peak {:>8}",
+            t.stage.label(),
+            t.took.as_secs_f64(),
+            mb(t.rss),
+            mb(t.peak)
         );
     }
-    let total: f64 = timings.iter().map(|(_, t)| t.as_secs_f64()).sum();
+    let total: f64 = timings.iter().map(|t| t.took.as_secs_f64()).sum();
     eprintln!("dupscan: timings: {:<15}{total:>9.3} s", "total");
 }
 

@@ -32,18 +32,8 @@ use crate::normalize;
 use crate::progress::{Progress, Stage};
 use crate::segment::{self, Span};
 use crate::shingle::{Shingler, jaccard};
+use crate::units::Units;
 use crate::verify;
-
-/// One unit: a span of a document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unit {
-    /// Index of the document in [`Corpus::docs`].
-    pub doc: u32,
-    /// Index of the unit within its document (counting skipped units too).
-    pub index: u32,
-    /// Byte span in the document's text.
-    pub span: Span,
-}
 
 /// A member of a group.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -109,7 +99,7 @@ pub struct Scan {
     /// How many of `corpus.sources` are reference files.
     pub reference_sources: u32,
     /// Every unit by global id.
-    pub units: Vec<Unit>,
+    pub units: Units,
     /// Whether each unit was compared (false: skipped as shorter than
     /// `min_tokens`), by global id.
     pub compared: Vec<bool>,
@@ -122,7 +112,7 @@ pub struct Scan {
 impl Scan {
     /// Whether unit `id` belongs to the reference side.
     pub fn is_reference(&self, id: u32) -> bool {
-        self.units[id as usize].doc < self.reference_docs
+        self.units.doc(id) < self.reference_docs
     }
 
     /// Whether unit `id` was compared (not skipped as too short).
@@ -132,8 +122,10 @@ impl Scan {
 
     /// The original text of unit `id`.
     pub fn text(&self, id: u32) -> &str {
-        let u = &self.units[id as usize];
-        &self.corpus.docs[u.doc as usize].text[u.span.start as usize..u.span.end as usize]
+        let doc = self.units.doc(id);
+        self.units
+            .span(id)
+            .text(&self.corpus.docs[doc as usize].text)
     }
 }
 
@@ -212,8 +204,8 @@ fn run_stages(
     let units = segment_corpus(&corpus, config);
     progress.finish();
     let text_of = |id: u32| -> &str {
-        let u = &units[id as usize];
-        &corpus.docs[u.doc as usize].text[u.span.start as usize..u.span.end as usize]
+        let doc = units.doc(id);
+        units.span(id).text(&corpus.docs[doc as usize].text)
     };
     let shingler = Shingler::new(config.shingle, config.ngram, config.seed);
     let set_of = |id: u32, norm: &mut String, buf: &mut Vec<u64>| {
@@ -272,7 +264,7 @@ fn run_stages(
     }
     let mut member_sets = uf.groups();
     if reference_docs > 0 {
-        let is_ref = |m: &u32| units[*m as usize].doc < reference_docs;
+        let is_ref = |m: &u32| units.doc(*m) < reference_docs;
         member_sets.retain(|g| g.iter().any(is_ref) && !g.iter().all(is_ref));
     } else if config.scope == Scope::CrossDoc {
         member_sets.retain(|g| distinct_docs(g, &units) >= 2);
@@ -346,37 +338,49 @@ fn run_stages(
 }
 
 /// Segments every document, in parallel, into units in global-id order.
-fn segment_corpus(corpus: &Corpus, config: &ScanConfig) -> Vec<Unit> {
-    let per_doc: Vec<Vec<Span>> = corpus
+/// Documents are segmented a chunk at a time, so the spans are held twice
+/// only in the chunk being appended.
+fn segment_corpus(corpus: &Corpus, config: &ScanConfig) -> Units {
+    const DOCS_PER_CHUNK: usize = 1024;
+    let chunks: Vec<(Vec<Span>, Vec<u32>)> = corpus
         .docs
-        .par_iter()
-        .map(|d| {
+        .par_chunks(DOCS_PER_CHUNK)
+        .map(|docs| {
             let mut spans = Vec::new();
-            segment::segment(&d.text, config.unit, &mut spans);
-            spans
+            let mut ends = Vec::with_capacity(docs.len());
+            for d in docs {
+                segment::segment(&d.text, config.unit, &mut spans);
+                ends.push(spans.len() as u32);
+            }
+            spans.shrink_to_fit();
+            (spans, ends)
         })
         .collect();
-    let total = per_doc.iter().map(Vec::len).sum();
-    let mut units = Vec::with_capacity(total);
-    for (doc, spans) in per_doc.into_iter().enumerate() {
-        units.extend(spans.into_iter().enumerate().map(|(index, span)| Unit {
-            doc: doc as u32,
-            index: index as u32,
-            span,
-        }));
+    let total = chunks.iter().map(|(s, _)| s.len()).sum();
+    let mut units = Units::with_capacity(corpus.docs.len(), total);
+    for (spans, ends) in chunks {
+        let mut start = 0;
+        for end in ends {
+            units.push_doc(&spans[start..end as usize]);
+            start = end as usize;
+        }
     }
     units
 }
 
-/// Which units are long enough to compare, and the 128-bit fingerprint of
-/// each such unit's normalized text with its id, in id order.
+/// A unit's 128-bit fingerprint (as two words, so that the pair packs into
+/// 24 bytes) and its id.
+type Print = ([u64; 2], u32);
+
+/// Which units are long enough to compare, and the fingerprint of each such
+/// unit's normalized text with its id, in id order.
 fn fingerprint_units<'a>(
-    units: &[Unit],
+    units: &Units,
     config: &ScanConfig,
     text_of: &(dyn Fn(u32) -> &'a str + Sync),
-) -> (Vec<bool>, Vec<(u128, u32)>) {
+) -> (Vec<bool>, Vec<Print>) {
     let mut compared = vec![false; units.len()];
-    let chunks: Vec<Vec<(u128, u32)>> = compared
+    let chunks: Vec<Vec<Print>> = compared
         .par_chunks_mut(CHUNK)
         .enumerate()
         .map_init(String::new, |norm, (c, flags)| {
@@ -391,7 +395,8 @@ fn fingerprint_units<'a>(
                 let tokens = normalize::token_count(norm);
                 if tokens > 0 && tokens >= config.min_tokens {
                     *flag = true;
-                    prints.push((xxh3_128_with_seed(norm.as_bytes(), config.seed), id));
+                    let print = xxh3_128_with_seed(norm.as_bytes(), config.seed);
+                    prints.push(([(print >> 64) as u64, print as u64], id));
                 }
             }
             prints
@@ -402,7 +407,7 @@ fn fingerprint_units<'a>(
 
 /// Maps each unit to the smallest id with the same fingerprint (itself when
 /// unique or skipped), and lists the classes' smallest ids ascending.
-fn exact_classes(n: usize, mut prints: Vec<(u128, u32)>) -> (Vec<u32>, Vec<u32>) {
+fn exact_classes(n: usize, mut prints: Vec<Print>) -> (Vec<u32>, Vec<u32>) {
     prints.par_sort_unstable();
     let mut class_of: Vec<u32> = (0..n as u32).collect();
     let mut reps = Vec::new();
@@ -445,8 +450,8 @@ fn sign_and_band<'a>(
     keys
 }
 
-fn distinct_docs(members: &[u32], units: &[Unit]) -> u32 {
-    let mut docs: Vec<u32> = members.iter().map(|&m| units[m as usize].doc).collect();
+fn distinct_docs(members: &[u32], units: &Units) -> u32 {
+    let mut docs: Vec<u32> = members.iter().map(|&m| units.doc(m)).collect();
     docs.sort_unstable();
     docs.dedup();
     docs.len() as u32

@@ -64,12 +64,41 @@ impl Progress for Silent {
     fn finish(&self) {}
 }
 
-/// Records the wall time of every stage and passes everything on to another
-/// [`Progress`].
+/// How long a stage took, and the process's memory when it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// The stage.
+    pub stage: Stage,
+    /// Its wall time.
+    pub took: Duration,
+    /// Resident memory at its end, in bytes (Linux only).
+    pub rss: Option<u64>,
+    /// Peak resident memory so far, in bytes (Linux only).
+    pub peak: Option<u64>,
+}
+
+/// Current and peak resident set size, from `/proc/self/status` (Linux).
+fn memory() -> (Option<u64>, Option<u64>) {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return (None, None);
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().strip_suffix("kB"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Records the wall time (and memory) of every stage and passes everything
+/// on to another [`Progress`].
 pub struct Timed<'a> {
     inner: &'a dyn Progress,
     current: Mutex<Option<(Stage, Instant)>>,
-    done: Mutex<Vec<(Stage, Duration)>>,
+    done: Mutex<Vec<Timing>>,
 }
 
 impl<'a> Timed<'a> {
@@ -82,15 +111,22 @@ impl<'a> Timed<'a> {
         }
     }
 
-    /// Every finished stage with its wall time, in the order they ran.
-    pub fn timings(&self) -> Vec<(Stage, Duration)> {
+    /// Every finished stage, in the order they ran.
+    pub fn timings(&self) -> Vec<Timing> {
         self.done.lock().map(|d| d.clone()).unwrap_or_default()
     }
 
     fn close(&self) {
         let open = self.current.lock().ok().and_then(|mut c| c.take());
         if let (Some((stage, since)), Ok(mut done)) = (open, self.done.lock()) {
-            done.push((stage, since.elapsed()));
+            let took = since.elapsed();
+            let (rss, peak) = memory();
+            done.push(Timing {
+                stage,
+                took,
+                rss,
+                peak,
+            });
         }
     }
 }
@@ -186,7 +222,7 @@ mod tests {
         timed.start(Stage::Verifying, Some(1));
         timed.finish();
         timed.finish();
-        let stages: Vec<Stage> = timed.timings().into_iter().map(|(s, _)| s).collect();
+        let stages: Vec<Stage> = timed.timings().into_iter().map(|t| t.stage).collect();
         assert_eq!(stages, [Stage::Reading, Stage::Signing, Stage::Verifying]);
     }
 }

@@ -779,7 +779,7 @@ fn check_invariant(
         .collect();
     let in_keys = keys(&scan.corpus);
     let present = |id: u32| {
-        let u = scan.units[id as usize];
+        let u = scan.units.get(id);
         out_text
             .get(&in_keys[u.doc as usize])
             .is_some_and(|t| t.contains(scan.text(id)))

@@ -85,7 +85,7 @@ fn predicted(scan: &Scan) -> Vec<Vec<Member>> {
             g.members
                 .iter()
                 .map(|m| {
-                    let u = scan.units[m.unit as usize];
+                    let u = scan.units.get(m.unit);
                     let doc = &scan.corpus.docs[u.doc as usize].id;
                     Member::span(doc.clone(), u.span.start.into(), u.span.end.into())
                 })

@@ -37,7 +37,7 @@ impl Keep {
         match self {
             Keep::First => first,
             Keep::Longest => {
-                let len = |id: u32| scan.units[id as usize].span.range().len();
+                let len = |id: u32| scan.units.span(id).range().len();
                 group
                     .members
                     .iter()
@@ -133,15 +133,13 @@ pub fn plan(scan: &Scan, keep: Keep) -> Plan {
         } else {
             keep.survivor(scan, group)
         };
-        docs[scan.units[survivor as usize].doc as usize]
-            .kept
-            .push(gid);
+        docs[scan.units.doc(survivor) as usize].kept.push(gid);
         let removed = group
             .members
             .iter()
             .filter(|m| m.unit != survivor && !scan.is_reference(m.unit));
         for m in removed {
-            let u = scan.units[m.unit as usize];
+            let u = scan.units.get(m.unit);
             docs[u.doc as usize].removed.push(Removal {
                 unit: m.unit,
                 span: u.span,
@@ -150,10 +148,9 @@ pub fn plan(scan: &Scan, keep: Keep) -> Plan {
             });
         }
     }
-    let mut units_per_doc = vec![0u32; docs.len()];
-    for u in &scan.units {
-        units_per_doc[u.doc as usize] += 1;
-    }
+    let units_per_doc: Vec<u32> = (0..docs.len() as u32)
+        .map(|d| scan.units.of_doc(d).len() as u32)
+        .collect();
     let corpus = scan.reference_docs as usize..docs.len();
     let mut counts = Counts {
         documents: corpus.len() as u64,

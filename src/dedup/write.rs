@@ -565,7 +565,7 @@ impl Job<'_> {
 
     /// The document id of unit `id`.
     fn doc_id(&self, id: u32) -> &str {
-        let doc = self.scan.units[id as usize].doc;
+        let doc = self.scan.units.doc(id);
         &self.scan.corpus.docs[doc as usize].id
     }
 

@@ -3,12 +3,17 @@
 //! `json` writes the whole [`Report`] as one pretty-printed object. `jsonl`
 //! writes a header line `{"tool":…,"params":…,"stats":…}` and then one
 //! [`ReportGroup`](super::ReportGroup) per line, so huge reports stream.
+//!
+//! Both serialize groups in parallel, a window of chunks at a time, and
+//! write the chunks in group order: the bytes are those of a sequential
+//! `serde_json` run (a test checks it), whatever the number of threads, and
+//! memory stays bounded by the window.
 
 use std::io::{self, Write};
 
-use serde::Serialize;
+use rayon::prelude::*;
 
-use super::{Contamination, Params, Report, ReportWriter, Stats, Tool};
+use super::{Report, ReportWriter};
 
 /// The whole report as one JSON object.
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,36 +23,151 @@ pub struct Json;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonLines;
 
-impl ReportWriter for Json {
-    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, report)?;
-        out.write_all(b"\n")
+/// Groups serialized per parallel task (small in tests, so that they cross
+/// chunk and window boundaries with few groups).
+const CHUNK: usize = if cfg!(test) { 4 } else { 256 };
+/// Chunks serialized before they are written out.
+const WINDOW: usize = if cfg!(test) { 3 } else { 64 };
+
+/// Writes every group of `report` to `out`, each as `group(id, buf)` appends
+/// it, in parallel windows of chunks.
+fn write_groups(
+    report: &Report,
+    out: &mut dyn Write,
+    group: impl Fn(usize, &mut Vec<u8>) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    let n = report.len();
+    let chunks: Vec<usize> = (0..n).step_by(CHUNK).collect();
+    for window in chunks.chunks(WINDOW) {
+        let bufs: Vec<io::Result<Vec<u8>>> = window
+            .par_iter()
+            .map(|&start| {
+                let mut buf = Vec::new();
+                for id in start..(start + CHUNK).min(n) {
+                    group(id, &mut buf)?;
+                }
+                Ok(buf)
+            })
+            .collect();
+        for buf in bufs {
+            out.write_all(&buf?)?;
+        }
     }
+    Ok(())
 }
 
-#[derive(Serialize)]
-struct Header<'a> {
-    tool: &'a Tool,
-    params: &'a Params,
-    stats: &'a Stats,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    contamination: Option<&'a Contamination>,
+impl ReportWriter for Json {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        // The header object, reopened to append "groups" as its last field.
+        let head = serde_json::to_vec_pretty(&report.header())?;
+        let open = head.strip_suffix(b"\n}").unwrap_or(&head);
+        out.write_all(open)?;
+        if report.is_empty() {
+            return out.write_all(b",\n  \"groups\": []\n}\n");
+        }
+        out.write_all(b",\n  \"groups\": [")?;
+        write_groups(report, out, |id, buf| {
+            let pretty = serde_json::to_vec_pretty(&report.group(id))?;
+            buf.extend_from_slice(if id == 0 { b"\n    " } else { b",\n    " });
+            // Nested two levels deep. JSON strings hold no raw newline, so
+            // every newline is the pretty printer's own.
+            for line in pretty.split_inclusive(|&b| b == b'\n') {
+                buf.extend_from_slice(line);
+                if line.ends_with(b"\n") {
+                    buf.extend_from_slice(b"    ");
+                }
+            }
+            Ok(())
+        })?;
+        out.write_all(b"\n  ]\n}\n")
+    }
 }
 
 impl ReportWriter for JsonLines {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let header = Header {
-            tool: &report.tool,
-            params: &report.params,
-            stats: &report.stats,
-            contamination: report.contamination.as_ref(),
-        };
-        serde_json::to_writer(&mut *out, &header)?;
+        serde_json::to_writer(&mut *out, &report.header())?;
         out.write_all(b"\n")?;
-        for group in &report.groups {
-            serde_json::to_writer(&mut *out, group)?;
-            out.write_all(b"\n")?;
+        write_groups(report, out, |id, buf| {
+            serde_json::to_writer(&mut *buf, &report.group(id))?;
+            buf.push(b'\n');
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ScanConfig, ScanParams, Scope, UnitKind};
+    use crate::corpus::{Corpus, Document, Source, detect_format};
+    use crate::pipeline::{Scan, scan_corpus};
+    use crate::progress::Silent;
+
+    /// A scan with more groups than one window of chunks.
+    fn scan(groups: usize) -> Scan {
+        let text = |i: usize| {
+            format!(
+                "Item {i}: the \"council\" voted on plan number {i} after a long debate on {}.",
+                i * 7
+            )
+        };
+        let docs = (0..2 * groups)
+            .map(|d| Document {
+                id: format!("d{d}"),
+                source: 0,
+                line: d as u64 + 1,
+                text: text(d / 2),
+            })
+            .collect();
+        let path = std::path::PathBuf::from("in.jsonl");
+        let corpus = Corpus {
+            sources: vec![Source {
+                format: detect_format(&path),
+                relative: path.clone(),
+                path,
+            }],
+            docs,
+            ..Corpus::default()
+        };
+        let mut params = ScanParams::new(vec!["in.jsonl".into()], UnitKind::Document);
+        params.scope = Scope::All;
+        params.min_tokens = Some(1);
+        scan_corpus(&ScanConfig::new(params).expect("valid"), corpus, &Silent)
+    }
+
+    fn written(writer: &dyn ReportWriter, report: &Report) -> String {
+        let mut out = Vec::new();
+        writer.write(report, &mut out).expect("write");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn parallel_json_equals_sequential_serde_json() {
+        for n in [0, 1, CHUNK * WINDOW + 3] {
+            let scan = scan(n);
+            let report = Report::from_scan(&scan);
+            assert_eq!(report.len(), n);
+            let expected = serde_json::to_string_pretty(&report).expect("json") + "\n";
+            assert_eq!(written(&Json, &report), expected, "{n} groups");
         }
-        Ok(())
+    }
+
+    #[test]
+    fn parallel_jsonl_is_a_header_and_one_group_per_line() {
+        let scan = scan(CHUNK + 1);
+        let report = Report::from_scan(&scan);
+        let text = written(&JsonLines, &report);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), CHUNK + 2);
+        assert_eq!(
+            lines[0],
+            serde_json::to_string(&report.header()).expect("json")
+        );
+        for (id, line) in lines[1..].iter().enumerate() {
+            assert_eq!(
+                *line,
+                serde_json::to_string(&report.group(id)).expect("json")
+            );
+        }
     }
 }

@@ -8,6 +8,7 @@ mod json;
 mod text;
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -98,13 +99,14 @@ pub struct Stats {
     pub seconds: f64,
 }
 
-/// One member of a group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReportMember {
+/// One member of a group, borrowed from the scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportMember<'a> {
     /// Document id.
-    pub doc: String,
+    pub doc: &'a str,
     /// The file the document came from.
-    pub source: String,
+    #[serde(serialize_with = "display_path")]
+    pub source: &'a Path,
     /// Index of the unit in its document.
     pub unit: u32,
     /// Start byte offset in the document's text.
@@ -114,11 +116,15 @@ pub struct ReportMember {
     /// Exact Jaccard similarity to the representative.
     pub similarity: f64,
     /// The unit's original text.
-    pub text: String,
+    pub text: &'a str,
     /// In a contamination check (`--reference`), which side the unit is on;
     /// absent otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,
+}
+
+fn display_path<S: serde::Serializer>(path: &&Path, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&path.display())
 }
 
 /// The side of a member in a contamination check.
@@ -163,9 +169,9 @@ pub struct Contamination {
     pub items: Vec<ContaminatedItem>,
 }
 
-/// One group of near-duplicates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReportGroup {
+/// One group of near-duplicates, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportGroup<'a> {
     /// Position of the group in the report, from 0.
     pub id: u64,
     /// Number of members.
@@ -175,12 +181,17 @@ pub struct ReportGroup {
     /// Smallest similarity seen in the group.
     pub min_similarity: f64,
     /// Members by input order; the first is the representative.
-    pub members: Vec<ReportMember>,
+    pub members: Vec<ReportMember<'a>>,
 }
 
-/// A whole report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Report {
+/// A whole report: a view of a [`Scan`].
+///
+/// The header (tool, parameters, counters, contamination summary) is built
+/// up front; groups are built one at a time by [`Report::group`] as they are
+/// written, borrowing their text from the scan, so a report of millions of
+/// members costs no memory of its own.
+#[derive(Debug, Clone)]
+pub struct Report<'a> {
     /// Who wrote it.
     pub tool: Tool,
     /// With which parameters.
@@ -188,15 +199,13 @@ pub struct Report {
     /// Counters.
     pub stats: Stats,
     /// Per-reference-item summary; present only with `--reference`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contamination: Option<Contamination>,
-    /// Groups ordered by representative.
-    pub groups: Vec<ReportGroup>,
+    scan: &'a Scan,
 }
 
-impl Report {
-    /// Builds the report of a scan.
-    pub fn from_scan(scan: &Scan) -> Self {
+impl<'a> Report<'a> {
+    /// The report of a scan.
+    pub fn from_scan(scan: &'a Scan) -> Self {
         let c = &scan.config;
         let paths = |v: &[std::path::PathBuf]| v.iter().map(|p| p.display().to_string()).collect();
         let params = Params {
@@ -233,46 +242,7 @@ impl Report {
             bad_lines: s.bad_lines,
             seconds: s.seconds,
         };
-        let reference = !c.reference.is_empty();
-        let groups: Vec<ReportGroup> = scan
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(id, g)| ReportGroup {
-                id: id as u64,
-                size: g.members.len() as u64,
-                documents: u64::from(g.documents),
-                min_similarity: g.min_similarity,
-                members: g
-                    .members
-                    .iter()
-                    .map(|m| {
-                        let u = &scan.units[m.unit as usize];
-                        let doc = &scan.corpus.docs[u.doc as usize];
-                        ReportMember {
-                            doc: doc.id.clone(),
-                            source: scan.corpus.sources[doc.source as usize]
-                                .path
-                                .display()
-                                .to_string(),
-                            unit: u.index,
-                            start: u.span.start,
-                            end: u.span.end,
-                            similarity: m.similarity,
-                            text: scan.text(m.unit).to_string(),
-                            side: reference.then(|| {
-                                if scan.is_reference(m.unit) {
-                                    Side::Reference
-                                } else {
-                                    Side::Corpus
-                                }
-                            }),
-                        }
-                    })
-                    .collect(),
-            })
-            .collect();
-        let contamination = reference.then(|| contamination(scan));
+        let contamination = (!c.reference.is_empty()).then(|| contamination(scan));
         Report {
             tool: Tool {
                 name: "dupscan".into(),
@@ -281,8 +251,109 @@ impl Report {
             params,
             stats,
             contamination,
-            groups,
+            scan,
         }
+    }
+
+    /// Number of groups.
+    pub fn len(&self) -> usize {
+        self.scan.groups.len()
+    }
+
+    /// Whether the report has no group.
+    pub fn is_empty(&self) -> bool {
+        self.scan.groups.is_empty()
+    }
+
+    /// Number of members of group `id`, without building it.
+    pub fn group_size(&self, id: usize) -> usize {
+        self.scan.groups[id].members.len()
+    }
+
+    /// Group `id` (`id < self.len()`) with its members.
+    pub fn group(&self, id: usize) -> ReportGroup<'a> {
+        self.group_head(id, usize::MAX)
+    }
+
+    /// Group `id` with at most its first `limit` members.
+    pub fn group_head(&self, id: usize, limit: usize) -> ReportGroup<'a> {
+        let scan = self.scan;
+        let g = &scan.groups[id];
+        let reference = scan.reference_docs > 0;
+        ReportGroup {
+            id: id as u64,
+            size: g.members.len() as u64,
+            documents: u64::from(g.documents),
+            min_similarity: g.min_similarity,
+            members: g
+                .members
+                .iter()
+                .take(limit)
+                .map(|m| {
+                    let u = scan.units.get(m.unit);
+                    let doc = &scan.corpus.docs[u.doc as usize];
+                    ReportMember {
+                        doc: &doc.id,
+                        source: &scan.corpus.sources[doc.source as usize].path,
+                        unit: u.index,
+                        start: u.span.start,
+                        end: u.span.end,
+                        similarity: m.similarity,
+                        text: scan.text(m.unit),
+                        side: reference.then(|| {
+                            if scan.is_reference(m.unit) {
+                                Side::Reference
+                            } else {
+                                Side::Corpus
+                            }
+                        }),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// The header: everything but the groups.
+    pub(crate) fn header(&self) -> Header<'_> {
+        Header {
+            tool: &self.tool,
+            params: &self.params,
+            stats: &self.stats,
+            contamination: self.contamination.as_ref(),
+        }
+    }
+}
+
+/// The fields of a report before its groups, in order.
+#[derive(Serialize)]
+pub(crate) struct Header<'r> {
+    tool: &'r Tool,
+    params: &'r Params,
+    stats: &'r Stats,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contamination: Option<&'r Contamination>,
+}
+
+/// The whole report as one object: the header's fields, then `groups`.
+impl Serialize for Report<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Groups<'r, 'a>(&'r Report<'a>);
+        impl Serialize for Groups<'_, '_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq((0..self.0.len()).map(|i| self.0.group(i)))
+            }
+        }
+        let fields = if self.contamination.is_some() { 5 } else { 4 };
+        let mut st = s.serialize_struct("Report", fields)?;
+        st.serialize_field("tool", &self.tool)?;
+        st.serialize_field("params", &self.params)?;
+        st.serialize_field("stats", &self.stats)?;
+        if let Some(c) = &self.contamination {
+            st.serialize_field("contamination", c)?;
+        }
+        st.serialize_field("groups", &Groups(self))?;
+        st.end()
     }
 }
 
@@ -316,7 +387,7 @@ fn contamination(scan: &Scan) -> Contamination {
             .partition(|&u| scan.is_reference(u));
         all_corpus.extend(&corpus);
         for &r in &refs {
-            let acc = per_doc.entry(scan.units[r as usize].doc).or_default();
+            let acc = per_doc.entry(scan.units.doc(r)).or_default();
             acc.matched.push(r);
             acc.corpus.extend(&corpus);
             if acc.groups.last() != Some(&(gid as u64)) {
@@ -334,7 +405,7 @@ fn contamination(scan: &Scan) -> Contamination {
         .into_iter()
         .map(|(doc, acc)| {
             let corpus = sorted(acc.corpus);
-            let docs = sorted(corpus.iter().map(|&u| scan.units[u as usize].doc).collect());
+            let docs = sorted(corpus.iter().map(|&u| scan.units.doc(u)).collect());
             let d = &scan.corpus.docs[doc as usize];
             ContaminatedItem {
                 doc: d.id.clone(),

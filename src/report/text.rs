@@ -1,5 +1,6 @@
 //! The human-readable summary: parameters and counts, then the largest groups
-//! with their members one under the other, similarity first.
+//! with their members one under the other, similarity first (the first
+//! [`Text::members`] of each; a note says how many more there are).
 
 use std::io::{self, Write};
 
@@ -10,6 +11,8 @@ use super::{Report, ReportWriter};
 pub struct Text {
     /// How many groups to show, largest first.
     pub top: usize,
+    /// How many members to show per group.
+    pub members: usize,
     /// Longest text shown per member, in characters.
     pub width: usize,
 }
@@ -18,6 +21,7 @@ impl Default for Text {
     fn default() -> Self {
         Self {
             top: 20,
+            members: 12,
             width: 110,
         }
     }
@@ -93,10 +97,10 @@ impl ReportWriter for Text {
                 )?;
             }
         }
-        let mut order: Vec<usize> = (0..r.groups.len()).collect();
-        order.sort_by_key(|&i| (std::cmp::Reverse(r.groups[i].size), i));
+        let mut order: Vec<usize> = (0..r.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(r.group_size(i)), i));
         for &i in order.iter().take(self.top) {
-            let g = &r.groups[i];
+            let g = r.group_head(i, self.members);
             writeln!(out)?;
             writeln!(
                 out,
@@ -119,15 +123,22 @@ impl ReportWriter for Text {
                     "  {mark}  {} #{} [{}..{}]{side}",
                     m.doc, m.unit, m.start, m.end
                 )?;
-                writeln!(out, "        {}", clip(&m.text, self.width))?;
+                writeln!(out, "        {}", clip(m.text, self.width))?;
+            }
+            if g.size as usize > g.members.len() {
+                writeln!(
+                    out,
+                    "  ... {} more members",
+                    g.size as usize - g.members.len()
+                )?;
             }
         }
-        if r.groups.len() > self.top {
+        if r.len() > self.top {
             writeln!(out)?;
             writeln!(
                 out,
                 "... {} more groups; --format json lists them all",
-                r.groups.len() - self.top
+                r.len() - self.top
             )?;
         }
         Ok(())

@@ -1,0 +1,177 @@
+//! The unit table: every unit of a corpus by global id.
+//!
+//! Global ids follow input order: file, then line, then position in the
+//! document. The table holds one [`Span`] (8 bytes) per unit and one offset
+//! per document; a unit's document is found by binary search over the
+//! offsets and its index in the document is its id minus the document's
+//! first id. That is half the memory of storing `(doc, index, span)` per
+//! unit, and corpora have far more units than documents.
+//!
+//! ```
+//! use dupscan::segment::Span;
+//! use dupscan::units::{Unit, Units};
+//!
+//! let span = |start, end| Span { start, end };
+//! let units = Units::from_docs(vec![vec![span(0, 3), span(4, 9)], vec![], vec![span(0, 5)]]);
+//! assert_eq!(units.len(), 3);
+//! assert_eq!(units.get(2), Unit { doc: 2, index: 0, span: span(0, 5) });
+//! assert_eq!(units.of_doc(0), 0..2);
+//! ```
+
+use std::ops::Range;
+
+use crate::segment::Span;
+
+/// One unit: a span of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit {
+    /// Index of the document in the corpus.
+    pub doc: u32,
+    /// Index of the unit within its document.
+    pub index: u32,
+    /// Byte span in the document's text.
+    pub span: Span,
+}
+
+/// Every unit of a corpus, by global id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Units {
+    spans: Vec<Span>,
+    /// `first[d]` is the id of document `d`'s first unit; one more entry
+    /// holds the total, so document `d`'s units are `first[d]..first[d + 1]`.
+    first: Vec<u32>,
+}
+
+impl Units {
+    /// The table of documents' spans, in document order.
+    pub fn from_docs(docs: Vec<Vec<Span>>) -> Self {
+        let mut units = Self::with_capacity(docs.len(), docs.iter().map(Vec::len).sum());
+        for spans in docs {
+            units.push_doc(&spans);
+        }
+        units
+    }
+
+    /// An empty table with room for `docs` documents and `units` units.
+    pub fn with_capacity(docs: usize, units: usize) -> Self {
+        let mut first = Vec::with_capacity(docs + 1);
+        first.push(0);
+        Self {
+            spans: Vec::with_capacity(units),
+            first,
+        }
+    }
+
+    /// Appends the next document's units.
+    ///
+    /// # Panics
+    ///
+    /// If the corpus grows past `u32::MAX` units.
+    pub fn push_doc(&mut self, spans: &[Span]) {
+        self.spans.extend_from_slice(spans);
+        let total = u32::try_from(self.spans.len()).expect("at most u32::MAX units");
+        if self.first.is_empty() {
+            self.first.push(0);
+        }
+        self.first.push(total);
+    }
+
+    /// Number of units.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there is no unit.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Number of documents.
+    pub fn docs(&self) -> usize {
+        self.first.len().saturating_sub(1)
+    }
+
+    /// The span of unit `id`.
+    pub fn span(&self, id: u32) -> Span {
+        self.spans[id as usize]
+    }
+
+    /// The document of unit `id`.
+    pub fn doc(&self, id: u32) -> u32 {
+        // The last document whose first id is <= id; empty documents share
+        // their first id with the next one and are skipped.
+        (self.first.partition_point(|&f| f <= id) - 1) as u32
+    }
+
+    /// Unit `id` with its document and index.
+    pub fn get(&self, id: u32) -> Unit {
+        let doc = self.doc(id);
+        Unit {
+            doc,
+            index: id - self.first[doc as usize],
+            span: self.spans[id as usize],
+        }
+    }
+
+    /// The ids of document `doc`'s units.
+    pub fn of_doc(&self, doc: u32) -> Range<u32> {
+        self.first[doc as usize]..self.first[doc as usize + 1]
+    }
+
+    /// Every unit in id order.
+    pub fn iter(&self) -> impl Iterator<Item = Unit> + '_ {
+        (0..self.docs() as u32).flat_map(move |doc| {
+            let ids = self.of_doc(doc);
+            let first = ids.start;
+            ids.map(move |id| Unit {
+                doc,
+                index: id - first,
+                span: self.spans[id as usize],
+            })
+        })
+    }
+
+    /// Bytes of memory the table holds.
+    pub fn heap_bytes(&self) -> usize {
+        self.spans.capacity() * size_of::<Span>() + self.first.capacity() * size_of::<u32>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+
+    #[test]
+    fn empty_documents_own_no_ids() {
+        let units = Units::from_docs(vec![
+            vec![],
+            vec![span(0, 1)],
+            vec![],
+            vec![],
+            vec![span(0, 2), span(3, 4)],
+            vec![],
+        ]);
+        assert_eq!(units.docs(), 6);
+        assert_eq!(units.len(), 3);
+        let all: Vec<Unit> = units.iter().collect();
+        let by_id: Vec<Unit> = (0..3).map(|id| units.get(id)).collect();
+        assert_eq!(all, by_id);
+        assert_eq!(
+            all.iter().map(|u| (u.doc, u.index)).collect::<Vec<_>>(),
+            [(1, 0), (4, 0), (4, 1)]
+        );
+        assert_eq!(units.of_doc(0), 0..0);
+        assert_eq!(units.of_doc(5), 3..3);
+    }
+
+    #[test]
+    fn the_empty_table_has_no_documents() {
+        let units = Units::default();
+        assert_eq!((units.len(), units.docs()), (0, 0));
+        assert_eq!(units.iter().count(), 0);
+    }
+}
