@@ -86,51 +86,46 @@ impl Normalizer {
         out
     }
 
-    /// The same folds as [`Self::push`] for ASCII input, one table lookup per
-    /// byte (NFKC leaves ASCII unchanged).
+    /// The same folds as [`Self::push`] for ASCII input: one lookup per byte
+    /// in the table for this combination of folds (NFKC leaves ASCII
+    /// unchanged).
     fn push_ascii(&self, bytes: &[u8], out: &mut String) {
+        let table = &ASCII_TABLES[self.ascii_table_index()];
+        // Written by index into a buffer as long as the input (the output is
+        // never longer), then checked as UTF-8 once: far cheaper than a
+        // capacity check per pushed char.
+        let mut buf = std::mem::take(out).into_bytes();
+        buf.clear();
+        buf.resize(bytes.len(), 0);
+        let mut w = 0;
         let mut last_space = true;
         for &b in bytes {
-            let c = match ASCII_CLASS[b as usize] {
-                AsciiClass::Word => b,
-                AsciiClass::Upper => {
-                    if self.case {
-                        b | 0x20
-                    } else {
-                        b
+            match table[usize::from(b & 0x7F)] {
+                ASCII_DROP => {}
+                ASCII_SPACE => {
+                    if !last_space {
+                        buf[w] = b' ';
+                        w += 1;
+                        last_space = true;
                     }
                 }
-                AsciiClass::Space => {
-                    if !self.whitespace {
-                        b
-                    } else if last_space {
-                        continue;
-                    } else {
-                        b' '
-                    }
+                c => {
+                    buf[w] = c;
+                    w += 1;
+                    last_space = c == b' ';
                 }
-                AsciiClass::Separator if self.punctuation => {
-                    if !self.whitespace {
-                        b' '
-                    } else if last_space {
-                        continue;
-                    } else {
-                        b' '
-                    }
-                }
-                AsciiClass::Punct if self.punctuation => continue,
-                AsciiClass::Separator | AsciiClass::Punct => {
-                    if b == b'`' {
-                        b'\''
-                    } else {
-                        b
-                    }
-                }
-                AsciiClass::Control => continue,
-            };
-            last_space = c == b' ';
-            out.push(char::from(c));
+            }
         }
+        buf.truncate(w);
+        *out = String::from_utf8(buf).expect("ASCII folds produce ASCII");
+    }
+
+    /// Which of [`ASCII_TABLES`] applies: bit 0 case, bit 1 punctuation,
+    /// bit 2 whitespace.
+    fn ascii_table_index(&self) -> usize {
+        usize::from(self.case)
+            | usize::from(self.punctuation) << 1
+            | usize::from(self.whitespace) << 2
     }
 
     #[inline]
@@ -179,44 +174,49 @@ impl Normalizer {
     }
 }
 
-/// What the normalizer does with each ASCII byte.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum AsciiClass {
-    /// Lowercase letter or digit: kept.
-    Word,
-    /// Uppercase letter: lowercased when folding case.
-    Upper,
-    /// Whitespace: collapsed when folding whitespace.
-    Space,
-    /// `-`, `/`, `\`, `_`: a space when folding punctuation.
-    Separator,
-    /// Other punctuation: dropped when folding punctuation.
-    Punct,
-    /// Control characters: always dropped.
-    Control,
-}
+/// An ASCII table entry: the byte is dropped.
+const ASCII_DROP: u8 = 0;
+/// An ASCII table entry: the byte is whitespace, collapsed with its
+/// neighbours into one space.
+const ASCII_SPACE: u8 = 1;
 
-const ASCII_CLASS: [AsciiClass; 128] = {
-    let mut t = [AsciiClass::Control; 128];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        t[b] = if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            AsciiClass::Word
-        } else if c.is_ascii_uppercase() {
-            AsciiClass::Upper
-        } else if c == b' ' || c == b'\t' || c == b'\n' || c == b'\r' || c == 0x0B || c == 0x0C {
-            AsciiClass::Space
-        } else if c == b'-' || c == b'/' || c == b'\\' || c == b'_' {
-            AsciiClass::Separator
-        } else if c.is_ascii_punctuation() {
-            AsciiClass::Punct
-        } else {
-            AsciiClass::Control
-        };
-        b += 1;
+/// What each ASCII byte becomes, for each combination of the case,
+/// punctuation and whitespace folds (see [`Normalizer::ascii_table_index`]):
+/// [`ASCII_DROP`], [`ASCII_SPACE`], or the byte to write.
+static ASCII_TABLES: [[u8; 128]; 8] = {
+    let mut tables = [[ASCII_DROP; 128]; 8];
+    let mut folds = 0;
+    while folds < 8 {
+        let (case, punctuation, whitespace) = (folds & 1 != 0, folds & 2 != 0, folds & 4 != 0);
+        let mut b = 0;
+        while b < 128 {
+            let c = b as u8;
+            tables[folds][b] = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else if c.is_ascii_uppercase() {
+                if case { c | 0x20 } else { c }
+            } else if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C) {
+                if whitespace { ASCII_SPACE } else { c }
+            } else if matches!(c, b'-' | b'/' | b'\\' | b'_') && punctuation {
+                // Separators split words.
+                if whitespace { ASCII_SPACE } else { b' ' }
+            } else if c.is_ascii_punctuation() {
+                if punctuation {
+                    ASCII_DROP
+                } else if c == b'`' {
+                    b'\''
+                } else {
+                    c
+                }
+            } else {
+                // Control characters.
+                ASCII_DROP
+            };
+            b += 1;
+        }
+        folds += 1;
     }
-    t
+    tables
 };
 
 /// Folds quote, prime and dash variants to ASCII.
@@ -342,6 +342,7 @@ mod tests {
             "tabs\tand\r\nnewlines  -  dashes -- here",
             "\u{1}ctrl\u{7f}chars... 3.5% of $20",
             "-leading and trailing- ",
+            "\u{0}\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\t\n\u{b}\u{c}\r\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{14}\u{15}\u{16}\u{17}\u{18}\u{19}\u{1a}\u{1b}\u{1c}\u{1d}\u{1e}\u{1f} !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\u{7f}",
         ];
         for folds in 0..16u8 {
             let n = Normalizer {

@@ -127,7 +127,7 @@ impl CloughStevenson {
     }
 
     fn doc_id(&self, scan: &Scan, unit: u32) -> String {
-        let doc = scan.units[unit as usize].doc;
+        let doc = scan.units.doc(unit);
         scan.corpus.docs[doc as usize].id.clone()
     }
 
@@ -238,7 +238,7 @@ fn seeds_report_the_repeated_zelenskyy_sentence_as_one_group() {
     );
     assert_eq!(g.documents, 1);
     assert_eq!(g.min_similarity, 1.0, "equal after normalization");
-    let doc = scan.units[g.members[0].unit as usize].doc as usize;
+    let doc = scan.units.doc(g.members[0].unit) as usize;
     assert!(scan.corpus.docs[doc].id.contains("004_8f599fd48d1cd94c"));
 }
 
