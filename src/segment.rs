@@ -14,9 +14,11 @@
 //!
 //! **Line breaks.** Between two lines of a paragraph, in this order:
 //! a line that opens a list item, quoted reply, table row or header field
-//! (`- `, `1. `, `# `, `>`, `|`, `Subject: `) starts a new unit, and so does
-//! a more indented line (a newswire paragraph); after terminal punctuation
-//! the sentence rules below decide, the break counting as a space; a next
+//! (`- `, `1. `, `# `, `>`, `|`, `Subject: `) starts a new unit, and so do
+//! a one-word capitalised line (a sign-off such as "Reuter") and a more
+//! indented line (a newswire paragraph), unless the line before cannot
+//! end; after terminal punctuation the sentence rules below decide, the
+//! break counting as a space; a next
 //! line in lowercase, or a line ending in a comma, dash or a word like "the"
 //! or "of", continues the sentence; a line ending in a colon, a markdown
 //! heading (`**bold**`, `# Title`), an ALL CAPS headline or a line longer
@@ -298,6 +300,12 @@ fn hard_line_break(a: &str, a_indent: usize, b: &str, b_indent: usize) -> bool {
     if starts_list_item(b) {
         return true;
     }
+    // A one-word capitalised line ("Reuter", "REUTER", "AP") is a sign-off
+    // or a label, not the tail of a sentence, even after "Ltd." or "U.S.",
+    // unless the line before cannot end ("shares of\nExxon").
+    if is_lone_word(b) && !continued {
+        return true;
+    }
     // A more indented line opens a new paragraph (newswire style), even in
     // all-lowercase text ("usda said.\n    sales confirmed").
     if b_indent > a_indent && !continued && (terminal || can_start_sentence(first)) {
@@ -324,6 +332,15 @@ fn hard_line_break(a: &str, a_indent: usize, b: &str, b_indent: usize) -> bool {
     // is a wrapped name ("Directors of the Chicago Mercantile\nExchange").
     (chars < SHORT_LINE || is_title_case(a))
         && (opens_with_starter(b) || b.chars().count() < SHORT_LINE)
+}
+
+/// A single capitalised word of letters only, no punctuation: a sign-off
+/// such as "Reuter" or a one-word label.
+fn is_lone_word(b: &str) -> bool {
+    let mut chars = b.chars();
+    chars.next().is_some_and(char::is_uppercase)
+        && b.chars().count() <= 24
+        && chars.all(char::is_alphabetic)
 }
 
 /// `b` opens with a common sentence-starting word or an opening quote.
@@ -1555,6 +1572,38 @@ mod tests {
                 "Revs 5.0 mln vs 4.0 mln",
                 "Reuter"
             ]
+        );
+    }
+
+    #[test]
+    fn a_sign_off_line_stands_alone_after_any_ending() {
+        for (text, last) in [
+            (
+                "The issue is guaranteed by Fuji Bank Ltd.\n REUTER\n ",
+                "The issue is guaranteed by Fuji Bank Ltd.",
+            ),
+            (
+                "The bond is sold by the unit of Daiwa Securities Co.\n Reuter",
+                "The bond is sold by the unit of Daiwa Securities Co.",
+            ),
+            (
+                "The bank expects the sale to close later in the year\n Reuter",
+                "The bank expects the sale to close later in the year",
+            ),
+        ] {
+            let units = sents(text);
+            assert_eq!(units.len(), 2, "{text:?}: {units:?}");
+            assert_eq!(units[0], last);
+            assert!(units[1].eq_ignore_ascii_case("reuter"), "{units:?}");
+        }
+        // A wrapped sentence whose last line is one word still joins.
+        assert_eq!(
+            sents("The results were announced by the chairman,\nJohnson."),
+            ["The results were announced by the chairman,\nJohnson."]
+        );
+        assert_eq!(
+            sents("The fund bought more shares of\nExxon"),
+            ["The fund bought more shares of\nExxon"]
         );
     }
 
