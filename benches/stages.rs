@@ -57,11 +57,12 @@ use dupscan::corpus::{self, Compression, Corpus, Document, Format, Layout, ReadO
 use dupscan::lsh;
 use dupscan::minhash::{MinHasher, Sketch};
 use dupscan::normalize::{self, Normalizer};
-use dupscan::pipeline::{self, Unit};
+use dupscan::pipeline;
 use dupscan::progress::Silent;
 use dupscan::segment;
 use dupscan::shingle::{ShingleKind, Shingler};
 use dupscan::synth::{self, PlantConfig};
+use dupscan::units::Unit;
 use dupscan::verify::{self, Match};
 
 /// Bytes of document text benchmarked: whole documents up to this total.
