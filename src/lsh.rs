@@ -8,9 +8,10 @@
 //! area of false positives (left of the threshold) and false negatives (right
 //! of it) under that curve.
 //!
-//! Buckets are found by sorting `(key, id)` pairs rather than with hash maps of
-//! vectors; each bucket yields a star of edges from its smallest id, so a
-//! bucket of `m` units costs `m − 1` edges instead of `m(m − 1)/2`.
+//! Buckets are found by a counting sort of unit ids on the top bits of their
+//! keys (about one slot per unit; see [`band_edges`]) rather than with hash
+//! maps of vectors; each bucket yields a star of edges from its smallest id,
+//! so a bucket of `m` units costs `m − 1` edges instead of `m(m − 1)/2`.
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -113,7 +114,7 @@ pub fn band_keys(sig: &[u32], bands: Bands, keys: &mut [u64]) {
 /// `keys` holds `bands` keys per unit, unit-major (`keys[i * bands + j]`), for
 /// units `0..n`. Returns sorted, deduplicated pairs `(a, b)` with `a < b`:
 /// within each band's bucket, every member is paired with the bucket's
-/// smallest index.
+/// smallest index. Bands are processed in parallel.
 pub fn candidate_pairs(keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
     if bands == 0 {
         return Vec::new();
@@ -122,20 +123,62 @@ pub fn candidate_pairs(keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
     let mut edges: Vec<(u32, u32)> = (0..bands)
         .into_par_iter()
         .flat_map_iter(|j| {
-            let mut column: Vec<(u64, u32)> =
-                (0..n).map(|i| (keys[i * bands + j], i as u32)).collect();
-            column.sort_unstable();
-            let mut out = Vec::new();
-            for bucket in column.chunk_by(|x, y| x.0 == y.0) {
-                let centre = bucket[0].1;
-                out.extend(bucket[1..].iter().map(|&(_, i)| (centre, i)));
-            }
-            out
+            let column: Vec<u64> = (0..n).map(|i| keys[i * bands + j]).collect();
+            band_edges(&column)
         })
         .collect();
     edges.par_sort_unstable();
     edges.dedup();
     edges
+}
+
+/// Most bits of a key used to spread one band's units over slots.
+const MAX_SLOT_BITS: u32 = 22;
+
+/// The star edges of one band: units with equal keys (`column[i]` is unit
+/// `i`'s key), each paired with the smallest of them.
+///
+/// Keys are uniform hashes, so a counting sort on their top bits, with about
+/// one slot per unit, puts equal keys side by side in linear time; each slot
+/// holds ids in ascending order and only slots of two or more are sorted (by
+/// key, stably, so the smallest id of a run comes first). That is several
+/// times cheaper than a comparison sort of `(key, id)` pairs.
+pub fn band_edges(column: &[u64]) -> Vec<(u32, u32)> {
+    let n = column.len();
+    if n < 2 {
+        return Vec::new();
+    }
+    let bits = (usize::BITS - (n - 1).leading_zeros()).clamp(1, MAX_SLOT_BITS);
+    let shift = 64 - bits;
+    let slot = |key: u64| (key >> shift) as usize;
+    // starts[s]..starts[s + 1] is slot s's range in `ids`.
+    let mut starts = vec![0u32; (1 << bits) + 1];
+    for &key in column {
+        starts[slot(key) + 1] += 1;
+    }
+    for s in 1..starts.len() {
+        starts[s] += starts[s - 1];
+    }
+    let mut next = starts.clone();
+    let mut ids = vec![0u32; n];
+    for (i, &key) in column.iter().enumerate() {
+        let at = &mut next[slot(key)];
+        ids[*at as usize] = i as u32;
+        *at += 1;
+    }
+    drop(next);
+    let mut out = Vec::new();
+    for range in starts.windows(2) {
+        let members = &mut ids[range[0] as usize..range[1] as usize];
+        if members.len() < 2 {
+            continue;
+        }
+        members.sort_by_key(|&i| column[i as usize]);
+        for run in members.chunk_by(|&x, &y| column[x as usize] == column[y as usize]) {
+            out.extend(run[1..].iter().map(|&i| (run[0], i)));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -175,6 +218,47 @@ mod tests {
         // A bucket of four yields a star, not a clique.
         let keys = vec![5, 5, 5, 5];
         assert_eq!(candidate_pairs(&keys, 1), vec![(0, 1), (0, 2), (0, 3)]);
+    }
+
+    /// Band edges by their definition: sort `(key, id)` and star each run.
+    fn band_edges_by_sorting(column: &[u64]) -> Vec<(u32, u32)> {
+        let mut pairs: Vec<(u64, u32)> = column
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| (k, i as u32))
+            .collect();
+        pairs.sort_unstable();
+        let mut out = Vec::new();
+        for run in pairs.chunk_by(|x, y| x.0 == y.0) {
+            out.extend(run[1..].iter().map(|&(_, i)| (run[0].1, i)));
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn band_edges_agree_with_a_sort() {
+        let mut rng = crate::minhash::SplitMix64::new(3);
+        for n in [0, 1, 2, 3, 10, 1000, 5000] {
+            for distinct in [1, 2, 7, n / 3 + 1, n + 1] {
+                // Few distinct keys make big buckets; many make none; keys
+                // sharing top bits but not all bits share a slot.
+                let palette: Vec<u64> = (0..distinct).map(|_| rng.next()).collect();
+                let column: Vec<u64> = (0..n)
+                    .map(|_| {
+                        let k = palette[(rng.next() % distinct as u64) as usize];
+                        if rng.next() % 4 == 0 { k ^ 1 } else { k }
+                    })
+                    .collect();
+                let mut got = band_edges(&column);
+                got.sort_unstable();
+                assert_eq!(
+                    got,
+                    band_edges_by_sorting(&column),
+                    "n={n} distinct={distinct}"
+                );
+            }
+        }
     }
 
     #[test]
