@@ -76,8 +76,11 @@ degenerate denominator comes from identical clusterings.";
 const DEDUP_LONG_ABOUT: &str = "\
 Write the corpus back without its duplicates.
 
-Scans the inputs as `dupscan scan --scope all` would, keeps one member of
-every group (--keep) and writes each input file to the same relative path
+Scans the inputs as `dupscan scan --scope all` would. In every group, members
+are taken in --keep order and one is removed when it duplicates a member
+already kept (the same normalized text, or a verified pair at the threshold),
+so a chain A~B~C whose ends differ keeps A and C. Each input file is written
+to the same relative path
 under --out, in the format it came in: JSON Lines stays JSON Lines with every
 other field of each record byte for byte, compression is kept, text stays
 text. At --unit document a duplicate document is left out; at --unit
@@ -96,7 +99,7 @@ DIR/.dupscan/summary.json. Inputs are never modified; every file is written
 to a temporary name and renamed when complete. Exit codes: 0 success, 2 bad
 input, bad parameters or a refused output directory.";
 
-/// Which member of a group survives dedup.
+/// Which members of a group dedup keeps first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KeepArg {
     /// The first in input order (smallest global id).
@@ -117,7 +120,8 @@ pub struct DedupCmd {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
-    /// Which member of a group survives.
+    /// Which members of a group are kept first: the earliest in input order,
+    /// or the longest.
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     pub keep: KeepArg,
 

@@ -33,13 +33,16 @@ use crate::progress::{Progress, Stage};
 use crate::segment::{self, Span};
 use crate::shingle::{Shingler, jaccard};
 use crate::units::Units;
-use crate::verify;
+use crate::verify::{self, Match};
 
 /// A member of a group.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Member {
     /// Global unit id.
     pub unit: u32,
+    /// Its exact class: the smallest id whose normalized text is the same
+    /// (`unit` itself when it has no earlier exact copy).
+    pub class: u32,
     /// Exact Jaccard similarity to the group's representative (1 for itself).
     pub similarity: f64,
 }
@@ -105,6 +108,10 @@ pub struct Scan {
     pub compared: Vec<bool>,
     /// Groups ordered by representative.
     pub groups: Vec<Group>,
+    /// The verified pairs that joined the groups, between exact classes
+    /// (see [`Member::class`]), sorted. With `--no-verify`, every candidate
+    /// pair with its exact similarity.
+    pub matches: Vec<Match>,
     /// Counters.
     pub stats: ScanStats,
 }
@@ -291,6 +298,7 @@ fn run_stages(
                         };
                         Member {
                             unit: m,
+                            class,
                             similarity,
                         }
                     })
@@ -333,6 +341,7 @@ fn run_stages(
         units,
         compared,
         groups,
+        matches,
         stats,
     }
 }

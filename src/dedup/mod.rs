@@ -1,7 +1,8 @@
 //! `dupscan dedup`: write the corpus back without its duplicates.
 //!
-//! After a scan, [`plan()`] picks one survivor in every group ([`Keep`]) and
-//! marks every other member for removal; [`run`] then writes each input file
+//! After a scan, [`plan()`] walks every group in [`Keep`] order and marks for
+//! removal each member that duplicates a member already kept (same
+//! normalized text, or a verified pair); [`run`] then writes each input file
 //! to the same relative path under the output directory, in the format it
 //! came in. At `--unit document` a duplicate document is left out; at
 //! `--unit sentence|paragraph` the duplicate units are cut out of their
@@ -10,8 +11,10 @@
 //! With [`Mode::Annotate`] every record is kept and a `dupscan` field says
 //! what would go.
 //!
-//! Invariant: every unit of the input is either in the output, or a member of
-//! a reported group whose survivor is in the output.
+//! Invariant: every unit of the input is either in the output, or in the
+//! report as a member of a group together with a unit that is in the output
+//! and that it duplicates (same normalized text, or exact Jaccard similarity
+//! at least the threshold).
 //!
 //! Beside the corpus, in `DIR/.dupscan/`, dedup writes the scan's report
 //! (`report.json`, whose group ids are the ids used in annotations) and a
@@ -112,7 +115,7 @@ pub struct DedupOptions {
 pub struct Summary {
     /// Remove or annotate (with annotate, the counts say what would go).
     pub mode: Mode,
-    /// The survivor rule.
+    /// The order in which members are kept.
     pub keep: Keep,
     /// The unit of comparison.
     pub unit: UnitKind,

@@ -1,25 +1,45 @@
-//! Deciding what dedup removes: one survivor per group, the rest cut.
+//! Deciding what dedup removes: a unit goes only when it is a verified
+//! near-duplicate of a unit that stays.
 //!
-//! For each group of the scan the [`Keep`] rule picks one survivor; every
-//! other member is removed from its document and recorded with the group id
-//! (its position in [`Scan::groups`], the id the report gives it) and the
-//! survivor it duplicates. A document is dropped when all of its units are
-//! removed: units cover every non-whitespace character, so nothing but
-//! whitespace would be left. At `--unit document` that is every document
-//! whose one unit is a duplicate. Documents without units (empty or
-//! whitespace-only text) are never touched.
+//! Groups are connected components of verified pairs, so a chain A~B~C can
+//! join units whose ends differ (a run of dividend notices "Qtly div 10 cts
+//! vs 10 cts prior", "Qtly div 11 cts …", …). Removing all but one member
+//! would lose text that duplicates nothing that is kept. So within each
+//! group the members are taken in the [`Keep`] order (input order, or
+//! longest first) and each one is
 //!
-//! Groups are connected components, so no unit is in two groups, and a
-//! survivor is never removed: every removed unit's survivor is in the output.
-//! The plan is a pure function of the scan, computed sequentially, so it
-//! does not depend on the number of threads.
+//! * removed, as a duplicate of the kept unit, when an earlier-kept member
+//!   has the same normalized text, or is joined to it by a verified pair
+//!   (exact Jaccard similarity at least the threshold);
+//! * kept otherwise.
+//!
+//! In a chain A~B~C (A and C not similar), A is kept, B goes as a duplicate
+//! of A, and C is kept. Every removal is recorded with the group id (its
+//! position in [`Scan::groups`], the id the report gives it) and the kept
+//! unit it duplicates, which is in the output.
+//!
+//! A scan against a reference plans decontamination instead: reference units
+//! are kept, and a corpus unit goes when it has the same normalized text as
+//! a reference unit or a verified pair with one; repeats within the corpus
+//! stay. Reference units are never removed and the counts cover the corpus
+//! documents only.
+//!
+//! A document is dropped when all of its units are removed: units cover
+//! every non-whitespace character, so nothing but whitespace would be left.
+//! At `--unit document` that is every document whose one unit is a
+//! duplicate. Documents without units (empty or whitespace-only text) are
+//! never touched. The plan is a pure function of the scan, computed
+//! sequentially, so it does not depend on the number of threads.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::{Group, Scan};
+use crate::pipeline::{Group, Member, Scan};
 use crate::segment::Span;
+use crate::verify::Match;
 
-/// Which member of a group survives.
+/// Which members of a group are kept first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Keep {
@@ -31,23 +51,45 @@ pub enum Keep {
 }
 
 impl Keep {
-    /// The global id of the member of `group` that survives.
-    pub fn survivor(self, scan: &Scan, group: &Group) -> u32 {
-        let first = group.members[0].unit;
+    /// The members of `group` in the order they are considered for keeping.
+    pub fn order<'g>(self, scan: &Scan, group: &'g Group) -> Vec<&'g Member> {
+        let mut members: Vec<&Member> = group.members.iter().collect();
         match self {
-            Keep::First => first,
+            // Members are stored in id order.
+            Keep::First => {}
             Keep::Longest => {
-                let len = |id: u32| scan.units.span(id).range().len();
-                group
-                    .members
-                    .iter()
-                    .map(|m| m.unit)
-                    .fold(
-                        first,
-                        |best, id| if len(id) > len(best) { id } else { best },
-                    )
+                let len = |m: &Member| scan.units.span(m.unit).range().len();
+                members.sort_by_key(|m| (std::cmp::Reverse(len(m)), m.unit));
             }
         }
+        members
+    }
+}
+
+/// The verified pairs as adjacency lists of exact classes.
+struct Neighbours {
+    /// `(class, neighbour)` in both directions, sorted.
+    edges: Vec<(u32, u32)>,
+}
+
+impl Neighbours {
+    fn new(matches: &[Match]) -> Self {
+        let mut edges: Vec<(u32, u32)> = matches
+            .iter()
+            .flat_map(|m| [(m.a, m.b), (m.b, m.a)])
+            .collect();
+        edges.sort_unstable();
+        edges.dedup();
+        Self { edges }
+    }
+
+    /// The classes joined to `class` by a verified pair, ascending.
+    fn of(&self, class: u32) -> impl Iterator<Item = u32> + '_ {
+        let start = self.edges.partition_point(|&(c, _)| c < class);
+        self.edges[start..]
+            .iter()
+            .take_while(move |&&(c, _)| c == class)
+            .map(|&(_, n)| n)
     }
 }
 
@@ -60,7 +102,7 @@ pub struct Removal {
     pub span: Span,
     /// The group it belongs to (the report's group id).
     pub group: u32,
-    /// The global id of the survivor it duplicates.
+    /// The global id of the kept unit it duplicates.
     pub of: u32,
 }
 
@@ -69,7 +111,7 @@ pub struct Removal {
 pub struct DocPlan {
     /// Units removed, sorted by span.
     pub removed: Vec<Removal>,
-    /// Groups whose survivor is a unit of this document, ascending.
+    /// Groups with a kept unit in this document, ascending.
     pub kept: Vec<u32>,
     /// Whether the whole document goes (all of its units are removed).
     pub dropped: bool,
@@ -116,36 +158,49 @@ pub struct Plan {
     pub counts: Counts,
 }
 
-/// Plans dedup over every group of `scan`, keeping one member of each by
-/// `keep`.
-///
-/// A scan against a reference plans decontamination instead: every group
-/// joins reference units with corpus units, its survivor is its
-/// representative (a reference unit, since the reference is read first) and
-/// every corpus member is removed. Reference units are never removed and the
-/// counts cover the corpus documents only.
+/// Plans dedup over every group of `scan` (see the module docs), taking
+/// members in `keep` order.
 pub fn plan(scan: &Scan, keep: Keep) -> Plan {
     let mut docs = vec![DocPlan::default(); scan.corpus.docs.len()];
+    let neighbours = Neighbours::new(&scan.matches);
+    let decontaminate = scan.reference_docs > 0;
+    // The kept unit of each exact class in the current group.
+    let mut kept: HashMap<u32, u32> = HashMap::new();
     for (gid, group) in scan.groups.iter().enumerate() {
         let gid = gid as u32;
-        let survivor = if scan.reference_docs > 0 {
-            group.members[0].unit
-        } else {
-            keep.survivor(scan, group)
-        };
-        docs[scan.units.doc(survivor) as usize].kept.push(gid);
-        let removed = group
-            .members
-            .iter()
-            .filter(|m| m.unit != survivor && !scan.is_reference(m.unit));
-        for m in removed {
-            let u = scan.units.get(m.unit);
-            docs[u.doc as usize].removed.push(Removal {
-                unit: m.unit,
-                span: u.span,
-                group: gid,
-                of: survivor,
-            });
+        kept.clear();
+        let mut members = keep.order(scan, group);
+        if decontaminate {
+            // Reference units first, whatever the keep rule.
+            members.sort_by_key(|m| !scan.is_reference(m.unit));
+        }
+        for m in members {
+            let doc = scan.units.doc(m.unit) as usize;
+            if decontaminate && scan.is_reference(m.unit) {
+                kept.entry(m.class).or_insert(m.unit);
+                docs[doc].kept.push(gid);
+                continue;
+            }
+            let of = kept
+                .get(&m.class)
+                .copied()
+                .or_else(|| neighbours.of(m.class).find_map(|c| kept.get(&c).copied()));
+            match of {
+                Some(of) => docs[doc].removed.push(Removal {
+                    unit: m.unit,
+                    span: scan.units.span(m.unit),
+                    group: gid,
+                    of,
+                }),
+                None => {
+                    // In a decontamination a corpus unit that matches no
+                    // reference unit stays without deduplicating others.
+                    if !decontaminate {
+                        kept.insert(m.class, m.unit);
+                    }
+                    docs[doc].kept.push(gid);
+                }
+            }
         }
     }
     let units_per_doc: Vec<u32> = (0..docs.len() as u32)
@@ -165,9 +220,9 @@ pub fn plan(scan: &Scan, keep: Keep) -> Plan {
         ..Counts::default()
     };
     for (d, units) in docs[corpus.clone()].iter_mut().zip(&units_per_doc[corpus]) {
-        let units = *units;
         d.removed.sort_unstable_by_key(|r| r.span);
-        d.dropped = !d.removed.is_empty() && d.removed.len() == units as usize;
+        d.kept.dedup();
+        d.dropped = !d.removed.is_empty() && d.removed.len() == *units as usize;
         counts.units_removed += d.removed.len() as u64;
         counts.bytes_removed += d
             .removed
