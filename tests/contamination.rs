@@ -150,3 +150,22 @@ fn question_as_its_own_paragraph_is_found_at_paragraph_level() {
     assert_eq!(code, 0);
     assert_eq!(r["contamination"]["items"][0]["doc"], "q1", "{r:#}");
 }
+
+#[test]
+fn the_sample_quiz_is_contaminated_by_the_sample_corpus() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let (code, r) = scan(
+        &data.join("reference/quiz.jsonl"),
+        &data.join("corpus"),
+        &["--fail-on-match"],
+    );
+    assert_eq!(code, 1, "{r:#}");
+    let items: Vec<&str> = r["contamination"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["doc"].as_str().expect("doc id"))
+        .collect();
+    assert_eq!(items, ["quiz-01", "quiz-02", "quiz-03"]);
+    assert_eq!(r["contamination"]["reference_documents"], 6);
+}

@@ -27,6 +27,14 @@ impl Default for Text {
     }
 }
 
+/// A mode as the command line and the JSON report spell it.
+fn name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::from("?"),
+    }
+}
+
 fn clip(text: &str, width: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() <= width {
@@ -43,18 +51,18 @@ impl ReportWriter for Text {
         let s = &r.stats;
         writeln!(
             out,
-            "{} {}: {:?} units, threshold {}, {:?} {}-grams, {} permutations ({} bands x {} rows), seed {}, scope {:?}",
+            "{} {}: {} units, threshold {}, {} {}-grams, {} permutations ({} bands x {} rows), seed {}, scope {}",
             r.tool.name,
             r.tool.version,
-            p.unit,
+            name(&p.unit),
             p.threshold,
-            p.shingle,
+            name(&p.shingle),
             p.ngram,
             p.num_perm,
             p.bands,
             p.rows,
             p.seed,
-            p.scope
+            name(&p.scope)
         )?;
         writeln!(
             out,
