@@ -305,6 +305,12 @@ impl Stages {
         {
             lsh::band_keys(sig, bands, unit_keys);
         }
+        // candidate_pairs takes band-major keys.
+        let n = reps.len();
+        let keys: Vec<u64> = (0..bands.bands)
+            .flat_map(|j| (0..n).map(move |i| (i, j)))
+            .map(|(i, j)| keys[i * bands.bands + j])
+            .collect();
         let pairs: Vec<(u32, u32)> = lsh::candidate_pairs(&keys, bands.bands)
             .into_iter()
             .map(|(a, b)| (reps[a as usize], reps[b as usize]))

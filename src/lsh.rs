@@ -111,22 +111,17 @@ pub fn band_keys(sig: &[u32], bands: Bands, keys: &mut [u64]) {
 
 /// Candidate pairs from band keys.
 ///
-/// `keys` holds `bands` keys per unit, unit-major (`keys[i * bands + j]`), for
-/// units `0..n`. Returns sorted, deduplicated pairs `(a, b)` with `a < b`:
-/// within each band's bucket, every member is paired with the bucket's
-/// smallest index. Bands are processed in parallel.
+/// `keys` holds the keys of units `0..n`, band-major: band `j`'s column is
+/// `keys[j * n..(j + 1) * n]`, with `n = keys.len() / bands`. Returns
+/// sorted, deduplicated pairs `(a, b)` with `a < b`: within each band's
+/// bucket, every member is paired with the bucket's smallest index. Bands
+/// are processed in parallel.
 pub fn candidate_pairs(keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
-    if bands == 0 {
+    if bands == 0 || keys.is_empty() {
         return Vec::new();
     }
     let n = keys.len() / bands;
-    let mut edges: Vec<(u32, u32)> = (0..bands)
-        .into_par_iter()
-        .flat_map_iter(|j| {
-            let column: Vec<u64> = (0..n).map(|i| keys[i * bands + j]).collect();
-            band_edges(&column)
-        })
-        .collect();
+    let mut edges: Vec<(u32, u32)> = keys.par_chunks_exact(n).flat_map_iter(band_edges).collect();
     edges.par_sort_unstable();
     edges.dedup();
     edges
@@ -212,8 +207,9 @@ mod tests {
 
     #[test]
     fn buckets_become_stars_from_smallest_index() {
-        // Three units, two bands. Units 0 and 2 share band 0; 1 and 2 share band 1.
-        let keys = vec![10, 20, 11, 21, 10, 21];
+        // Three units, two bands (band-major). Units 0 and 2 share band 0;
+        // 1 and 2 share band 1.
+        let keys = vec![10, 11, 10, 20, 21, 21];
         assert_eq!(candidate_pairs(&keys, 2), vec![(0, 2), (1, 2)]);
         // A bucket of four yields a star, not a clique.
         let keys = vec![5, 5, 5, 5];

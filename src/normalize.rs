@@ -245,21 +245,37 @@ fn is_punctuation(c: char) -> bool {
 }
 
 /// An upper bound on the tokens the normalizer can make of ASCII `raw` text,
-/// under any folds: its whitespace-separated tokens plus the separators
-/// (`-`, `/`, `\\`, `_`, and the vertical tab, which the normalizer counts as
-/// whitespace) that may split one token in two. Lets the pipeline
-/// skip normalizing units that are too short anyway.
+/// under any folds: its whitespace-separated tokens (the vertical tab
+/// counting as whitespace, as it does for the normalizer) plus the
+/// separators (`-`, `/`, `\\`, `_`) that may split one token in two. Lets
+/// the pipeline skip normalizing units that are too short anyway.
 pub fn ascii_token_bound(raw: &str) -> usize {
-    let separators = raw
-        .bytes()
-        .filter(|b| matches!(b, b'-' | b'/' | b'\\' | b'_' | 0x0B))
-        .count();
-    raw.split_ascii_whitespace().count() + separators
+    // One pass: a token starts at every non-space byte after a space (or at
+    // the start), and each separator may start one more.
+    let mut count = 0;
+    let mut in_space = true;
+    for &b in raw.as_bytes() {
+        let space = matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C);
+        count +=
+            usize::from(in_space && !space) + usize::from(matches!(b, b'-' | b'/' | b'\\' | b'_'));
+        in_space = space;
+    }
+    count
 }
 
 /// Number of whitespace-separated tokens in normalized text.
 pub fn token_count(normalized: &str) -> usize {
-    normalized.split_whitespace().count()
+    if !normalized.is_ascii() {
+        return normalized.split_whitespace().count();
+    }
+    let mut count = 0;
+    let mut in_space = true;
+    for &b in normalized.as_bytes() {
+        let space = matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C);
+        count += usize::from(in_space && !space);
+        in_space = space;
+    }
+    count
 }
 
 #[cfg(test)]
@@ -398,5 +414,18 @@ mod tests {
     fn token_count_counts_words() {
         assert_eq!(token_count("a bb  ccc"), 3);
         assert_eq!(token_count(""), 0);
+        for text in [
+            " a\tb\x0Bc\x0C d\r\ne ",
+            "x",
+            "  ",
+            "é a\u{2003}b",
+            "\x1Fa b",
+        ] {
+            assert_eq!(
+                token_count(text),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
+        }
     }
 }

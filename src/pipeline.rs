@@ -431,7 +431,9 @@ fn exact_classes(n: usize, mut prints: Vec<Print>) -> (Vec<u32>, Vec<u32>) {
     (class_of, reps)
 }
 
-/// Band keys of each representative, `bands` per unit, in `reps` order.
+/// Band keys of each representative, band-major: band `j`'s keys for
+/// `reps` in order are `keys[j * reps.len()..][..reps.len()]`, so that LSH
+/// reads each band as one contiguous column.
 fn sign_and_band<'a>(
     reps: &[u32],
     config: &ScanConfig,
@@ -441,17 +443,41 @@ fn sign_and_band<'a>(
 ) -> Vec<u64> {
     let bands = config.bands;
     let hasher = MinHasher::with_sketch(config.sketch, config.num_perm, config.seed);
-    let mut keys = vec![0u64; reps.len() * bands.bands];
-    keys.par_chunks_mut(CHUNK * bands.bands)
+    let n = reps.len();
+    let mut keys = vec![0u64; n * bands.bands];
+    if n == 0 {
+        return keys;
+    }
+    // For each chunk of representatives, its piece of every band's column.
+    let mut pieces: Vec<Vec<&mut [u64]>> = (0..n.div_ceil(CHUNK))
+        .map(|_| Vec::with_capacity(bands.bands))
+        .collect();
+    for column in keys.chunks_exact_mut(n) {
+        for (chunk, piece) in pieces.iter_mut().zip(column.chunks_mut(CHUNK)) {
+            chunk.push(piece);
+        }
+    }
+    pieces
+        .into_par_iter()
         .zip(reps.par_chunks(CHUNK))
         .for_each_init(
-            || (String::new(), Vec::new(), vec![0u32; config.num_perm]),
-            |(norm, hashes, sig), (out, ids)| {
-                for (&id, unit_keys) in ids.iter().zip(out.chunks_exact_mut(bands.bands)) {
+            || {
+                (
+                    String::new(),
+                    Vec::new(),
+                    vec![0u32; config.num_perm],
+                    vec![0u64; bands.bands],
+                )
+            },
+            |(norm, hashes, sig, unit_keys), (mut columns, ids)| {
+                for (k, &id) in ids.iter().enumerate() {
                     config.normalizer.normalize_into(text_of(id), norm);
                     shingler.hashes(norm, hashes);
                     hasher.sign(hashes, sig);
                     lsh::band_keys(sig, bands, unit_keys);
+                    for (column, &key) in columns.iter_mut().zip(unit_keys.iter()) {
+                        column[k] = key;
+                    }
                 }
                 progress.advance(ids.len() as u64);
             },
