@@ -192,9 +192,14 @@ impl MinHasher {
                 let i = w * 64 + empty.trailing_zeros() as usize;
                 empty &= empty - 1;
                 let precomputed = &self.probes[i * PROBES..(i + 1) * PROBES];
-                let source = match precomputed.iter().find(|&&j| is_filled(usize::from(j))) {
-                    Some(&j) => usize::from(j),
-                    None => self.probe_on(i, &is_filled),
+                // All precomputed probes at once, without a branch per probe.
+                let hits = precomputed.iter().enumerate().fold(0u32, |m, (t, &j)| {
+                    m | (u32::from(is_filled(usize::from(j))) << t)
+                });
+                let source = if hits != 0 {
+                    usize::from(precomputed[hits.trailing_zeros() as usize])
+                } else {
+                    self.probe_on(i, &is_filled)
                 };
                 sig[i] = sig[source];
             }
