@@ -32,7 +32,7 @@ use crate::normalize;
 use crate::progress::{Progress, Stage};
 use crate::segment::{self, Span};
 use crate::shingle::{Shingler, jaccard};
-use crate::units::Units;
+use crate::units::{ExactClasses, UnitSet, Units};
 use crate::verify::{self, Match};
 
 /// A member of a group.
@@ -103,9 +103,9 @@ pub struct Scan {
     pub reference_sources: u32,
     /// Every unit by global id.
     pub units: Units,
-    /// Whether each unit was compared (false: skipped as shorter than
-    /// `min_tokens`), by global id.
-    pub compared: Vec<bool>,
+    /// The units that were compared (the others were skipped as shorter
+    /// than `min_tokens`).
+    pub compared: UnitSet,
     /// Groups ordered by representative.
     pub groups: Vec<Group>,
     /// The verified pairs that joined the groups, between exact classes
@@ -124,7 +124,7 @@ impl Scan {
 
     /// Whether unit `id` was compared (not skipped as too short).
     pub fn compared(&self, id: u32) -> bool {
-        self.compared[id as usize]
+        self.compared.contains(id)
     }
 
     /// The original text of unit `id`.
@@ -222,9 +222,10 @@ fn run_stages(
 
     // Exact-duplicate classes over normalized text.
     progress.start(Stage::Fingerprinting, None);
-    let (compared, prints) = fingerprint_units(&units, config, &text_of);
+    let prints = fingerprint_units(&units, config, &text_of);
+    let compared = UnitSet::from_ids(units.len(), prints.iter().map(|p| p.1));
     let skipped = units.len() as u64 - prints.len() as u64;
-    let (class_of, reps) = exact_classes(units.len(), prints);
+    let (classes, reps) = exact_classes(prints);
     progress.finish();
     let exact_duplicates = units.len() as u64 - skipped - reps.len() as u64;
 
@@ -255,10 +256,8 @@ fn run_stages(
     // Cluster exact classes and verified pairs.
     progress.start(Stage::Clustering, None);
     let mut uf = UnionFind::new(units.len());
-    for (i, &c) in class_of.iter().enumerate() {
-        if c != i as u32 {
-            uf.union(c, i as u32);
-        }
+    for &(unit, class) in classes.repeats() {
+        uf.union(class, unit);
     }
     for m in &matches {
         uf.union(m.a, m.b);
@@ -282,13 +281,14 @@ fn run_stages(
             || (String::new(), Vec::new(), Vec::new()),
             |(norm, rep_set, other), members| {
                 let rep = members[0];
-                set_of(class_of[rep as usize], norm, rep_set);
+                let rep_class = classes.of(rep);
+                set_of(rep_class, norm, rep_set);
                 let mut cache: HashMap<u32, f64> = HashMap::new();
                 let members: Vec<Member> = members
                     .iter()
                     .map(|&m| {
-                        let class = class_of[m as usize];
-                        let similarity = if class == class_of[rep as usize] {
+                        let class = classes.of(m);
+                        let similarity = if class == rep_class {
                             1.0
                         } else {
                             *cache.entry(class).or_insert_with(|| {
@@ -381,21 +381,20 @@ fn segment_corpus(corpus: &Corpus, config: &ScanConfig) -> Units {
 /// 24 bytes) and its id.
 type Print = ([u64; 2], u32);
 
-/// Which units are long enough to compare, and the fingerprint of each such
-/// unit's normalized text with its id, in id order.
+/// The fingerprint of the normalized text of every unit long enough to
+/// compare, with its id, in id order.
 fn fingerprint_units<'a>(
     units: &Units,
     config: &ScanConfig,
     text_of: &(dyn Fn(u32) -> &'a str + Sync),
-) -> (Vec<bool>, Vec<Print>) {
-    let mut compared = vec![false; units.len()];
-    let chunks: Vec<Vec<Print>> = compared
-        .par_chunks_mut(CHUNK)
-        .enumerate()
-        .map_init(String::new, |norm, (c, flags)| {
+) -> Vec<Print> {
+    let n = units.len() as u32;
+    let chunks: Vec<Vec<Print>> = (0..n.div_ceil(CHUNK as u32))
+        .into_par_iter()
+        .map_init(String::new, |norm, c| {
             let mut prints = Vec::new();
-            for (k, flag) in flags.iter_mut().enumerate() {
-                let id = (c * CHUNK + k) as u32;
+            let start = c * CHUNK as u32;
+            for id in start..(start + CHUNK as u32).min(n) {
                 let text = text_of(id);
                 if text.is_ascii() && normalize::ascii_token_bound(text) < config.min_tokens {
                     continue;
@@ -403,7 +402,6 @@ fn fingerprint_units<'a>(
                 config.normalizer.normalize_into(text, norm);
                 let tokens = normalize::token_count(norm);
                 if tokens > 0 && tokens >= config.min_tokens {
-                    *flag = true;
                     let print = xxh3_128_with_seed(norm.as_bytes(), config.seed);
                     prints.push(([(print >> 64) as u64, print as u64], id));
                 }
@@ -411,24 +409,24 @@ fn fingerprint_units<'a>(
             prints
         })
         .collect();
-    (compared, chunks.concat())
+    chunks.concat()
 }
 
-/// Maps each unit to the smallest id with the same fingerprint (itself when
-/// unique or skipped), and lists the classes' smallest ids ascending.
-fn exact_classes(n: usize, mut prints: Vec<Print>) -> (Vec<u32>, Vec<u32>) {
+/// Groups units by fingerprint: the exact classes (each repeat mapped to the
+/// smallest id with the same fingerprint), and the classes' smallest ids
+/// ascending.
+fn exact_classes(mut prints: Vec<Print>) -> (ExactClasses, Vec<u32>) {
     prints.par_sort_unstable();
-    let mut class_of: Vec<u32> = (0..n as u32).collect();
+    let mut repeats = Vec::new();
     let mut reps = Vec::new();
     for run in prints.chunk_by(|x, y| x.0 == y.0) {
         let first = run[0].1;
         reps.push(first);
-        for &(_, id) in &run[1..] {
-            class_of[id as usize] = first;
-        }
+        repeats.extend(run[1..].iter().map(|&(_, id)| (id, first)));
     }
+    drop(prints);
     reps.par_sort_unstable();
-    (class_of, reps)
+    (ExactClasses::new(repeats), reps)
 }
 
 /// Band keys of each representative, band-major: band `j`'s keys for

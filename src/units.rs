@@ -137,6 +137,70 @@ impl Units {
     }
 }
 
+/// A set of unit ids, one bit per unit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitSet {
+    words: Vec<u64>,
+}
+
+impl UnitSet {
+    /// The set of `ids` (any order) among `n` units.
+    pub fn from_ids(n: usize, ids: impl IntoIterator<Item = u32>) -> Self {
+        let mut words = vec![0u64; n.div_ceil(64)];
+        for id in ids {
+            words[id as usize / 64] |= 1 << (id % 64);
+        }
+        Self { words }
+    }
+
+    /// Whether `id` is in the set.
+    pub fn contains(&self, id: u32) -> bool {
+        self.words
+            .get(id as usize / 64)
+            .is_some_and(|w| w >> (id % 64) & 1 != 0)
+    }
+
+    /// Number of ids in the set.
+    pub fn len(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|&w| w == 0)
+    }
+}
+
+/// Exact classes: units whose normalized text equals an earlier unit's,
+/// each mapped to the smallest id with that text (the class id). Only the
+/// repeats are stored, 8 bytes each; every other unit is its own class.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExactClasses {
+    /// `(unit, class)` for every repeat, sorted by unit.
+    repeats: Vec<(u32, u32)>,
+}
+
+impl ExactClasses {
+    /// The classes of `repeats`, `(unit, class)` pairs in any order.
+    pub fn new(mut repeats: Vec<(u32, u32)>) -> Self {
+        repeats.sort_unstable();
+        Self { repeats }
+    }
+
+    /// The class of unit `id`.
+    pub fn of(&self, id: u32) -> u32 {
+        match self.repeats.binary_search_by_key(&id, |&(u, _)| u) {
+            Ok(i) => self.repeats[i].1,
+            Err(_) => id,
+        }
+    }
+
+    /// Every repeat with its class, by unit id.
+    pub fn repeats(&self) -> &[(u32, u32)] {
+        &self.repeats
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +230,20 @@ mod tests {
         );
         assert_eq!(units.of_doc(0), 0..0);
         assert_eq!(units.of_doc(5), 3..3);
+    }
+
+    #[test]
+    fn unit_sets_and_classes() {
+        let set = UnitSet::from_ids(130, [0, 63, 64, 129]);
+        assert!(set.contains(63) && set.contains(64) && set.contains(129));
+        assert!(!set.contains(1) && !set.contains(500));
+        assert_eq!(set.len(), 4);
+        let classes = ExactClasses::new(vec![(9, 2), (5, 2), (7, 3)]);
+        assert_eq!(
+            [2, 3, 5, 7, 9, 11].map(|id| classes.of(id)),
+            [2, 3, 2, 3, 2, 11]
+        );
+        assert_eq!(classes.repeats(), [(5, 2), (7, 3), (9, 2)]);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! Both serialize groups in parallel, a window of chunks at a time, and
 //! write the chunks in group order: the bytes are those of a sequential
 //! `serde_json` run (a test checks it), whatever the number of threads, and
-//! memory stays bounded by the window.
+//! memory stays bounded by the window (a few thousand members per thread).
 
 use std::io::{self, Write};
 
@@ -23,27 +23,40 @@ pub struct Json;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonLines;
 
-/// Groups serialized per parallel task (small in tests, so that they cross
-/// chunk and window boundaries with few groups).
-const CHUNK: usize = if cfg!(test) { 4 } else { 256 };
-/// Chunks serialized before they are written out.
-const WINDOW: usize = if cfg!(test) { 3 } else { 64 };
+/// Members serialized per parallel task, about (a chunk holds whole groups;
+/// small in tests, so that they cross chunk and window boundaries with few
+/// groups).
+const CHUNK_MEMBERS: usize = if cfg!(test) { 5 } else { 4096 };
+/// Chunks in flight per worker thread before they are written out.
+const WINDOW_PER_THREAD: usize = if cfg!(test) { 1 } else { 4 };
 
 /// Writes every group of `report` to `out`, each as `group(id, buf)` appends
-/// it, in parallel windows of chunks.
+/// it: chunks of about [`CHUNK_MEMBERS`] members are serialized in parallel,
+/// a window of a few per thread at a time, and written in order.
 fn write_groups(
     report: &Report,
     out: &mut dyn Write,
     group: impl Fn(usize, &mut Vec<u8>) -> io::Result<()> + Sync,
 ) -> io::Result<()> {
     let n = report.len();
-    let chunks: Vec<usize> = (0..n).step_by(CHUNK).collect();
-    for window in chunks.chunks(WINDOW) {
-        let bufs: Vec<io::Result<Vec<u8>>> = window
+    let mut chunks: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut start = 0;
+    let mut members = 0;
+    for id in 0..n {
+        members += report.group_size(id);
+        if members >= CHUNK_MEMBERS || id + 1 == n {
+            chunks.push(start..id + 1);
+            start = id + 1;
+            members = 0;
+        }
+    }
+    let window = WINDOW_PER_THREAD * rayon::current_num_threads().max(1);
+    for batch in chunks.chunks(window) {
+        let bufs: Vec<io::Result<Vec<u8>>> = batch
             .par_iter()
-            .map(|&start| {
+            .map(|ids| {
                 let mut buf = Vec::new();
-                for id in start..(start + CHUNK).min(n) {
+                for id in ids.clone() {
                     group(id, &mut buf)?;
                 }
                 Ok(buf)
@@ -103,7 +116,7 @@ mod tests {
     use crate::pipeline::{Scan, scan_corpus};
     use crate::progress::Silent;
 
-    /// A scan with more groups than one window of chunks.
+    /// A scan with `groups` groups of two members.
     fn scan(groups: usize) -> Scan {
         let text = |i: usize| {
             format!(
@@ -143,7 +156,7 @@ mod tests {
 
     #[test]
     fn parallel_json_equals_sequential_serde_json() {
-        for n in [0, 1, CHUNK * WINDOW + 3] {
+        for n in [0, 1, 2, 17] {
             let scan = scan(n);
             let report = Report::from_scan(&scan);
             assert_eq!(report.len(), n);
@@ -154,11 +167,11 @@ mod tests {
 
     #[test]
     fn parallel_jsonl_is_a_header_and_one_group_per_line() {
-        let scan = scan(CHUNK + 1);
+        let scan = scan(9);
         let report = Report::from_scan(&scan);
         let text = written(&JsonLines, &report);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), CHUNK + 2);
+        assert_eq!(lines.len(), 9 + 1);
         assert_eq!(
             lines[0],
             serde_json::to_string(&report.header()).expect("json")

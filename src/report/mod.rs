@@ -8,7 +8,6 @@ mod json;
 mod text;
 
 use std::io::{self, Write};
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -104,9 +103,8 @@ pub struct Stats {
 pub struct ReportMember<'a> {
     /// Document id.
     pub doc: &'a str,
-    /// The file the document came from.
-    #[serde(serialize_with = "display_path")]
-    pub source: &'a Path,
+    /// The file the document came from, as displayed.
+    pub source: &'a str,
     /// Index of the unit in its document.
     pub unit: u32,
     /// Start byte offset in the document's text.
@@ -121,10 +119,6 @@ pub struct ReportMember<'a> {
     /// absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,
-}
-
-fn display_path<S: serde::Serializer>(path: &&Path, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&path.display())
 }
 
 /// The side of a member in a contamination check.
@@ -201,6 +195,8 @@ pub struct Report<'a> {
     /// Per-reference-item summary; present only with `--reference`.
     pub contamination: Option<Contamination>,
     scan: &'a Scan,
+    /// Every source's path as displayed, formatted once.
+    sources: Vec<String>,
 }
 
 impl<'a> Report<'a> {
@@ -252,6 +248,12 @@ impl<'a> Report<'a> {
             stats,
             contamination,
             scan,
+            sources: scan
+                .corpus
+                .sources
+                .iter()
+                .map(|s| s.path.display().to_string())
+                .collect(),
         }
     }
 
@@ -271,12 +273,12 @@ impl<'a> Report<'a> {
     }
 
     /// Group `id` (`id < self.len()`) with its members.
-    pub fn group(&self, id: usize) -> ReportGroup<'a> {
+    pub fn group(&self, id: usize) -> ReportGroup<'_> {
         self.group_head(id, usize::MAX)
     }
 
     /// Group `id` with at most its first `limit` members.
-    pub fn group_head(&self, id: usize, limit: usize) -> ReportGroup<'a> {
+    pub fn group_head(&self, id: usize, limit: usize) -> ReportGroup<'_> {
         let scan = self.scan;
         let g = &scan.groups[id];
         let reference = scan.reference_docs > 0;
@@ -294,7 +296,7 @@ impl<'a> Report<'a> {
                     let doc = &scan.corpus.docs[u.doc as usize];
                     ReportMember {
                         doc: &doc.id,
-                        source: &scan.corpus.sources[doc.source as usize].path,
+                        source: &self.sources[doc.source as usize],
                         unit: u.index,
                         start: u.span.start,
                         end: u.span.end,
