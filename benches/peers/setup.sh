@@ -24,7 +24,7 @@ fi
 .venv/bin/python -m pip install -q -r "$here/requirements.txt"
 .venv/bin/python - <<'PY'
 from importlib.metadata import version
-for name in ("datasketch", "rensa", "gaoya", "numpy", "xxhash", "zstandard"):
+for name in ("datasketch", "rensa", "gaoya", "numpy", "scipy", "xxhash", "zstandard"):
     print(f"{name}=={version(name)}")
 PY
 echo "setup: ready: $root/.venv" >&2
