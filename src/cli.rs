@@ -281,10 +281,15 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = SketchArg::OnePermutation)]
     pub sketch: SketchArg,
 
-    /// Number of LSH bands; must divide --num-perm (rows = num-perm / bands).
-    /// Chosen from the threshold when absent.
+    /// Number of LSH bands; must divide --num-perm unless --rows is given
+    /// (rows = num-perm / bands). Chosen from the threshold when absent.
     #[arg(long, value_name = "B")]
     pub bands: Option<usize>,
+
+    /// Signature values per band; bands x rows must not exceed --num-perm.
+    /// Chosen with --bands when absent.
+    #[arg(long, value_name = "R")]
+    pub rows: Option<usize>,
 
     /// Seed for shingle hashing and permutations.
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
@@ -398,6 +403,7 @@ impl ScanArgs {
             SketchArg::Permutations => Sketch::Permutations,
         };
         p.bands = self.bands;
+        p.rows = self.rows;
         p.seed = self.seed;
         p.min_tokens = self.min_tokens;
         p.normalizer = Normalizer {

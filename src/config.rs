@@ -114,8 +114,10 @@ pub struct ScanParams {
     pub num_perm: usize,
     /// How signatures are computed.
     pub sketch: Sketch,
-    /// Number of bands; must divide `num_perm`.
+    /// Number of bands; must divide `num_perm` unless `rows` is given.
     pub bands: Option<usize>,
+    /// Values per band; `bands × rows` must not exceed `num_perm`.
+    pub rows: Option<usize>,
     /// Seed for shingle hashing and permutations.
     pub seed: u64,
     /// Skip units with fewer normalized tokens.
@@ -142,6 +144,7 @@ impl ScanParams {
             num_perm: DEFAULT_NUM_PERM,
             sketch: Sketch::OnePermutation,
             bands: None,
+            rows: None,
             seed: DEFAULT_SEED,
             min_tokens: None,
             normalizer: Normalizer::default(),
@@ -149,6 +152,48 @@ impl ScanParams {
             scope: Scope::CrossDoc,
         }
     }
+}
+
+/// The band split from `--bands` and `--rows`: both given, `bands × rows`
+/// must fit in the signature; bands alone must divide it (rows follow);
+/// rows alone take as many bands as fit; neither, the optimal split for the
+/// threshold.
+fn band_split(
+    bands: Option<usize>,
+    rows: Option<usize>,
+    threshold: f64,
+    num_perm: usize,
+) -> Result<Bands> {
+    let split = match (bands, rows) {
+        (Some(0), _) => return Err(Error::Param("--bands must be at least 1".into())),
+        (_, Some(0)) => return Err(Error::Param("--rows must be at least 1".into())),
+        (None, None) => Bands::optimal(threshold, num_perm),
+        (Some(b), None) if num_perm % b != 0 => {
+            return Err(Error::Param(format!(
+                "--bands {b} does not divide --num-perm {num_perm}; give --rows too \
+                 (bands x rows <= num-perm, e.g. --bands {b} --rows {})",
+                (num_perm / b).max(1)
+            )));
+        }
+        (Some(b), None) => Bands {
+            bands: b,
+            rows: num_perm / b,
+        },
+        (None, Some(r)) => Bands {
+            bands: num_perm / r,
+            rows: r,
+        },
+        (Some(b), Some(r)) => Bands { bands: b, rows: r },
+    };
+    if split.bands == 0 || split.bands * split.rows > num_perm {
+        return Err(Error::Param(format!(
+            "{} bands x {} rows need {} signature values; --num-perm is {num_perm}",
+            split.bands,
+            split.rows,
+            split.bands * split.rows
+        )));
+    }
+    Ok(split)
 }
 
 /// A validated scan configuration.
@@ -209,20 +254,7 @@ impl ScanConfig {
                 p.num_perm
             )));
         }
-        let bands = match p.bands {
-            None => Bands::optimal(threshold, p.num_perm),
-            Some(0) => return Err(Error::Param("--bands must be at least 1".into())),
-            Some(b) if p.num_perm % b != 0 => {
-                return Err(Error::Param(format!(
-                    "--bands {b} does not divide --num-perm {}; rows per band must be whole",
-                    p.num_perm
-                )));
-            }
-            Some(b) => Bands {
-                bands: b,
-                rows: p.num_perm / b,
-            },
-        };
+        let bands = band_split(p.bands, p.rows, threshold, p.num_perm)?;
         if p.inputs.is_empty() {
             return Err(Error::Param("no input given".into()));
         }
@@ -283,6 +315,13 @@ mod tests {
         .expect_err("must be rejected");
         assert!(err.to_string().contains("does not divide"), "{err}");
         let err = ScanConfig::new(ScanParams {
+            bands: Some(20),
+            rows: Some(7),
+            ..params()
+        })
+        .expect_err("must be rejected");
+        assert!(err.to_string().contains("need 140"), "{err}");
+        let err = ScanConfig::new(ScanParams {
             ngram: Some(0),
             ..params()
         })
@@ -294,6 +333,24 @@ mod tests {
         })
         .expect_err("must be rejected");
         assert!(err.to_string().contains("--num-perm"), "{err}");
+    }
+
+    #[test]
+    fn the_default_split_can_be_given_explicitly() {
+        let default = ScanConfig::new(params()).expect("valid").bands;
+        let explicit = ScanConfig::new(ScanParams {
+            bands: Some(default.bands),
+            rows: Some(default.rows),
+            ..params()
+        })
+        .expect("valid");
+        assert_eq!(explicit.bands, default);
+        let rows_only = ScanConfig::new(ScanParams {
+            rows: Some(6),
+            ..params()
+        })
+        .expect("valid");
+        assert_eq!((rows_only.bands.bands, rows_only.bands.rows), (21, 6));
     }
 
     #[test]
