@@ -10,8 +10,9 @@
 //!
 //! Buckets are found by a counting sort of unit ids on the top bits of their
 //! keys (a slot per four units; see [`band_edges`]) rather than with hash
-//! maps of vectors; each bucket yields a star of edges from its smallest id,
-//! so a bucket of `m` units costs `m − 1` edges instead of `m(m − 1)/2`.
+//! maps of vectors. A bucket of up to [`CLIQUE_MAX`] units yields all its
+//! pairs; a bigger one a star of edges from its smallest id, so a bucket of
+//! `m` units costs `m − 1` edges instead of `m(m − 1)/2`.
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -127,11 +128,30 @@ pub fn candidate_pairs(keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
     edges
 }
 
+/// Buckets of at most this many units yield every pair; larger ones a star.
+pub const CLIQUE_MAX: usize = 8;
+
+/// The candidate pairs of one bucket (ids ascending): every pair when it is
+/// small, else a star from its smallest id. A star alone would lose B~C when
+/// neither is close enough to the centre A; small buckets, by far the most
+/// common, can afford all pairs, and a big bucket of near-identical units is
+/// joined by the star anyway.
+fn bucket_edges(run: &[u32], out: &mut Vec<(u32, u32)>) {
+    if run.len() <= CLIQUE_MAX {
+        for (k, &a) in run.iter().enumerate() {
+            out.extend(run[k + 1..].iter().map(|&b| (a, b)));
+        }
+    } else {
+        out.extend(run[1..].iter().map(|&i| (run[0], i)));
+    }
+}
+
 /// Most bits of a key used to spread one band's units over slots.
 const MAX_SLOT_BITS: u32 = 22;
 
-/// The star edges of one band: units with equal keys (`column[i]` is unit
-/// `i`'s key), each paired with the smallest of them.
+/// The candidate pairs of one band: units with equal keys (`column[i]` is
+/// unit `i`'s key), all pairs of a small bucket, a star from the smallest id
+/// of a big one (see [`CLIQUE_MAX`]).
 ///
 /// Keys are uniform hashes, so a counting sort on their top bits, with about
 /// four units per slot, puts equal keys side by side in linear time; each
@@ -177,7 +197,7 @@ pub fn band_edges(column: &[u64]) -> Vec<(u32, u32)> {
         }
         members.sort_by_key(|&i| column[i as usize]);
         for run in members.chunk_by(|&x, &y| column[x as usize] == column[y as usize]) {
-            out.extend(run[1..].iter().map(|&i| (run[0], i)));
+            bucket_edges(run, &mut out);
         }
     }
     out
@@ -213,14 +233,20 @@ mod tests {
     }
 
     #[test]
-    fn buckets_become_stars_from_smallest_index() {
+    fn small_buckets_give_all_pairs_big_ones_stars() {
         // Three units, two bands (band-major). Units 0 and 2 share band 0;
         // 1 and 2 share band 1.
         let keys = vec![10, 11, 10, 20, 21, 21];
         assert_eq!(candidate_pairs(&keys, 2), vec![(0, 2), (1, 2)]);
-        // A bucket of four yields a star, not a clique.
+        // A small bucket yields all its pairs, a big one a star.
         let keys = vec![5, 5, 5, 5];
-        assert_eq!(candidate_pairs(&keys, 1), vec![(0, 1), (0, 2), (0, 3)]);
+        assert_eq!(
+            candidate_pairs(&keys, 1),
+            vec![(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+        );
+        let keys = vec![5; CLIQUE_MAX + 1];
+        let star: Vec<(u32, u32)> = (1..=CLIQUE_MAX as u32).map(|i| (0, i)).collect();
+        assert_eq!(candidate_pairs(&keys, 1), star);
     }
 
     /// Band edges by their definition: sort `(key, id)` and star each run.
@@ -233,7 +259,14 @@ mod tests {
         pairs.sort_unstable();
         let mut out = Vec::new();
         for run in pairs.chunk_by(|x, y| x.0 == y.0) {
-            out.extend(run[1..].iter().map(|&(_, i)| (run[0].1, i)));
+            let ids: Vec<u32> = run.iter().map(|&(_, i)| i).collect();
+            if ids.len() <= CLIQUE_MAX {
+                for (k, &a) in ids.iter().enumerate() {
+                    out.extend(ids[k + 1..].iter().map(|&b| (a, b)));
+                }
+            } else {
+                out.extend(ids[1..].iter().map(|&b| (ids[0], b)));
+            }
         }
         out.sort_unstable();
         out
