@@ -3,8 +3,9 @@
 //! LSH candidates are only likely duplicates. Each pair is checked against the
 //! exact Jaccard similarity of the two units' shingle sets (sorted hash
 //! vectors, intersected by merge) and kept when it reaches the threshold.
-//! Pairs arrive sorted by their first unit, which is usually a bucket's star
-//! centre, so that unit's set is built once for all its pairs.
+//! Pairs arrive sorted by their first unit, so that unit's set is built once
+//! for all its pairs, and each worker keeps the sets of the units it saw last
+//! (a unit meets the other members of its bucket in several pairs).
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -39,14 +40,14 @@ where
     by_first
         .par_iter()
         .map_init(
-            || (Vec::new(), Vec::new()),
-            |(left, right), run| {
-                set_of(run[0].0, left);
+            || (Vec::new(), SetCache::new()),
+            |(left, cache), run| {
+                left.clear();
+                left.extend_from_slice(cache.get(run[0].0, &set_of));
                 let kept: Vec<Match> = run
                     .iter()
                     .filter_map(|&(a, b)| {
-                        set_of(b, right);
-                        let similarity = jaccard(left, right);
+                        let similarity = jaccard(left, cache.get(b, &set_of));
                         (similarity >= threshold).then_some(Match { a, b, similarity })
                     })
                     .collect();
@@ -56,6 +57,34 @@ where
         )
         .flatten_iter()
         .collect()
+}
+
+/// Slots of [`SetCache`].
+const CACHE_SLOTS: usize = 1024;
+
+/// The shingle sets of recently seen units, one per slot (`id % slots`).
+/// Units of one bucket meet in several pairs (a bucket of `m` yields up to
+/// `m(m − 1)/2`), so their sets are built once rather than once per pair.
+struct SetCache {
+    slots: Vec<(u32, Vec<u64>)>,
+}
+
+impl SetCache {
+    fn new() -> Self {
+        Self {
+            slots: (0..CACHE_SLOTS).map(|_| (u32::MAX, Vec::new())).collect(),
+        }
+    }
+
+    /// Unit `id`'s set, built with `set_of` unless cached.
+    fn get(&mut self, id: u32, set_of: &impl Fn(u32, &mut Vec<u64>)) -> &[u64] {
+        let slot = &mut self.slots[id as usize % CACHE_SLOTS];
+        if slot.0 != id {
+            set_of(id, &mut slot.1);
+            slot.0 = id;
+        }
+        &slot.1
+    }
 }
 
 /// Scores every pair without a threshold: for trusting the signatures
