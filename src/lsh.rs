@@ -110,6 +110,68 @@ pub fn band_keys(sig: &[u32], bands: Bands, keys: &mut [u64]) {
     }
 }
 
+/// A band key as stored: the 64-bit key, or its high half.
+pub trait Key: Copy + Ord + Send + Sync + Default {
+    /// The stored key of a 64-bit band key.
+    fn from_wide(key: u64) -> Self;
+    /// The top `bits` bits, as a slot number.
+    fn top(self, bits: u32) -> usize;
+}
+
+impl Key for u64 {
+    fn from_wide(key: u64) -> Self {
+        key
+    }
+    fn top(self, bits: u32) -> usize {
+        (self >> (64 - bits)) as usize
+    }
+}
+
+impl Key for u32 {
+    fn from_wide(key: u64) -> Self {
+        (key >> 32) as u32
+    }
+    fn top(self, bits: u32) -> usize {
+        (self >> (32 - bits)) as usize
+    }
+}
+
+/// Up to this many units, band keys are stored in 32 bits: two distinct
+/// band values then share a key by chance in about `n² / 2³³` pairs per
+/// band (at most 33k at this size, against millions of real candidates),
+/// and each such pair is a candidate that verification drops. Beyond it,
+/// 64 bits.
+pub const NARROW_KEYS_MAX_UNITS: usize = 1 << 24;
+
+/// The band keys of `n` units, band-major, 4 or 8 bytes each (see
+/// [`NARROW_KEYS_MAX_UNITS`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BandKeys {
+    /// 32-bit keys.
+    Narrow(Vec<u32>),
+    /// 64-bit keys.
+    Wide(Vec<u64>),
+}
+
+impl BandKeys {
+    /// Zeroed keys for `n` units and `bands` bands, in the width `n` calls for.
+    pub fn zeroed(n: usize, bands: usize) -> Self {
+        if n <= NARROW_KEYS_MAX_UNITS {
+            BandKeys::Narrow(vec![0; n * bands])
+        } else {
+            BandKeys::Wide(vec![0; n * bands])
+        }
+    }
+
+    /// Candidate pairs of the keys (see [`candidate_pairs`]).
+    pub fn candidate_pairs(&self, bands: usize) -> Vec<(u32, u32)> {
+        match self {
+            BandKeys::Narrow(k) => candidate_pairs(k, bands),
+            BandKeys::Wide(k) => candidate_pairs(k, bands),
+        }
+    }
+}
+
 /// Candidate pairs from band keys.
 ///
 /// `keys` holds the keys of units `0..n`, band-major: band `j`'s column is
@@ -117,7 +179,7 @@ pub fn band_keys(sig: &[u32], bands: Bands, keys: &mut [u64]) {
 /// sorted, deduplicated pairs `(a, b)` with `a < b`: within each band's
 /// bucket, every member is paired with the bucket's smallest index. Bands
 /// are processed in parallel.
-pub fn candidate_pairs(keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
+pub fn candidate_pairs<K: Key>(keys: &[K], bands: usize) -> Vec<(u32, u32)> {
     if bands == 0 || keys.is_empty() {
         return Vec::new();
     }
@@ -159,7 +221,7 @@ const MAX_SLOT_BITS: u32 = 22;
 /// sorted (by key, stably, so the smallest id of a run comes first). That is
 /// several times cheaper than a comparison sort of `(key, id)` pairs, and
 /// needs 5 bytes per unit (an id, and a slot per four units).
-pub fn band_edges(column: &[u64]) -> Vec<(u32, u32)> {
+pub fn band_edges<K: Key>(column: &[K]) -> Vec<(u32, u32)> {
     let n = column.len();
     if n < 2 {
         return Vec::new();
@@ -167,8 +229,7 @@ pub fn band_edges(column: &[u64]) -> Vec<(u32, u32)> {
     let bits = (usize::BITS - (n - 1).leading_zeros())
         .saturating_sub(2)
         .clamp(1, MAX_SLOT_BITS);
-    let shift = 64 - bits;
-    let slot = |key: u64| (key >> shift) as usize;
+    let slot = |key: K| key.top(bits);
     // Counts, then each slot's start; scattering advances every start to the
     // next slot's, so afterwards slot s is `ends[s - 1]..ends[s]`.
     let mut ends = vec![0u32; 1 << bits];
@@ -236,15 +297,15 @@ mod tests {
     fn small_buckets_give_all_pairs_big_ones_stars() {
         // Three units, two bands (band-major). Units 0 and 2 share band 0;
         // 1 and 2 share band 1.
-        let keys = vec![10, 11, 10, 20, 21, 21];
+        let keys = vec![10u64, 11, 10, 20, 21, 21];
         assert_eq!(candidate_pairs(&keys, 2), vec![(0, 2), (1, 2)]);
         // A small bucket yields all its pairs, a big one a star.
-        let keys = vec![5, 5, 5, 5];
+        let keys = vec![5u64, 5, 5, 5];
         assert_eq!(
             candidate_pairs(&keys, 1),
             vec![(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
         );
-        let keys = vec![5; CLIQUE_MAX + 1];
+        let keys = vec![5u64; CLIQUE_MAX + 1];
         let star: Vec<(u32, u32)> = (1..=CLIQUE_MAX as u32).map(|i| (0, i)).collect();
         assert_eq!(candidate_pairs(&keys, 1), star);
     }
@@ -295,6 +356,18 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn narrow_keys_give_the_pairs_of_their_high_halves() {
+        let mut rng = crate::minhash::SplitMix64::new(8);
+        let palette: Vec<u64> = (0..50).map(|_| rng.next()).collect();
+        let wide: Vec<u64> = (0..3000)
+            .map(|_| palette[(rng.next() % 50) as usize])
+            .collect();
+        let narrow: Vec<u32> = wide.iter().map(|&k| u32::from_wide(k)).collect();
+        assert_eq!(candidate_pairs(&narrow, 3), candidate_pairs(&wide, 3));
+        assert!(matches!(BandKeys::zeroed(10, 2), BandKeys::Narrow(ref k) if k.len() == 20));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::cluster::UnionFind;
 use crate::config::{ScanConfig, Scope, Verification};
 use crate::corpus::{self, Corpus};
 use crate::error::Result;
-use crate::lsh;
+use crate::lsh::{self, BandKeys};
 use crate::minhash::MinHasher;
 use crate::normalize;
 use crate::progress::{Progress, Stage};
@@ -234,7 +234,8 @@ fn run_stages(
     let keys = sign_and_band(&reps, config, &shingler, &text_of, progress);
     progress.finish();
     progress.start(Stage::Banding, None);
-    let pairs: Vec<(u32, u32)> = lsh::candidate_pairs(&keys, config.bands.bands)
+    let pairs: Vec<(u32, u32)> = keys
+        .candidate_pairs(config.bands.bands)
         .into_iter()
         .map(|(a, b)| (reps[a as usize], reps[b as usize]))
         .collect();
@@ -430,24 +431,39 @@ fn exact_classes(mut prints: Vec<Print>) -> (ExactClasses, Vec<u32>) {
 }
 
 /// Band keys of each representative, band-major: band `j`'s keys for
-/// `reps` in order are `keys[j * reps.len()..][..reps.len()]`, so that LSH
-/// reads each band as one contiguous column.
+/// `reps` in order are column `j` of the keys, so that LSH reads each band
+/// as one contiguous column.
 fn sign_and_band<'a>(
     reps: &[u32],
     config: &ScanConfig,
     shingler: &Shingler,
     text_of: &(dyn Fn(u32) -> &'a str + Sync),
     progress: &dyn Progress,
-) -> Vec<u64> {
+) -> BandKeys {
+    let mut keys = BandKeys::zeroed(reps.len(), config.bands.bands);
+    match &mut keys {
+        BandKeys::Narrow(k) => fill_keys(k, reps, config, shingler, text_of, progress),
+        BandKeys::Wide(k) => fill_keys(k, reps, config, shingler, text_of, progress),
+    }
+    keys
+}
+
+fn fill_keys<'a, K: lsh::Key>(
+    keys: &mut [K],
+    reps: &[u32],
+    config: &ScanConfig,
+    shingler: &Shingler,
+    text_of: &(dyn Fn(u32) -> &'a str + Sync),
+    progress: &dyn Progress,
+) {
     let bands = config.bands;
     let hasher = MinHasher::with_sketch(config.sketch, config.num_perm, config.seed);
     let n = reps.len();
-    let mut keys = vec![0u64; n * bands.bands];
     if n == 0 {
-        return keys;
+        return;
     }
     // For each chunk of representatives, its piece of every band's column.
-    let mut pieces: Vec<Vec<&mut [u64]>> = (0..n.div_ceil(CHUNK))
+    let mut pieces: Vec<Vec<&mut [K]>> = (0..n.div_ceil(CHUNK))
         .map(|_| Vec::with_capacity(bands.bands))
         .collect();
     for column in keys.chunks_exact_mut(n) {
@@ -474,13 +490,12 @@ fn sign_and_band<'a>(
                     hasher.sign(hashes, sig);
                     lsh::band_keys(sig, bands, unit_keys);
                     for (column, &key) in columns.iter_mut().zip(unit_keys.iter()) {
-                        column[k] = key;
+                        column[k] = K::from_wide(key);
                     }
                 }
                 progress.advance(ids.len() as u64);
             },
         );
-    keys
 }
 
 fn distinct_docs(members: &[u32], units: &Units) -> u32 {
