@@ -217,8 +217,8 @@ struct Stages {
     rep_hashes: Vec<Vec<u64>>,
     /// One-permutation signatures, `num_perm` per representative.
     signatures: Vec<u32>,
-    /// Band keys, `bands` per representative.
-    keys: Vec<u64>,
+    /// Band keys, band-major, in the width the pipeline uses.
+    keys: lsh::BandKeys,
     /// LSH candidate pairs, as global ids.
     pairs: Vec<(u32, u32)>,
     /// Bytes of both units of every candidate pair.
@@ -305,13 +305,20 @@ impl Stages {
         {
             lsh::band_keys(sig, bands, unit_keys);
         }
-        // candidate_pairs takes band-major keys.
+        // Band-major, in the width the pipeline picks for this many units.
         let n = reps.len();
-        let keys: Vec<u64> = (0..bands.bands)
+        let column_major = (0..bands.bands)
             .flat_map(|j| (0..n).map(move |i| (i, j)))
-            .map(|(i, j)| keys[i * bands.bands + j])
-            .collect();
-        let pairs: Vec<(u32, u32)> = lsh::candidate_pairs(&keys, bands.bands)
+            .map(|(i, j)| keys[i * bands.bands + j]);
+        let keys = match lsh::BandKeys::zeroed(n, bands.bands) {
+            lsh::BandKeys::Narrow(_) => {
+                use lsh::Key;
+                lsh::BandKeys::Narrow(column_major.map(u32::from_wide).collect())
+            }
+            lsh::BandKeys::Wide(_) => lsh::BandKeys::Wide(column_major.collect()),
+        };
+        let pairs: Vec<(u32, u32)> = keys
+            .candidate_pairs(bands.bands)
             .into_iter()
             .map(|(a, b)| (reps[a as usize], reps[b as usize]))
             .collect();
@@ -526,7 +533,7 @@ fn banding(c: &mut Criterion, s: &Stages) {
         });
     });
     g.bench_function("candidate_pairs", |b| {
-        b.iter(|| lsh::candidate_pairs(black_box(&s.keys), bands.bands));
+        b.iter(|| black_box(&s.keys).candidate_pairs(bands.bands));
     });
     g.finish();
 }

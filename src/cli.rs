@@ -223,7 +223,7 @@ pub enum ShingleArg {
 /// Signature scheme on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SketchArg {
-    /// One-permutation hashing with optimal densification.
+    /// One-permutation hashing with densification.
     OnePermutation,
     /// k independent permutations.
     Permutations,

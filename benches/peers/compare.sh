@@ -123,17 +123,20 @@ peer_flags=()
 one_corpus() {
     local sfx="$1" input="$2" truth="$3"; shift 3
     run "floor$sfx" "$floor" "${flags[@]}" "$input"
-    run "dupscan$sfx" "$dupscan" scan --format json -q --timings "${flags[@]}" -o "$OUT_DIR/dupscan$sfx.json" "$input"
+    # JSON Lines: the streaming report (header line, then one group per line,
+    # every member with its text), as a user writes a big corpus's report.
+    run "dupscan$sfx" "$dupscan" scan --format jsonl -q --timings "${flags[@]}" -o "$OUT_DIR/dupscan$sfx.jsonl" "$input"
     if [ ! -f "$OUT_DIR/dupscan$sfx.failed" ]; then
-        "$py" - "$OUT_DIR/params.json" "$OUT_DIR/dupscan$sfx.json" <<'PY'
+        "$py" - "$OUT_DIR/params.json" "$OUT_DIR/dupscan$sfx.jsonl" <<'PY'
 import json, sys
-want, got = (json.load(open(path))["params"] for path in sys.argv[1:])
+want = json.load(open(sys.argv[1]))["params"]
+got = json.loads(open(sys.argv[2]).readline())["params"]
 keys = ("unit", "threshold", "shingle", "ngram", "num_perm", "bands", "rows", "seed", "min_tokens", "scope")
 diff = [k for k in keys if want[k] != got[k]]
 if diff:
     sys.exit(f"compare: dupscan ran with other parameters than the peers: {diff}")
 PY
-        "$py" "$here/score.py" --convert "$OUT_DIR/dupscan$sfx.json" --out "$OUT_DIR/dupscan$sfx.groups.jsonl"
+        "$py" "$here/score.py" --convert "$OUT_DIR/dupscan$sfx.jsonl" --out "$OUT_DIR/dupscan$sfx.groups.jsonl"
         score "dupscan$sfx" "$truth"
     fi
     [ $# -gt 0 ] || return 0
@@ -258,8 +261,8 @@ for name in names:
             row.update(sign=j["seconds"]["hash"], units=j["units"], mb=j["bytes"] / 1e6, shingles=j["shingles"],
                        threads=j["threads"])
         elif tool == "dupscan":
-            rep = read(os.path.join(out_dir, name + ".json"))
-            st = json.loads(rep)["stats"]
+            rep = read(os.path.join(out_dir, name + ".jsonl"))
+            st = json.loads(rep.split("\n", 1)[0])["stats"]
             row.update(units=st["units"], groups=st["groups"], pairs=st["candidate_pairs"], mb=st["bytes"] / 1e6)
             timings = dict(re.findall(r"dupscan: timings: (\w+)\s+([\d.]+) s",
                                       read(os.path.join(out_dir, name + ".err")) or ""))
