@@ -11,6 +11,21 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// Temporary files are hidden (`.dupscan-*.tmp`, so that a directory walk
+/// skips them) and, on Unix, created with mode 0666 less the umask, as any
+/// new file is: the renamed output gets the permissions the user expects,
+/// not the owner-only mode of a temporary file.
+fn temp_builder() -> tempfile::Builder<'static, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".dupscan-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+}
+
 /// Writes `path` atomically with `write`. On any error the temporary file is
 /// removed and the final path is left untouched.
 pub fn write_atomic<F>(path: &Path, write: F) -> Result<()>
@@ -25,11 +40,7 @@ where
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".dupscan-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(werr)?;
+    let tmp = temp_builder().tempfile_in(dir).map_err(werr)?;
     {
         let mut out = BufWriter::new(tmp.as_file());
         write(&mut out).map_err(werr)?;
@@ -54,11 +65,7 @@ where
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".dupscan-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(werr)?;
+    let tmp = temp_builder().tempfile_in(dir).map_err(werr)?;
     write(tmp.as_file()).map_err(werr)?;
     tmp.as_file().sync_all().map_err(werr)?;
     tmp.persist(path).map_err(|e| werr(e.error))?;
@@ -92,6 +99,19 @@ mod tests {
             leftovers.is_empty(),
             "temporary file left behind: {leftovers:?}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_permissions_of_a_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plain = dir.path().join("plain.txt");
+        std::fs::write(&plain, "x").expect("write");
+        let path = dir.path().join("out.txt");
+        write_atomic(&path, |w| w.write_all(b"hello")).expect("write");
+        let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode(&path), mode(&plain));
     }
 
     #[test]

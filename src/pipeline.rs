@@ -293,8 +293,15 @@ fn run_stages(
                             1.0
                         } else {
                             *cache.entry(class).or_insert_with(|| {
-                                set_of(class, norm, other);
-                                jaccard(rep_set, other)
+                                // A verified pair already knows it.
+                                let pair = (rep_class.min(class), rep_class.max(class));
+                                match matches.binary_search_by_key(&pair, |m| (m.a, m.b)) {
+                                    Ok(i) => matches[i].similarity,
+                                    Err(_) => {
+                                        set_of(class, norm, other);
+                                        jaccard(rep_set, other)
+                                    }
+                                }
                             })
                         };
                         Member {
