@@ -9,7 +9,7 @@ use crate::config::{
     DEFAULT_NUM_PERM, DEFAULT_SEED, ScanConfig, ScanParams, Scope, UnitKind, Verification,
 };
 use crate::corpus::{BadLines, ReadOptions};
-use crate::dedup::{DedupOptions, Keep, Mode, Overwrite};
+use crate::dedup::{DedupOptions, Emptied, Keep, Mode, Overwrite};
 use crate::error::Result;
 use crate::minhash::Sketch;
 use crate::normalize::Normalizer;
@@ -134,6 +134,14 @@ pub struct DedupCmd {
     /// output paths (inputs are still never written over).
     #[arg(long)]
     pub force: bool,
+
+    /// Also leave out a document once every unit of it that was compared is
+    /// removed, when all that would be left is units shorter than
+    /// --min-tokens (a "Reuter" sign-off, an "Advertisement" line). Those
+    /// units are not duplicates; the summary counts such documents as
+    /// documents_emptied.
+    #[arg(long)]
+    pub drop_emptied: bool,
 }
 
 impl DedupCmd {
@@ -154,6 +162,11 @@ impl DedupCmd {
                 Overwrite::Force
             } else {
                 Overwrite::Refuse
+            },
+            emptied: if self.drop_emptied {
+                Emptied::Drop
+            } else {
+                Emptied::Keep
             },
         }
     }

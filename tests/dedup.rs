@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use dupscan::config::{ScanConfig, ScanParams, UnitKind};
 use dupscan::corpus::{ReadOptions, read_inputs};
-use dupscan::dedup::{self, DedupOptions, Keep, Mode, Overwrite};
+use dupscan::dedup::{self, DedupOptions, Emptied, Keep, Mode, Overwrite};
 use dupscan::progress::Silent;
 use dupscan::shingle::{Shingler, jaccard};
 
@@ -369,6 +369,37 @@ fn a_chain_keeps_its_far_end() {
         .map(|(id, _)| id)
         .collect();
     assert_eq!(kept, ["a", "c"]);
+}
+
+#[test]
+fn drop_emptied_leaves_out_documents_reduced_to_short_units() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.jsonl");
+    let story = format!("{S1}\n Reuter\n");
+    fs::write(
+        &input,
+        jsonl(&[
+            ("1", &story),
+            ("2", &story),
+            ("3", &format!("{S2}\n Reuter\n")),
+        ]),
+    )
+    .expect("write");
+    let kept = dir.path().join("kept");
+    dedup_cmd(&[&input], &kept, &[]).success();
+    let ids = |out: &Path| -> Vec<(String, String)> {
+        texts(&fs::read(out.join("in.jsonl")).expect("output"))
+    };
+    assert_eq!(ids(&kept)[1], ("2".to_owned(), "Reuter\n".to_owned()));
+    let dropped = dir.path().join("dropped");
+    dedup_cmd(&[&input], &dropped, &["--drop-emptied"]).success();
+    let left: Vec<String> = ids(&dropped).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(left, ["1", "3"]);
+    let summary: Value =
+        serde_json::from_slice(&fs::read(dropped.join(".dupscan/summary.json")).expect("summary"))
+            .expect("JSON");
+    assert_eq!(summary["documents_emptied"], 1, "{summary}");
+    assert_eq!(summary["documents_dropped"], 1, "{summary}");
 }
 
 #[test]
@@ -794,6 +825,7 @@ fn check_invariant(
         keep,
         mode: Mode::Remove,
         overwrite: Overwrite::Refuse,
+        emptied: Emptied::Keep,
     };
     let mut params = ScanParams::new(vec![input.clone()], unit);
     params.min_tokens = Some(1);

@@ -24,7 +24,7 @@
 //!
 //! ```
 //! use dupscan::config::{ScanParams, UnitKind};
-//! use dupscan::dedup::{self, DedupOptions, Keep, Mode, Overwrite};
+//! use dupscan::dedup::{self, DedupOptions, Emptied, Keep, Mode, Overwrite};
 //! use dupscan::progress::Silent;
 //!
 //! let dir = tempfile::tempdir()?;
@@ -39,6 +39,7 @@
 //!     keep: Keep::First,
 //!     mode: Mode::Remove,
 //!     overwrite: Overwrite::Refuse,
+//!     emptied: Emptied::Keep,
 //! };
 //! let config = dupscan::config::ScanConfig::new(ScanParams::new(vec![input], UnitKind::Sentence))?;
 //! let config = dedup::prepare(config, &opts)?;
@@ -61,7 +62,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use mend::mend;
-pub use plan::{Counts, DocPlan, Keep, Plan, Removal, plan};
+pub use plan::{Counts, DocPlan, Emptied, Keep, Plan, Removal, plan};
 
 use crate::config::{ScanConfig, Scope, UnitKind};
 use crate::corpus;
@@ -108,6 +109,8 @@ pub struct DedupOptions {
     pub mode: Mode,
     /// Whether a non-empty output directory is accepted.
     pub overwrite: Overwrite,
+    /// Whether documents left with only too-short units are kept.
+    pub emptied: Emptied,
 }
 
 /// What a dedup run did; written to `DIR/.dupscan/summary.json`.
@@ -142,9 +145,17 @@ impl fmt::Display for Summary {
             UnitKind::Paragraph => "paragraphs",
             UnitKind::Document => "document units",
         };
+        let emptied = if c.documents_emptied > 0 {
+            format!(
+                " ({} of them left with only short units)",
+                c.documents_emptied
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             f,
-            "dupscan: dedup: {} documents read, {} {docs_verb}, {} changed",
+            "dupscan: dedup: {} documents read, {} {docs_verb}{emptied}, {} changed",
             c.documents, c.documents_dropped, c.documents_changed
         )?;
         writeln!(
@@ -238,7 +249,8 @@ pub fn run(scan: &Scan, opts: &DedupOptions) -> Result<Summary> {
         .sources
         .split_at(scan.reference_sources as usize);
     write::check_target(&inputs, sources, reference, opts)?;
-    let plan = plan(scan, opts.keep);
+    let mut plan = plan(scan, opts.keep);
+    plan.apply_emptied(scan, opts.emptied);
     let outcomes = write::write_corpus(scan, &plan, opts)?;
     let summary = Summary {
         mode: opts.mode,

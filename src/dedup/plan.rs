@@ -145,8 +145,25 @@ pub struct Counts {
     /// Bytes of text in the documents read.
     pub bytes: u64,
     /// Bytes of the removed units' text (whitespace mended away around cuts
-    /// is not counted).
+    /// is not counted), and of the whole text of emptied documents.
     pub bytes_removed: u64,
+    /// Of the documents dropped, those left with nothing but units too short
+    /// to compare (only with [`Emptied::Drop`]).
+    pub documents_emptied: u64,
+}
+
+/// What becomes of a document whose every compared unit is removed, leaving
+/// only units shorter than `--min-tokens` (a "Reuter" sign-off, an
+/// "Advertisement" line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Emptied {
+    /// It stays, holding those units: no unit that is not a duplicate is
+    /// ever removed.
+    #[default]
+    Keep,
+    /// It is left out with them.
+    Drop,
 }
 
 /// What dedup does to every document of a scan.
@@ -238,6 +255,40 @@ pub fn plan(scan: &Scan, keep: Keep) -> Plan {
     Plan { docs, counts }
 }
 
+impl Plan {
+    /// With [`Emptied::Drop`], also drops every document whose compared
+    /// units are all removed (see [`Emptied`]), counting its remaining text as
+    /// removed. Units dropped this way are not duplicates; the summary counts
+    /// the documents in `documents_emptied`.
+    pub fn apply_emptied(&mut self, scan: &Scan, emptied: Emptied) {
+        if emptied == Emptied::Keep {
+            return;
+        }
+        for d in scan.reference_docs as usize..self.docs.len() {
+            let doc = &mut self.docs[d];
+            if doc.dropped || doc.removed.is_empty() {
+                continue;
+            }
+            let ids = scan.units.of_doc(d as u32);
+            let compared = ids.clone().filter(|&id| scan.compared(id)).count();
+            if doc.removed.len() < compared {
+                continue;
+            }
+            doc.dropped = true;
+            let removed: u64 = doc
+                .removed
+                .iter()
+                .map(|r| r.span.range().len() as u64)
+                .sum();
+            let all: u64 = ids.map(|id| scan.units.span(id).range().len() as u64).sum();
+            self.counts.bytes_removed += all - removed;
+            self.counts.documents_changed -= 1;
+            self.counts.documents_dropped += 1;
+            self.counts.documents_emptied += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +302,10 @@ mod tests {
     const C: &str = "Voters in the northern district will choose a new mayor in spring.";
 
     fn scan(texts: &[&str], unit: UnitKind) -> Scan {
+        scan_min(texts, unit, 1)
+    }
+
+    fn scan_min(texts: &[&str], unit: UnitKind, min_tokens: usize) -> Scan {
         let corpus = Corpus {
             docs: texts
                 .iter()
@@ -266,7 +321,7 @@ mod tests {
         };
         let mut params = ScanParams::new(vec!["mem".into()], unit);
         params.scope = Scope::All;
-        params.min_tokens = Some(1);
+        params.min_tokens = Some(min_tokens);
         let config = ScanConfig::new(params).expect("valid config");
         scan_corpus(&config, corpus, &Silent)
     }
@@ -325,6 +380,29 @@ mod tests {
         let s = scan(&[A, B, A], UnitKind::Document);
         let p = plan(&s, Keep::Longest);
         assert!(p.docs[2].dropped && !p.docs[0].dropped);
+    }
+
+    #[test]
+    fn emptied_documents_are_dropped_only_when_asked() {
+        // d1 keeps only "Reuter", too short to compare.
+        let d1 = format!("{A}\n Reuter");
+        let s = scan_min(&[A, &d1], UnitKind::Sentence, 6);
+        let mut p = plan(&s, Keep::First);
+        assert!(!p.docs[1].dropped);
+        assert_eq!(p.counts.documents_changed, 1);
+        p.apply_emptied(&s, Emptied::Keep);
+        assert!(!p.docs[1].dropped);
+        p.apply_emptied(&s, Emptied::Drop);
+        assert!(p.docs[1].dropped && !p.docs[0].dropped);
+        assert_eq!(
+            (
+                p.counts.documents_dropped,
+                p.counts.documents_emptied,
+                p.counts.documents_changed
+            ),
+            (1, 1, 0)
+        );
+        assert_eq!(p.counts.bytes_removed, (A.len() + "Reuter".len()) as u64);
     }
 
     #[test]

@@ -345,6 +345,10 @@ struct DocNote<'a> {
 #[derive(Serialize)]
 struct UnitNotes<'a> {
     removed: Vec<UnitNote<'a>>,
+    /// Whether the whole document would go (every unit removed, or every
+    /// compared one with `--drop-emptied`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    dropped: bool,
 }
 
 #[derive(Serialize)]
@@ -600,7 +604,10 @@ impl Job<'_> {
                     of: self.doc_id(r.of),
                 })
                 .collect();
-            serde_json::to_string(&UnitNotes { removed })?
+            serde_json::to_string(&UnitNotes {
+                removed,
+                dropped: plan.dropped,
+            })?
         };
         Ok(Some(json))
     }
@@ -622,7 +629,7 @@ mod tests {
     use super::*;
     use crate::config::{ScanConfig, ScanParams, Scope};
     use crate::corpus::{ReadOptions, read_inputs};
-    use crate::dedup::{Keep, plan};
+    use crate::dedup::{Emptied, Keep, plan};
     use crate::progress::Silent;
 
     const A: &str = "The harbour authority said on Monday that the terminal would reopen.";
@@ -634,6 +641,7 @@ mod tests {
             keep: Keep::First,
             mode,
             overwrite: Overwrite::Refuse,
+            emptied: Emptied::Keep,
         }
     }
 
