@@ -86,7 +86,7 @@ PY
 )"
 # dupscan and the floor get the flags as given: spelling out every value
 # would not do, since dupscan's chosen split may use fewer than N values
-# (20 x 6 of 128) while an explicit --bands must divide --num-perm.
+# (23 x 5 of 128) while an explicit --bands alone must divide --num-perm.
 [ -n "$JOBS" ] && flags+=(-j "$JOBS")
 
 echo "compare: $corpus unit=$unit T=$T N=$N bands=${B}x$R shingle=$SHINGLE/$NGRAM min-tokens=$MIN_TOKENS" \
