@@ -29,7 +29,7 @@ pipeline:
 * rensa: full R-MinHash (``RMinHash.from_token_sets``; not the "rho" sketch)
   and ``RMinHashLSH(threshold, num_perm, num_bands)`` with ``insert_many`` and
   ``query_all`` (in batches of ``QUERY_BATCH`` units). RMinHashLSH requires ``num_bands`` to divide ``num_perm`` and
-  uses all of it, so when ``bands * rows < num_perm`` (dupscan's 20 x 6 of
+  uses all of it, so when ``bands * rows < num_perm`` (dupscan's 23 x 5 of
   128) rensa computes ``bands * rows`` permutations instead: the same bands,
   fewer values computed.
 * gaoya: ``gaoya.minhash.MinHashStringIndex`` with its own Rust char/word
