@@ -286,6 +286,16 @@ mod tests {
         Normalizer::default()
     }
 
+    /// The normalizer with each of the 16 combinations of folds.
+    fn every_combination() -> impl Iterator<Item = Normalizer> {
+        (0..16u8).map(|folds| Normalizer {
+            nfkc: folds & 8 != 0,
+            case: folds & 1 != 0,
+            punctuation: folds & 2 != 0,
+            whitespace: folds & 4 != 0,
+        })
+    }
+
     #[test]
     fn folds_case_punctuation_and_space() {
         assert_eq!(all().normalize("  Hello,   WORLD!\n"), "hello world");
@@ -360,13 +370,7 @@ mod tests {
             "-leading and trailing- ",
             "\u{0}\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\t\n\u{b}\u{c}\r\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{14}\u{15}\u{16}\u{17}\u{18}\u{19}\u{1a}\u{1b}\u{1c}\u{1d}\u{1e}\u{1f} !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\u{7f}",
         ];
-        for folds in 0..16u8 {
-            let n = Normalizer {
-                nfkc: folds & 8 != 0,
-                case: folds & 1 != 0,
-                punctuation: folds & 2 != 0,
-                whitespace: folds & 4 != 0,
-            };
+        for n in every_combination() {
             for text in samples {
                 let mut fast = String::new();
                 n.normalize_into(text, &mut fast);
@@ -393,13 +397,7 @@ mod tests {
             "plain words only",
             "",
         ];
-        for folds in 0..16u8 {
-            let n = Normalizer {
-                nfkc: folds & 8 != 0,
-                case: folds & 1 != 0,
-                punctuation: folds & 2 != 0,
-                whitespace: folds & 4 != 0,
-            };
+        for n in every_combination() {
             for text in samples {
                 assert!(
                     token_count(&n.normalize(text)) <= ascii_token_bound(text),
