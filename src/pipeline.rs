@@ -256,75 +256,16 @@ fn run_stages(
 
     // Cluster exact classes and verified pairs.
     progress.start(Stage::Clustering, None);
-    let mut uf = UnionFind::new(units.len());
-    for &(unit, class) in classes.repeats() {
-        uf.union(class, unit);
-    }
-    for m in &matches {
-        uf.union(m.a, m.b);
-    }
-    let mut edge_min: HashMap<u32, f64> = HashMap::new();
-    for m in &matches {
-        let root = uf.find(m.a);
-        let e = edge_min.entry(root).or_insert(f64::INFINITY);
-        *e = e.min(m.similarity);
-    }
-    let mut member_sets = uf.groups();
-    if reference_docs > 0 {
-        let is_ref = |m: &u32| units.doc(*m) < reference_docs;
-        member_sets.retain(|g| g.iter().any(is_ref) && !g.iter().all(is_ref));
-    } else if config.scope == Scope::CrossDoc {
-        member_sets.retain(|g| distinct_docs(g, &units) >= 2);
-    }
-    let groups: Vec<Group> = member_sets
-        .into_par_iter()
-        .map_init(
-            || (String::new(), Vec::new(), Vec::new()),
-            |(norm, rep_set, other), members| {
-                let rep = members[0];
-                let rep_class = classes.of(rep);
-                set_of(rep_class, norm, rep_set);
-                let mut cache: HashMap<u32, f64> = HashMap::new();
-                let members: Vec<Member> = members
-                    .iter()
-                    .map(|&m| {
-                        let class = classes.of(m);
-                        let similarity = if class == rep_class {
-                            1.0
-                        } else {
-                            *cache.entry(class).or_insert_with(|| {
-                                // A verified pair already knows it.
-                                let pair = (rep_class.min(class), rep_class.max(class));
-                                match matches.binary_search_by_key(&pair, |m| (m.a, m.b)) {
-                                    Ok(i) => matches[i].similarity,
-                                    Err(_) => {
-                                        set_of(class, norm, other);
-                                        jaccard(rep_set, other)
-                                    }
-                                }
-                            })
-                        };
-                        Member {
-                            unit: m,
-                            class,
-                            similarity,
-                        }
-                    })
-                    .collect();
-                let ids: Vec<u32> = members.iter().map(|m| m.unit).collect();
-                let member_min = members
-                    .iter()
-                    .map(|m| m.similarity)
-                    .fold(f64::INFINITY, f64::min);
-                let edge = edge_min.get(&rep).copied().unwrap_or(f64::INFINITY);
-                Group {
-                    documents: distinct_docs(&ids, &units),
-                    min_similarity: member_min.min(edge),
-                    members,
-                }
-            },
-        )
-        .collect();
+    let groups = cluster(
+        &Clustering {
+            units: &units,
+            classes: &classes,
+            matches: &matches,
+            scope: config.scope,
+            reference_docs,
+        },
+        &set_of,
+    );
     progress.finish();
 
     let stats = ScanStats {
@@ -352,6 +293,99 @@ fn run_stages(
         matches,
         stats,
     }
+}
+
+/// What clustering needs from the earlier stages.
+struct Clustering<'a> {
+    units: &'a Units,
+    classes: &'a ExactClasses,
+    /// Verified pairs between classes, sorted.
+    matches: &'a [Match],
+    scope: Scope,
+    /// Reference documents come first; 0 for a plain scan.
+    reference_docs: u32,
+}
+
+/// Groups: union-find over exact classes and verified pairs, filtered by
+/// scope (or, against a reference, to groups joining both sides), each
+/// member with its exact similarity to the representative. `set_of(id,
+/// scratch, out)` builds a unit's shingle set.
+fn cluster(
+    c: &Clustering,
+    set_of: &(dyn Fn(u32, &mut String, &mut Vec<u64>) + Sync),
+) -> Vec<Group> {
+    let (units, classes, matches) = (c.units, c.classes, c.matches);
+    let mut uf = UnionFind::new(units.len());
+    for &(unit, class) in classes.repeats() {
+        uf.union(class, unit);
+    }
+    for m in matches {
+        uf.union(m.a, m.b);
+    }
+    let mut edge_min: HashMap<u32, f64> = HashMap::new();
+    for m in matches {
+        let root = uf.find(m.a);
+        let e = edge_min.entry(root).or_insert(f64::INFINITY);
+        *e = e.min(m.similarity);
+    }
+    let mut member_sets = uf.groups();
+    if c.reference_docs > 0 {
+        let is_ref = |m: &u32| units.doc(*m) < c.reference_docs;
+        member_sets.retain(|g| g.iter().any(is_ref) && !g.iter().all(is_ref));
+    } else if c.scope == Scope::CrossDoc {
+        member_sets.retain(|g| distinct_docs(g, units) >= 2);
+    }
+    member_sets
+        .into_par_iter()
+        .map_init(
+            || (String::new(), Vec::new(), Vec::new()),
+            |(norm, rep_set, other), members| {
+                let rep = members[0];
+                let rep_class = classes.of(rep);
+                set_of(rep_class, norm, rep_set);
+                // Similarity to the representative, once per class: from a
+                // verified pair when there is one, else computed.
+                let mut cache: HashMap<u32, f64> = HashMap::new();
+                let mut similarity_of = |class: u32| {
+                    if class == rep_class {
+                        return 1.0;
+                    }
+                    *cache.entry(class).or_insert_with(|| {
+                        let pair = (rep_class.min(class), rep_class.max(class));
+                        match matches.binary_search_by_key(&pair, |m| (m.a, m.b)) {
+                            Ok(i) => matches[i].similarity,
+                            Err(_) => {
+                                set_of(class, norm, other);
+                                jaccard(rep_set, other)
+                            }
+                        }
+                    })
+                };
+                let members: Vec<Member> = members
+                    .iter()
+                    .map(|&unit| {
+                        let class = classes.of(unit);
+                        Member {
+                            unit,
+                            class,
+                            similarity: similarity_of(class),
+                        }
+                    })
+                    .collect();
+                let member_min = members
+                    .iter()
+                    .map(|m| m.similarity)
+                    .fold(f64::INFINITY, f64::min);
+                let edge = edge_min.get(&rep).copied().unwrap_or(f64::INFINITY);
+                let ids: Vec<u32> = members.iter().map(|m| m.unit).collect();
+                Group {
+                    documents: distinct_docs(&ids, units),
+                    min_similarity: member_min.min(edge),
+                    members,
+                }
+            },
+        )
+        .collect()
 }
 
 /// Segments every document, in parallel, into units in global-id order.
