@@ -130,11 +130,6 @@ impl Units {
             })
         })
     }
-
-    /// Bytes of memory the table holds.
-    pub fn heap_bytes(&self) -> usize {
-        self.spans.capacity() * size_of::<Span>() + self.first.capacity() * size_of::<u32>()
-    }
 }
 
 /// A set of unit ids, one bit per unit.

@@ -1,22 +1,15 @@
 //! End-to-end tests of the `dupscan` binary: exit codes, error messages,
 //! formats, determinism across thread counts.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn dupscan() -> Command {
-    Command::cargo_bin("dupscan").expect("binary built")
-}
-
-fn data(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join(path)
-}
+use common::{data, dupscan};
 
 /// Parses a JSON report and blanks the one field that varies between runs.
 fn report(bytes: &[u8]) -> Value {

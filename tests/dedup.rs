@@ -2,31 +2,24 @@
 //! safety, determinism, and the invariant that every input unit is either in
 //! the output or a reported duplicate of a unit that is.
 
+mod common;
+
 use std::collections::HashMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use proptest::prelude::*;
 use serde_json::Value;
+
+use common::{data, dupscan};
 
 use dupscan::config::{ScanConfig, ScanParams, UnitKind};
 use dupscan::corpus::{ReadOptions, read_inputs};
 use dupscan::dedup::{self, DedupOptions, Emptied, Keep, Mode, Overwrite};
 use dupscan::progress::Silent;
 use dupscan::shingle::{Shingler, jaccard};
-
-fn dupscan() -> Command {
-    Command::cargo_bin("dupscan").expect("binary built")
-}
-
-fn data(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join(path)
-}
 
 // Sentences of at least six words (the default --min-tokens at sentence level).
 const S1: &str =
