@@ -5,13 +5,15 @@
 //! shingle ([`shingle`]) → sign ([`minhash`]) → band ([`lsh`]) → verify
 //! ([`verify`]) → cluster ([`cluster`]) → report ([`report`]).
 //!
-//! ```no_run
+//! ```
 //! use dupscan::config::{ScanConfig, ScanParams, UnitKind};
 //! use dupscan::progress::Silent;
 //!
-//! let params = ScanParams::new(vec!["data/news.jsonl".into()], UnitKind::Sentence);
+//! let news = concat!(env!("CARGO_MANIFEST_DIR"), "/data/corpus/news.jsonl");
+//! let params = ScanParams::new(vec![news.into()], UnitKind::Sentence);
 //! let config = ScanConfig::new(params)?;
 //! let scan = dupscan::pipeline::run(&config, &Silent)?;
+//! assert!(!scan.groups.is_empty(), "the sample corpus repeats sentences");
 //! for group in &scan.groups {
 //!     println!("{} members, first: {}", group.members.len(), scan.text(group.members[0].unit));
 //! }

@@ -292,6 +292,24 @@ mod tests {
 
     #[test]
     fn s_curve_is_monotone() {
+        // Non-decreasing in s on a fine grid, for every split of up to 128
+        // values, from 0 at s = 0 to 1 at s = 1.
+        for bands in [1, 2, 5, 16, 20, 23, 32, 64, 128] {
+            for rows in 1..=(128 / bands) {
+                let mut last = collision_probability(0.0, bands, rows);
+                assert_eq!(last, 0.0, "{bands} x {rows} at 0");
+                for i in 1..=1000 {
+                    let p = collision_probability(f64::from(i) / 1000.0, bands, rows);
+                    assert!(
+                        p >= last && (0.0..=1.0).contains(&p),
+                        "{bands} x {rows}: P({}) = {p} < {last}",
+                        f64::from(i) / 1000.0
+                    );
+                    last = p;
+                }
+                assert!((last - 1.0).abs() < 1e-12, "{bands} x {rows} at 1");
+            }
+        }
         let lo = collision_probability(0.3, 16, 8);
         let hi = collision_probability(0.9, 16, 8);
         assert!(lo < 0.01 && hi > 0.99);
