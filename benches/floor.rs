@@ -174,11 +174,15 @@ fn timed_pass(config: &ScanConfig) -> Result<(Report, Corpus, Vec<Unit>)> {
     let read = start.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let units = segment_all(&corpus, config.unit);
+    let units = segment_all(&corpus, config.params.unit);
     let segment_secs = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let shingler = Shingler::new(config.shingle, config.ngram, config.seed);
+    let shingler = Shingler::new(
+        config.params.shingle,
+        config.params.ngram,
+        config.params.seed,
+    );
     let fold = units
         .par_chunks(CHUNK)
         .map_init(
@@ -187,12 +191,12 @@ fn timed_pass(config: &ScanConfig) -> Result<(Report, Corpus, Vec<Unit>)> {
                 let mut fold = Fold::default();
                 for u in chunk {
                     let text = u.span.text(&corpus.docs[u.doc as usize].text);
-                    if text.is_ascii() && ascii_token_bound(text) < config.min_tokens {
+                    if text.is_ascii() && ascii_token_bound(text) < config.params.min_tokens {
                         continue;
                     }
-                    config.normalizer.normalize_into(text, norm);
+                    config.params.normalizer.normalize_into(text, norm);
                     let tokens = token_count(norm);
-                    if tokens == 0 || tokens < config.min_tokens {
+                    if tokens == 0 || tokens < config.params.min_tokens {
                         continue;
                     }
                     shingler.hashes(norm, hashes);
@@ -212,11 +216,11 @@ fn timed_pass(config: &ScanConfig) -> Result<(Report, Corpus, Vec<Unit>)> {
         tool: "floor",
         version: env!("CARGO_PKG_VERSION"),
         threads: rayon::current_num_threads(),
-        unit: config.unit,
-        shingle: config.shingle,
-        ngram: config.ngram,
-        seed: config.seed,
-        min_tokens: config.min_tokens,
+        unit: config.params.unit,
+        shingle: config.params.shingle,
+        ngram: config.params.ngram,
+        seed: config.params.seed,
+        min_tokens: config.params.min_tokens,
         documents: corpus.docs.len(),
         bytes: corpus.stats.bytes,
         units: units.len(),

@@ -14,10 +14,12 @@
 //! near-duplicates by [`synth::plant`]. One line on stderr says which input
 //! is used, followed by the sizes the stages see.
 //!
-//! **Preparation.** Before anything is timed, the stages run once at sentence
-//! level with the default configuration, as `pipeline.rs` sequences them:
-//! segment, normalize, skip units under `min_tokens`, keep one unit per
-//! distinct normalized text (the exact classes), shingle, sign, band, verify.
+//! **Preparation.** Before anything is timed, the pipeline's own stage
+//! functions run once at sentence level with the default configuration
+//! (`units::segment_docs`, `exact::fingerprints` and `exact::classes`,
+//! `sign::band_keys`, `lsh` candidate pairs, `verify::verify`), plus the
+//! per-unit intermediate values the per-unit benches need (normalized texts,
+//! shingle hashes, signatures).
 //! Each group then times one stage on the previous stage's real output, so
 //! the candidate pairs, matches and groups are whatever the input gives. The
 //! preparation checks its counts (skipped units, exact duplicates, candidate
@@ -35,7 +37,7 @@
 //! | `signing` | `one-permutation`, `permutations` | [`MinHasher::sign`], 128 values, over their char 5-gram hashes | distinct sentences |
 //! | `banding` | `band_keys`, `candidate_pairs` | [`lsh::band_keys`] per signature; [`lsh::candidate_pairs`] over all keys | distinct sentences |
 //! | `verifying` | `sets_from_text`, `presorted_sets` | [`verify::verify`] of the candidate pairs: building each set from the text as the pipeline does, or copying precomputed sets (the Jaccard merge alone) | both units of every pair |
-//! | `clustering` | `union_find` | [`UnionFind`] over all sentences: exact classes and verified matches, then `groups()` | all sentences |
+//! | `clustering` | `groups` | [`cluster::groups`] over all sentences: union-find over exact classes and verified matches, then each member's similarity to its representative | all sentences |
 //! | `end_to_end` | `scan_corpus` | [`pipeline::scan_corpus`] at sentence level, defaults, on the in-memory corpus | documents |
 //!
 //! `segmenting` to `banding/band_keys` call the per-unit stage functions on
@@ -43,7 +45,6 @@
 //! on rayon's global pool, as in the pipeline.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,18 +52,21 @@ use std::time::Duration;
 use criterion::{
     BatchSize, BenchmarkGroup, Criterion, SamplingMode, Throughput, measurement::WallTime,
 };
-use dupscan::cluster::UnionFind;
-use dupscan::config::{ScanConfig, ScanParams, UnitKind};
+use dupscan::cluster::{self, Clustering};
+use dupscan::config::{Params, ScanConfig, UnitKind};
 use dupscan::corpus::{self, Compression, Corpus, Document, Format, Layout, ReadOptions, Source};
+use dupscan::exact;
 use dupscan::lsh;
 use dupscan::minhash::{MinHasher, Sketch};
-use dupscan::normalize::{self, Normalizer};
+use dupscan::normalize::Normalizer;
 use dupscan::pipeline;
 use dupscan::progress::Silent;
+use dupscan::scanner::Scanner;
 use dupscan::segment;
 use dupscan::shingle::{ShingleKind, Shingler};
+use dupscan::sign;
 use dupscan::synth::{self, PlantConfig};
-use dupscan::units::Unit;
+use dupscan::units::{self, ExactClasses, Units};
 use dupscan::verify::{self, Match};
 
 /// Bytes of document text benchmarked: whole documents up to this total.
@@ -194,18 +198,19 @@ fn text_bytes(docs: &[Document]) -> u64 {
 // Every stage's output, computed once
 // ---------------------------------------------------------------------------
 
-/// The input and each stage's output on it, at sentence level with defaults.
+/// The input and each stage's output on it, at sentence level with defaults,
+/// computed by the pipeline's own stage functions.
 struct Stages {
     config: ScanConfig,
     corpus: Corpus,
     /// Bytes of document text.
     doc_bytes: u64,
     /// Every sentence, by global id.
-    units: Vec<Unit>,
+    units: Units,
     /// Bytes of all sentences.
     unit_bytes: u64,
-    /// Each unit's exact class: the smallest id with the same normalized text.
-    class_of: Vec<u32>,
+    /// Exact classes.
+    classes: ExactClasses,
     /// Global ids of the units that get signed: long enough, and the first of
     /// their normalized text. Ascending.
     reps: Vec<u32>,
@@ -233,54 +238,35 @@ struct Stages {
 
 impl Stages {
     fn prepare(corpus: Corpus) -> Self {
-        let config = ScanConfig::new(ScanParams::new(
-            vec![PathBuf::from("in-memory")],
-            UnitKind::Sentence,
-        ))
-        .expect("the default configuration is valid");
+        let config = Scanner::with_params(Params::new(UnitKind::Sentence));
+        let params = *config.params();
+        let config = ScanConfig {
+            inputs: Vec::new(),
+            reference: Vec::new(),
+            read: ReadOptions::default(),
+            params,
+        };
         let doc_bytes = text_bytes(&corpus.docs);
 
-        let mut units = Vec::new();
-        let mut spans = Vec::new();
-        for (doc, d) in corpus.docs.iter().enumerate() {
-            spans.clear();
-            segment::segment(&d.text, config.unit, &mut spans);
-            units.extend(spans.iter().enumerate().map(|(index, &span)| Unit {
-                doc: doc as u32,
-                index: index as u32,
-                span,
-            }));
-        }
-        let text_of = |u: &Unit| &corpus.docs[u.doc as usize].text[u.span.range()];
-        let unit_bytes = units.iter().map(|u| text_of(u).len() as u64).sum();
-
-        let mut class_of: Vec<u32> = (0..units.len() as u32).collect();
-        let mut first_of: HashMap<String, u32> = HashMap::new();
-        let mut reps = Vec::new();
-        let mut rep_norms = Vec::new();
-        let mut skipped = 0u64;
-        for (id, u) in units.iter().enumerate() {
-            let norm = config.normalizer.normalize(text_of(u));
-            if normalize::token_count(&norm) < config.min_tokens.max(1) {
-                skipped += 1;
-                continue;
-            }
-            match first_of.get(&norm) {
-                Some(&first) => class_of[id] = first,
-                None => {
-                    first_of.insert(norm.clone(), id as u32);
-                    reps.push(id as u32);
-                    rep_norms.push(norm);
-                }
-            }
-        }
-        drop(first_of);
-        let rep_bytes = reps
-            .iter()
-            .map(|&id| text_of(&units[id as usize]).len() as u64)
+        let units = units::segment_docs(&corpus.docs, |d| &d.text, params.unit);
+        let text_of = |id: u32| {
+            units
+                .span(id)
+                .text(&corpus.docs[units.doc(id) as usize].text)
+        };
+        let unit_bytes = (0..units.len() as u32)
+            .map(|id| text_of(id).len() as u64)
             .sum();
+        let prints = exact::fingerprints(&units, &params, &text_of);
+        let skipped = units.len() as u64 - prints.len() as u64;
+        let (classes, reps) = exact::classes(prints);
+        let rep_bytes = reps.iter().map(|&id| text_of(id).len() as u64).sum();
+        let rep_norms: Vec<String> = reps
+            .iter()
+            .map(|&id| params.normalizer.normalize(text_of(id)))
+            .collect();
 
-        let shingler = Shingler::new(config.shingle, config.ngram, config.seed);
+        let shingler = Shingler::new(params.shingle, params.ngram, params.seed);
         let rep_hashes: Vec<Vec<u64>> = rep_norms
             .iter()
             .map(|norm| {
@@ -289,34 +275,16 @@ impl Stages {
                 hashes
             })
             .collect();
-        let hasher = MinHasher::with_sketch(config.sketch, config.num_perm, config.seed);
-        let mut signatures = vec![0u32; reps.len() * config.num_perm];
+        let hasher = MinHasher::with_sketch(params.sketch, params.num_perm, params.seed);
+        let mut signatures = vec![0u32; reps.len() * params.num_perm];
         for (hashes, sig) in rep_hashes
             .iter()
-            .zip(signatures.chunks_exact_mut(config.num_perm))
+            .zip(signatures.chunks_exact_mut(params.num_perm))
         {
             hasher.sign(hashes, sig);
         }
-        let bands = config.bands;
-        let mut keys = vec![0u64; reps.len() * bands.bands];
-        for (sig, unit_keys) in signatures
-            .chunks_exact(config.num_perm)
-            .zip(keys.chunks_exact_mut(bands.bands))
-        {
-            lsh::band_keys(sig, bands, unit_keys);
-        }
-        // Band-major, in the width the pipeline picks for this many units.
-        let n = reps.len();
-        let column_major = (0..bands.bands)
-            .flat_map(|j| (0..n).map(move |i| (i, j)))
-            .map(|(i, j)| keys[i * bands.bands + j]);
-        let keys = match lsh::BandKeys::zeroed(n, bands.bands) {
-            lsh::BandKeys::Narrow(_) => {
-                use lsh::Key;
-                lsh::BandKeys::Narrow(column_major.map(u32::from_wide).collect())
-            }
-            lsh::BandKeys::Wide(_) => lsh::BandKeys::Wide(column_major.collect()),
-        };
+        let bands = params.bands;
+        let keys = sign::band_keys(&reps, &params, &text_of, &|_| {});
         let pairs: Vec<(u32, u32)> = keys
             .candidate_pairs(bands.bands)
             .into_iter()
@@ -324,10 +292,7 @@ impl Stages {
             .collect();
         let pair_bytes = pairs
             .iter()
-            .map(|&(a, b)| {
-                let len = |id: u32| text_of(&units[id as usize]).len() as u64;
-                len(a) + len(b)
-            })
+            .map(|&(a, b)| text_of(a).len() as u64 + text_of(b).len() as u64)
             .sum();
 
         let rep_sets: Vec<Vec<u64>> = rep_norms
@@ -344,7 +309,7 @@ impl Stages {
         }
         let matches = verify::verify(
             &pairs,
-            config.threshold,
+            params.threshold,
             |id, buf: &mut Vec<u64>| {
                 buf.clone_from(&rep_sets[rep_index[id as usize] as usize]);
             },
@@ -379,7 +344,7 @@ impl Stages {
             reps.len(),
             pairs.len(),
             matches.len(),
-            config.threshold,
+            params.threshold,
             bands.bands,
             bands.rows
         );
@@ -389,7 +354,7 @@ impl Stages {
             doc_bytes,
             units,
             unit_bytes,
-            class_of,
+            classes,
             reps,
             rep_bytes,
             rep_norms,
@@ -405,8 +370,9 @@ impl Stages {
     }
 
     fn text(&self, id: u32) -> &str {
-        let u = &self.units[id as usize];
-        &self.corpus.docs[u.doc as usize].text[u.span.range()]
+        self.units
+            .span(id)
+            .text(&self.corpus.docs[self.units.doc(id) as usize].text)
     }
 }
 
@@ -476,7 +442,7 @@ fn shingling(c: &mut Criterion, s: &Stages) {
         ("char5", ShingleKind::Char, 5),
         ("word3", ShingleKind::Word, 3),
     ] {
-        let shingler = Shingler::new(kind, n, s.config.seed);
+        let shingler = Shingler::new(kind, n, s.config.params.seed);
         g.bench_function(name, |b| {
             let mut hashes = Vec::new();
             b.iter(|| {
@@ -495,12 +461,12 @@ fn shingling(c: &mut Criterion, s: &Stages) {
 fn signing(c: &mut Criterion, s: &Stages) {
     let mut g = group(c, "signing", s.rep_bytes, 10, 6);
     g.sampling_mode(SamplingMode::Flat);
-    let num_perm = s.config.num_perm;
+    let num_perm = s.config.params.num_perm;
     for (name, sketch) in [
         ("one-permutation", Sketch::OnePermutation),
         ("permutations", Sketch::Permutations),
     ] {
-        let hasher = MinHasher::with_sketch(sketch, num_perm, s.config.seed);
+        let hasher = MinHasher::with_sketch(sketch, num_perm, s.config.params.seed);
         g.bench_function(name, |b| {
             let mut sig = vec![0u32; num_perm];
             b.iter(|| {
@@ -518,13 +484,13 @@ fn signing(c: &mut Criterion, s: &Stages) {
 
 fn banding(c: &mut Criterion, s: &Stages) {
     let mut g = group(c, "banding", s.rep_bytes, 20, 7);
-    let bands = s.config.bands;
+    let bands = s.config.params.bands;
     g.bench_function("band_keys", |b| {
         let mut keys = vec![0u64; s.reps.len() * bands.bands];
         b.iter(|| {
             for (sig, unit_keys) in s
                 .signatures
-                .chunks_exact(s.config.num_perm)
+                .chunks_exact(s.config.params.num_perm)
                 .zip(keys.chunks_exact_mut(bands.bands))
             {
                 lsh::band_keys(black_box(sig), bands, unit_keys);
@@ -545,12 +511,16 @@ thread_local! {
 
 fn verifying(c: &mut Criterion, s: &Stages) {
     let mut g = group(c, "verifying", s.pair_bytes, 20, 4);
-    let threshold = s.config.threshold;
-    let shingler = Shingler::new(s.config.shingle, s.config.ngram, s.config.seed);
+    let threshold = s.config.params.threshold;
+    let shingler = Shingler::new(
+        s.config.params.shingle,
+        s.config.params.ngram,
+        s.config.params.seed,
+    );
     g.bench_function("sets_from_text", |b| {
         let set_of = |id: u32, buf: &mut Vec<u64>| {
             NORM.with_borrow_mut(|norm| {
-                s.config.normalizer.normalize_into(s.text(id), norm);
+                s.config.params.normalizer.normalize_into(s.text(id), norm);
                 shingler.set(norm, buf);
             });
         };
@@ -567,18 +537,24 @@ fn verifying(c: &mut Criterion, s: &Stages) {
 
 fn clustering(c: &mut Criterion, s: &Stages) {
     let mut g = group(c, "clustering", s.unit_bytes, 20, 3);
-    g.bench_function("union_find", |b| {
+    let params = &s.config.params;
+    let shingler = Shingler::new(params.shingle, params.ngram, params.seed);
+    let set_of = |id: u32, norm: &mut String, buf: &mut Vec<u64>| {
+        params.normalizer.normalize_into(s.text(id), norm);
+        shingler.set(norm, buf);
+    };
+    g.bench_function("groups", |b| {
         b.iter(|| {
-            let mut uf = UnionFind::new(s.units.len());
-            for (i, &class) in s.class_of.iter().enumerate() {
-                if class != i as u32 {
-                    uf.union(class, i as u32);
-                }
-            }
-            for m in black_box(&s.matches) {
-                uf.union(m.a, m.b);
-            }
-            uf.groups()
+            cluster::groups(
+                &Clustering {
+                    units: &s.units,
+                    classes: &s.classes,
+                    matches: black_box(&s.matches),
+                    scope: params.scope,
+                    reference_docs: 0,
+                },
+                &set_of,
+            )
         });
     });
     g.finish();

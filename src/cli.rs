@@ -404,33 +404,33 @@ impl ScanArgs {
                 BadLines::Fail
             },
         };
-        p.threshold = self.threshold;
-        p.shingle = self.shingle.map(|s| match s {
+        p.options.threshold = self.threshold;
+        p.options.shingle = self.shingle.map(|s| match s {
             ShingleArg::Char => ShingleKind::Char,
             ShingleArg::Word => ShingleKind::Word,
         });
-        p.ngram = self.ngram;
-        p.num_perm = self.num_perm;
-        p.sketch = match self.sketch {
+        p.options.ngram = self.ngram;
+        p.options.num_perm = self.num_perm;
+        p.options.sketch = match self.sketch {
             SketchArg::OnePermutation => Sketch::OnePermutation,
             SketchArg::Permutations => Sketch::Permutations,
         };
-        p.bands = self.bands;
-        p.rows = self.rows;
-        p.seed = self.seed;
-        p.min_tokens = self.min_tokens;
-        p.normalizer = Normalizer {
+        p.options.bands = self.bands;
+        p.options.rows = self.rows;
+        p.options.seed = self.seed;
+        p.options.min_tokens = self.min_tokens;
+        p.options.normalizer = Normalizer {
             nfkc: !self.no_nfkc,
             case: !self.no_casefold,
             punctuation: !self.no_punct_fold,
             whitespace: !self.no_space_fold,
         };
-        p.verification = if self.no_verify {
+        p.options.verification = if self.no_verify {
             Verification::Trust
         } else {
             Verification::Exact
         };
-        p.scope = match self.scope {
+        p.options.scope = match self.scope {
             ScopeArg::All => Scope::All,
             ScopeArg::CrossDoc => Scope::CrossDoc,
         };
@@ -469,10 +469,11 @@ mod tests {
             panic!("expected scan");
         };
         let c = cmd.scan.to_config().expect("valid");
-        assert_eq!(c.unit, UnitKind::Paragraph);
-        assert_eq!(c.threshold, 0.9);
-        assert_eq!((c.bands.bands, c.bands.rows), (8, 16));
-        assert!(!c.normalizer.case && c.normalizer.nfkc);
-        assert_eq!(c.scope, Scope::All);
+        let p = c.params;
+        assert_eq!(p.unit, UnitKind::Paragraph);
+        assert_eq!(p.threshold, 0.9);
+        assert_eq!((p.bands.bands, p.bands.rows), (8, 16));
+        assert!(!p.normalizer.case && p.normalizer.nfkc);
+        assert_eq!(p.scope, Scope::All);
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! Every union links the larger root under the smaller, so each set's root is
 //! its smallest member: the group's representative is its earliest unit in
-//! input order, whatever the order in which edges arrive.
+//! input order, whatever the order in which edges arrive. [`groups`] joins
+//! exact classes and verified pairs, keeps the groups the scope asks for,
+//! and gives each member its exact similarity to the representative.
 //!
 //! ```
 //! use dupscan::cluster::UnionFind;
@@ -12,6 +14,15 @@
 //! assert_eq!(uf.find(2), 1);
 //! assert_eq!(uf.groups(), vec![vec![1, 2, 3]]);
 //! ```
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::config::Scope;
+use crate::shingle::jaccard;
+use crate::units::{ExactClasses, Units};
+use crate::verify::Match;
 
 /// Disjoint sets over `0..n` whose roots are their smallest members.
 #[derive(Debug, Clone)]
@@ -70,6 +81,138 @@ impl UnionFind {
         }
         groups
     }
+}
+
+/// A member of a group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Member {
+    /// Global unit id.
+    pub unit: u32,
+    /// Its exact class: the smallest id whose normalized text is the same
+    /// (`unit` itself when it has no earlier exact copy).
+    pub class: u32,
+    /// Exact Jaccard similarity to the group's representative (1 for itself).
+    pub similarity: f64,
+}
+
+/// A group of near-duplicate units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Members by ascending global id; the first is the representative.
+    pub members: Vec<Member>,
+    /// Number of distinct documents among the members.
+    pub documents: u32,
+    /// The smallest similarity seen in the group: over members' similarity to
+    /// the representative and over the verified pairs that joined it.
+    pub min_similarity: f64,
+}
+
+/// What clustering needs from the earlier stages.
+#[derive(Debug, Clone, Copy)]
+pub struct Clustering<'a> {
+    /// Every unit.
+    pub units: &'a Units,
+    /// Exact classes.
+    pub classes: &'a ExactClasses,
+    /// Verified pairs between classes, sorted.
+    pub matches: &'a [Match],
+    /// Which groups to keep (ignored against a reference).
+    pub scope: Scope,
+    /// Reference documents come first; 0 for a plain scan. With a reference,
+    /// only groups joining a reference unit with a corpus unit are kept.
+    pub reference_docs: u32,
+}
+
+/// Groups: union-find over exact classes and verified pairs, filtered by
+/// scope (or, against a reference, to groups joining both sides), each
+/// member with its exact similarity to the representative, groups ordered by
+/// representative. `set_of(id, scratch, out)` fills `out` with unit `id`'s
+/// sorted shingle set (`scratch` is a normalization buffer); it is called
+/// only for member classes that no verified pair links to the representative.
+pub fn groups(
+    c: &Clustering,
+    set_of: &(dyn Fn(u32, &mut String, &mut Vec<u64>) + Sync),
+) -> Vec<Group> {
+    let (units, classes, matches) = (c.units, c.classes, c.matches);
+    let mut uf = UnionFind::new(units.len());
+    for &(unit, class) in classes.repeats() {
+        uf.union(class, unit);
+    }
+    for m in matches {
+        uf.union(m.a, m.b);
+    }
+    let mut edge_min: HashMap<u32, f64> = HashMap::new();
+    for m in matches {
+        let root = uf.find(m.a);
+        let e = edge_min.entry(root).or_insert(f64::INFINITY);
+        *e = e.min(m.similarity);
+    }
+    let mut member_sets = uf.groups();
+    if c.reference_docs > 0 {
+        let is_ref = |m: &u32| units.doc(*m) < c.reference_docs;
+        member_sets.retain(|g| g.iter().any(is_ref) && !g.iter().all(is_ref));
+    } else if c.scope == Scope::CrossDoc {
+        member_sets.retain(|g| distinct_docs(g, units) >= 2);
+    }
+    member_sets
+        .into_par_iter()
+        .map_init(
+            || (String::new(), Vec::new(), Vec::new()),
+            |(norm, rep_set, other), members| {
+                let rep = members[0];
+                let rep_class = classes.of(rep);
+                set_of(rep_class, norm, rep_set);
+                // Similarity to the representative, once per class: from a
+                // verified pair when there is one, else computed.
+                let mut cache: HashMap<u32, f64> = HashMap::new();
+                let mut similarity_of = |class: u32| {
+                    if class == rep_class {
+                        return 1.0;
+                    }
+                    *cache.entry(class).or_insert_with(|| {
+                        let pair = (rep_class.min(class), rep_class.max(class));
+                        match matches.binary_search_by_key(&pair, |m| (m.a, m.b)) {
+                            Ok(i) => matches[i].similarity,
+                            Err(_) => {
+                                set_of(class, norm, other);
+                                jaccard(rep_set, other)
+                            }
+                        }
+                    })
+                };
+                let members: Vec<Member> = members
+                    .iter()
+                    .map(|&unit| {
+                        let class = classes.of(unit);
+                        Member {
+                            unit,
+                            class,
+                            similarity: similarity_of(class),
+                        }
+                    })
+                    .collect();
+                let member_min = members
+                    .iter()
+                    .map(|m| m.similarity)
+                    .fold(f64::INFINITY, f64::min);
+                let edge = edge_min.get(&rep).copied().unwrap_or(f64::INFINITY);
+                let ids: Vec<u32> = members.iter().map(|m| m.unit).collect();
+                Group {
+                    documents: distinct_docs(&ids, units),
+                    min_similarity: member_min.min(edge),
+                    members,
+                }
+            },
+        )
+        .collect()
+}
+
+/// Number of distinct documents holding `members`.
+pub fn distinct_docs(members: &[u32], units: &Units) -> u32 {
+    let mut docs: Vec<u32> = members.iter().map(|&m| units.doc(m)).collect();
+    docs.sort_unstable();
+    docs.dedup();
+    docs.len() as u32
 }
 
 #[cfg(test)]

@@ -1,9 +1,14 @@
 //! Validated configuration: every mode an enum, every number in range.
 //!
-//! [`ScanParams`] holds what a user asked for, with `None` for "use the
-//! default"; [`ScanConfig::new`] fills the defaults for the chosen unit,
-//! checks every range and returns an error before any work starts. Library
-//! code only ever sees a validated [`ScanConfig`].
+//! Two layers. [`Options`] holds the algorithm's options as a user gave
+//! them, with `None` for "the default for this unit"; [`Options::validate`]
+//! fills the defaults, checks every range and returns the [`Params`] that
+//! every stage takes, or an error before any work starts. [`Params`] is pure
+//! data: no paths, no I/O; it is what a report records under `params`, and
+//! what an in-memory caller (the [`crate::scanner::Scanner`]) needs.
+//!
+//! [`ScanParams`] and [`ScanConfig`] add what a run over files needs: the
+//! inputs, the reference inputs and how to read them.
 
 use std::path::PathBuf;
 
@@ -93,15 +98,9 @@ pub const DEFAULT_NUM_PERM: usize = 128;
 /// Default seed.
 pub const DEFAULT_SEED: u64 = 42;
 
-/// What the user asked for; `None` means the default for the unit.
+/// The algorithm's options as given; `None` means the default for the unit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScanParams {
-    /// Inputs (files, directories, `-`).
-    pub inputs: Vec<PathBuf>,
-    /// Reference inputs (benchmark items) for contamination checks.
-    pub reference: Vec<PathBuf>,
-    /// Reading options.
-    pub read: ReadOptions,
+pub struct Options {
     /// Unit of comparison.
     pub unit: UnitKind,
     /// Jaccard threshold in (0, 1].
@@ -130,13 +129,10 @@ pub struct ScanParams {
     pub scope: Scope,
 }
 
-impl ScanParams {
-    /// Parameters with every default, for `inputs` at `unit` level.
-    pub fn new(inputs: Vec<PathBuf>, unit: UnitKind) -> Self {
+impl Options {
+    /// Every default, at `unit` level.
+    pub fn new(unit: UnitKind) -> Self {
         Self {
-            inputs,
-            reference: Vec::new(),
-            read: ReadOptions::default(),
             unit,
             threshold: None,
             shingle: None,
@@ -150,6 +146,67 @@ impl ScanParams {
             normalizer: Normalizer::default(),
             verification: Verification::Exact,
             scope: Scope::CrossDoc,
+        }
+    }
+
+    /// Fills defaults and validates; errors name the offending option.
+    pub fn validate(self) -> Result<Params> {
+        let d = self.unit.defaults();
+        let threshold = self.threshold.unwrap_or(d.threshold);
+        if !(threshold > 0.0 && threshold <= 1.0) {
+            return Err(Error::Param(format!(
+                "--threshold must be in (0, 1], got {threshold}"
+            )));
+        }
+        let ngram = self.ngram.unwrap_or(d.ngram);
+        if ngram == 0 {
+            return Err(Error::Param("--ngram must be at least 1".into()));
+        }
+        if self.num_perm == 0 || self.num_perm > MAX_NUM_PERM {
+            return Err(Error::Param(format!(
+                "--num-perm must be in 1..={MAX_NUM_PERM}, got {}",
+                self.num_perm
+            )));
+        }
+        let bands = band_split(self.bands, self.rows, threshold, self.num_perm)?;
+        Ok(Params {
+            unit: self.unit,
+            threshold,
+            shingle: self.shingle.unwrap_or(d.shingle),
+            ngram,
+            num_perm: self.num_perm,
+            sketch: self.sketch,
+            bands,
+            seed: self.seed,
+            min_tokens: self.min_tokens.unwrap_or(d.min_tokens),
+            scope: self.scope,
+            verification: self.verification,
+            normalizer: self.normalizer,
+        })
+    }
+}
+
+/// A run over files: inputs, how to read them, and the algorithm's options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanParams {
+    /// Inputs (files, directories, `-`).
+    pub inputs: Vec<PathBuf>,
+    /// Reference inputs (benchmark items) for contamination checks.
+    pub reference: Vec<PathBuf>,
+    /// Reading options.
+    pub read: ReadOptions,
+    /// The algorithm's options.
+    pub options: Options,
+}
+
+impl ScanParams {
+    /// Parameters with every default, for `inputs` at `unit` level.
+    pub fn new(inputs: Vec<PathBuf>, unit: UnitKind) -> Self {
+        Self {
+            inputs,
+            reference: Vec::new(),
+            read: ReadOptions::default(),
+            options: Options::new(unit),
         }
     }
 }
@@ -196,15 +253,11 @@ fn band_split(
     Ok(split)
 }
 
-/// A validated scan configuration.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScanConfig {
-    /// Inputs, in order.
-    pub inputs: Vec<PathBuf>,
-    /// Reference inputs for contamination checks; empty for a plain scan.
-    pub reference: Vec<PathBuf>,
-    /// Reading options.
-    pub read: ReadOptions,
+/// The validated parameters of the algorithm: every default filled in,
+/// every range checked. Field order and names are those of the report's
+/// `params` object (see README, "Report format").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Params {
     /// Unit of comparison.
     pub unit: UnitKind,
     /// Jaccard threshold in (0, 1].
@@ -217,18 +270,43 @@ pub struct ScanConfig {
     pub num_perm: usize,
     /// How signatures are computed.
     pub sketch: Sketch,
-    /// Band split.
+    /// Band split (`bands` and `rows` in the report).
+    #[serde(flatten)]
     pub bands: Bands,
     /// Seed.
     pub seed: u64,
     /// Minimum normalized tokens per unit.
     pub min_tokens: usize,
-    /// Normalization folds.
-    pub normalizer: Normalizer,
-    /// Verification mode.
-    pub verification: Verification,
     /// Report scope.
     pub scope: Scope,
+    /// Verification mode.
+    #[serde(rename = "verify")]
+    pub verification: Verification,
+    /// Normalization folds.
+    #[serde(rename = "normalize")]
+    pub normalizer: Normalizer,
+}
+
+impl Params {
+    /// The defaults at `unit` level.
+    pub fn new(unit: UnitKind) -> Self {
+        Options::new(unit)
+            .validate()
+            .expect("the defaults are valid")
+    }
+}
+
+/// A validated run over files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanConfig {
+    /// Inputs, in order.
+    pub inputs: Vec<PathBuf>,
+    /// Reference inputs for contamination checks; empty for a plain scan.
+    pub reference: Vec<PathBuf>,
+    /// Reading options.
+    pub read: ReadOptions,
+    /// The algorithm's parameters.
+    pub params: Params,
 }
 
 /// Most permutations accepted (a signature of 4 KiB per unit).
@@ -237,24 +315,7 @@ pub const MAX_NUM_PERM: usize = 1024;
 impl ScanConfig {
     /// Fills defaults and validates; errors name the offending parameter.
     pub fn new(p: ScanParams) -> Result<Self> {
-        let d = p.unit.defaults();
-        let threshold = p.threshold.unwrap_or(d.threshold);
-        if !(threshold > 0.0 && threshold <= 1.0) {
-            return Err(Error::Param(format!(
-                "--threshold must be in (0, 1], got {threshold}"
-            )));
-        }
-        let ngram = p.ngram.unwrap_or(d.ngram);
-        if ngram == 0 {
-            return Err(Error::Param("--ngram must be at least 1".into()));
-        }
-        if p.num_perm == 0 || p.num_perm > MAX_NUM_PERM {
-            return Err(Error::Param(format!(
-                "--num-perm must be in 1..={MAX_NUM_PERM}, got {}",
-                p.num_perm
-            )));
-        }
-        let bands = band_split(p.bands, p.rows, threshold, p.num_perm)?;
+        let params = p.options.validate()?;
         if p.inputs.is_empty() {
             return Err(Error::Param("no input given".into()));
         }
@@ -267,18 +328,7 @@ impl ScanConfig {
             inputs: p.inputs,
             reference: p.reference,
             read: p.read,
-            unit: p.unit,
-            threshold,
-            shingle: p.shingle.unwrap_or(d.shingle),
-            ngram,
-            num_perm: p.num_perm,
-            sketch: p.sketch,
-            bands,
-            seed: p.seed,
-            min_tokens: p.min_tokens.unwrap_or(d.min_tokens),
-            normalizer: p.normalizer,
-            verification: p.verification,
-            scope: p.scope,
+            params,
         })
     }
 }
@@ -287,13 +337,13 @@ impl ScanConfig {
 mod tests {
     use super::*;
 
-    fn params() -> ScanParams {
-        ScanParams::new(vec!["x".into()], UnitKind::Sentence)
+    fn params() -> Options {
+        Options::new(UnitKind::Sentence)
     }
 
     #[test]
     fn defaults_fill_in_and_bands_follow_threshold() {
-        let c = ScanConfig::new(params()).expect("valid");
+        let c = params().validate().expect("valid");
         assert_eq!(c.threshold, UnitKind::Sentence.defaults().threshold);
         assert!(c.bands.bands * c.bands.rows <= c.num_perm);
     }
@@ -301,33 +351,33 @@ mod tests {
     #[test]
     fn rejects_out_of_range() {
         for t in [0.0, -0.1, 1.01, f64::NAN] {
-            let err = ScanConfig::new(ScanParams {
+            let err = Options::validate(Options {
                 threshold: Some(t),
                 ..params()
             })
             .expect_err("must be rejected");
             assert!(err.to_string().contains("--threshold"), "{err}");
         }
-        let err = ScanConfig::new(ScanParams {
+        let err = Options::validate(Options {
             bands: Some(7),
             ..params()
         })
         .expect_err("must be rejected");
         assert!(err.to_string().contains("does not divide"), "{err}");
-        let err = ScanConfig::new(ScanParams {
+        let err = Options::validate(Options {
             bands: Some(20),
             rows: Some(7),
             ..params()
         })
         .expect_err("must be rejected");
         assert!(err.to_string().contains("need 140"), "{err}");
-        let err = ScanConfig::new(ScanParams {
+        let err = Options::validate(Options {
             ngram: Some(0),
             ..params()
         })
         .expect_err("must be rejected");
         assert!(err.to_string().contains("--ngram"), "{err}");
-        let err = ScanConfig::new(ScanParams {
+        let err = Options::validate(Options {
             num_perm: 0,
             ..params()
         })
@@ -337,15 +387,15 @@ mod tests {
 
     #[test]
     fn the_default_split_can_be_given_explicitly() {
-        let default = ScanConfig::new(params()).expect("valid").bands;
-        let explicit = ScanConfig::new(ScanParams {
+        let default = params().validate().expect("valid").bands;
+        let explicit = Options::validate(Options {
             bands: Some(default.bands),
             rows: Some(default.rows),
             ..params()
         })
         .expect("valid");
         assert_eq!(explicit.bands, default);
-        let rows_only = ScanConfig::new(ScanParams {
+        let rows_only = Options::validate(Options {
             rows: Some(6),
             ..params()
         })
@@ -355,7 +405,7 @@ mod tests {
 
     #[test]
     fn threshold_one_is_allowed() {
-        let c = ScanConfig::new(ScanParams {
+        let c = Options::validate(Options {
             threshold: Some(1.0),
             ..params()
         })

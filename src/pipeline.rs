@@ -1,63 +1,32 @@
 //! The one place that sequences the stages.
 //!
-//! read → segment → normalize → exact-duplicate classes → shingle + sign the
-//! class representatives → band (LSH) → verify → cluster → groups.
+//! read ([`crate::corpus`]) → segment ([`crate::units::segment_docs`]) →
+//! exact classes ([`crate::exact`]) → sign and band the class
+//! representatives ([`crate::sign`]) → candidate pairs ([`crate::lsh`]) →
+//! verify ([`crate::verify`]) → cluster ([`crate::cluster`]).
 //!
-//! Every unit gets a global id: its position in input order (file, then line,
-//! then position in the document). Exact duplicates (equal normalized text,
-//! by a 128-bit fingerprint) are grouped before any MinHash work, so only one
-//! member of each class is signed. Every parallel step writes into slots
-//! indexed by id or sorts its output, so the result does not depend on the
-//! number of threads.
-//!
-//! Memory per unit, resident until the report is built: the [`Unit`] record
-//! (16 bytes), its exact class (4), a union-find parent (4), plus transiently
-//! the fingerprint sort (32 per eligible unit) and the band keys of signed
-//! representatives (8 per band: 128 bytes at the default 16 bands). Text is
-//! held once, in the documents; units are spans into it.
+//! Every stage is a public function on plain data, so a benchmark, a staged
+//! run or a binding can call them one by one; this module only wires them
+//! together and counts. Every unit gets a global id: its position in input
+//! order (file, then line, then position in the document). Every parallel
+//! step writes into slots indexed by id or sorts its output, so the result
+//! does not depend on the number of threads. Text is held once, in the
+//! documents; units are spans into it (see README, "Memory").
 
-use std::collections::HashMap;
 use std::time::Instant;
 
-use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_128_with_seed;
-
-use crate::cluster::UnionFind;
-use crate::config::{ScanConfig, Scope, Verification};
+use crate::cluster::{self, Clustering};
+use crate::config::{ScanConfig, Verification};
 use crate::corpus::{self, Corpus};
 use crate::error::Result;
-use crate::lsh::{self, BandKeys};
-use crate::minhash::MinHasher;
-use crate::normalize;
+use crate::exact;
 use crate::progress::{Progress, Stage};
-use crate::segment::{self, Span};
-use crate::shingle::{Shingler, jaccard};
-use crate::units::{ExactClasses, UnitSet, Units};
+use crate::shingle::Shingler;
+use crate::sign;
+use crate::units::{self, UnitSet, Units};
 use crate::verify::{self, Match};
 
-/// A member of a group.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Member {
-    /// Global unit id.
-    pub unit: u32,
-    /// Its exact class: the smallest id whose normalized text is the same
-    /// (`unit` itself when it has no earlier exact copy).
-    pub class: u32,
-    /// Exact Jaccard similarity to the group's representative (1 for itself).
-    pub similarity: f64,
-}
-
-/// A group of near-duplicate units.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Group {
-    /// Members by ascending global id; the first is the representative.
-    pub members: Vec<Member>,
-    /// Number of distinct documents among the members.
-    pub documents: u32,
-    /// The smallest similarity seen in the group: over members' similarity to
-    /// the representative and over the verified pairs that joined it.
-    pub min_similarity: f64,
-}
+pub use crate::cluster::{Group, Member};
 
 /// Counters of a scan.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -136,10 +105,6 @@ impl Scan {
     }
 }
 
-/// Units handled per parallel task: large enough to amortise scheduling,
-/// small enough to keep the progress bar moving.
-const CHUNK: usize = 4096;
-
 thread_local! {
     /// Normalization scratch for verification, one per worker thread.
     static NORM: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
@@ -207,35 +172,34 @@ fn run_stages(
     progress: &dyn Progress,
 ) -> Scan {
     let started = Instant::now();
+    let params = &config.params;
     progress.start(Stage::Segmenting, None);
-    let units = segment_corpus(&corpus, config);
+    let units = units::segment_docs(&corpus.docs, |d| &d.text, params.unit);
     progress.finish();
     let text_of = |id: u32| -> &str {
         let doc = units.doc(id);
         units.span(id).text(&corpus.docs[doc as usize].text)
     };
-    let shingler = Shingler::new(config.shingle, config.ngram, config.seed);
+    let shingler = Shingler::new(params.shingle, params.ngram, params.seed);
     let set_of = |id: u32, norm: &mut String, buf: &mut Vec<u64>| {
-        config.normalizer.normalize_into(text_of(id), norm);
+        params.normalizer.normalize_into(text_of(id), norm);
         shingler.set(norm, buf);
     };
 
-    // Exact-duplicate classes over normalized text.
     progress.start(Stage::Fingerprinting, None);
-    let prints = fingerprint_units(&units, config, &text_of);
+    let prints = exact::fingerprints(&units, params, &text_of);
     let compared = UnitSet::from_ids(units.len(), prints.iter().map(|p| p.1));
     let skipped = units.len() as u64 - prints.len() as u64;
-    let (classes, reps) = exact_classes(prints);
+    let (classes, reps) = exact::classes(prints);
     progress.finish();
     let exact_duplicates = units.len() as u64 - skipped - reps.len() as u64;
 
-    // Sign the representatives and band them.
     progress.start(Stage::Signing, Some(reps.len() as u64));
-    let keys = sign_and_band(&reps, config, &shingler, &text_of, progress);
+    let keys = sign::band_keys(&reps, params, &text_of, &|n| progress.advance(n));
     progress.finish();
     progress.start(Stage::Banding, None);
     let pairs: Vec<(u32, u32)> = keys
-        .candidate_pairs(config.bands.bands)
+        .candidate_pairs(params.bands.bands)
         .into_iter()
         .map(|(a, b)| (reps[a as usize], reps[b as usize]))
         .collect();
@@ -246,22 +210,21 @@ fn run_stages(
     let set_fn = |id: u32, buf: &mut Vec<u64>| {
         NORM.with_borrow_mut(|norm| set_of(id, norm, buf));
     };
-    let matches = match config.verification {
+    let matches = match params.verification {
         Verification::Exact => {
-            verify::verify(&pairs, config.threshold, set_fn, &|n| progress.advance(n))
+            verify::verify(&pairs, params.threshold, set_fn, &|n| progress.advance(n))
         }
         Verification::Trust => verify::similarities(&pairs, set_fn),
     };
     progress.finish();
 
-    // Cluster exact classes and verified pairs.
     progress.start(Stage::Clustering, None);
-    let groups = cluster(
+    let groups = cluster::groups(
         &Clustering {
             units: &units,
             classes: &classes,
             matches: &matches,
-            scope: config.scope,
+            scope: params.scope,
             reference_docs,
         },
         &set_of,
@@ -293,255 +256,4 @@ fn run_stages(
         matches,
         stats,
     }
-}
-
-/// What clustering needs from the earlier stages.
-struct Clustering<'a> {
-    units: &'a Units,
-    classes: &'a ExactClasses,
-    /// Verified pairs between classes, sorted.
-    matches: &'a [Match],
-    scope: Scope,
-    /// Reference documents come first; 0 for a plain scan.
-    reference_docs: u32,
-}
-
-/// Groups: union-find over exact classes and verified pairs, filtered by
-/// scope (or, against a reference, to groups joining both sides), each
-/// member with its exact similarity to the representative. `set_of(id,
-/// scratch, out)` builds a unit's shingle set.
-fn cluster(
-    c: &Clustering,
-    set_of: &(dyn Fn(u32, &mut String, &mut Vec<u64>) + Sync),
-) -> Vec<Group> {
-    let (units, classes, matches) = (c.units, c.classes, c.matches);
-    let mut uf = UnionFind::new(units.len());
-    for &(unit, class) in classes.repeats() {
-        uf.union(class, unit);
-    }
-    for m in matches {
-        uf.union(m.a, m.b);
-    }
-    let mut edge_min: HashMap<u32, f64> = HashMap::new();
-    for m in matches {
-        let root = uf.find(m.a);
-        let e = edge_min.entry(root).or_insert(f64::INFINITY);
-        *e = e.min(m.similarity);
-    }
-    let mut member_sets = uf.groups();
-    if c.reference_docs > 0 {
-        let is_ref = |m: &u32| units.doc(*m) < c.reference_docs;
-        member_sets.retain(|g| g.iter().any(is_ref) && !g.iter().all(is_ref));
-    } else if c.scope == Scope::CrossDoc {
-        member_sets.retain(|g| distinct_docs(g, units) >= 2);
-    }
-    member_sets
-        .into_par_iter()
-        .map_init(
-            || (String::new(), Vec::new(), Vec::new()),
-            |(norm, rep_set, other), members| {
-                let rep = members[0];
-                let rep_class = classes.of(rep);
-                set_of(rep_class, norm, rep_set);
-                // Similarity to the representative, once per class: from a
-                // verified pair when there is one, else computed.
-                let mut cache: HashMap<u32, f64> = HashMap::new();
-                let mut similarity_of = |class: u32| {
-                    if class == rep_class {
-                        return 1.0;
-                    }
-                    *cache.entry(class).or_insert_with(|| {
-                        let pair = (rep_class.min(class), rep_class.max(class));
-                        match matches.binary_search_by_key(&pair, |m| (m.a, m.b)) {
-                            Ok(i) => matches[i].similarity,
-                            Err(_) => {
-                                set_of(class, norm, other);
-                                jaccard(rep_set, other)
-                            }
-                        }
-                    })
-                };
-                let members: Vec<Member> = members
-                    .iter()
-                    .map(|&unit| {
-                        let class = classes.of(unit);
-                        Member {
-                            unit,
-                            class,
-                            similarity: similarity_of(class),
-                        }
-                    })
-                    .collect();
-                let member_min = members
-                    .iter()
-                    .map(|m| m.similarity)
-                    .fold(f64::INFINITY, f64::min);
-                let edge = edge_min.get(&rep).copied().unwrap_or(f64::INFINITY);
-                let ids: Vec<u32> = members.iter().map(|m| m.unit).collect();
-                Group {
-                    documents: distinct_docs(&ids, units),
-                    min_similarity: member_min.min(edge),
-                    members,
-                }
-            },
-        )
-        .collect()
-}
-
-/// Segments every document, in parallel, into units in global-id order.
-/// Documents are segmented a chunk at a time, so the spans are held twice
-/// only in the chunk being appended.
-fn segment_corpus(corpus: &Corpus, config: &ScanConfig) -> Units {
-    const DOCS_PER_CHUNK: usize = 1024;
-    let chunks: Vec<(Vec<Span>, Vec<u32>)> = corpus
-        .docs
-        .par_chunks(DOCS_PER_CHUNK)
-        .map(|docs| {
-            let mut spans = Vec::new();
-            let mut ends = Vec::with_capacity(docs.len());
-            for d in docs {
-                segment::segment(&d.text, config.unit, &mut spans);
-                ends.push(spans.len() as u32);
-            }
-            spans.shrink_to_fit();
-            (spans, ends)
-        })
-        .collect();
-    let total = chunks.iter().map(|(s, _)| s.len()).sum();
-    let mut units = Units::with_capacity(corpus.docs.len(), total);
-    for (spans, ends) in chunks {
-        let mut start = 0;
-        for end in ends {
-            units.push_doc(&spans[start..end as usize]);
-            start = end as usize;
-        }
-    }
-    units
-}
-
-/// A unit's 128-bit fingerprint (as two words, so that the pair packs into
-/// 24 bytes) and its id.
-type Print = ([u64; 2], u32);
-
-/// The fingerprint of the normalized text of every unit long enough to
-/// compare, with its id, in id order.
-fn fingerprint_units<'a>(
-    units: &Units,
-    config: &ScanConfig,
-    text_of: &(dyn Fn(u32) -> &'a str + Sync),
-) -> Vec<Print> {
-    let n = units.len() as u32;
-    let chunks: Vec<Vec<Print>> = (0..n.div_ceil(CHUNK as u32))
-        .into_par_iter()
-        .map_init(String::new, |norm, c| {
-            let mut prints = Vec::new();
-            let start = c * CHUNK as u32;
-            for id in start..(start + CHUNK as u32).min(n) {
-                let text = text_of(id);
-                if text.is_ascii() && normalize::ascii_token_bound(text) < config.min_tokens {
-                    continue;
-                }
-                config.normalizer.normalize_into(text, norm);
-                let tokens = normalize::token_count(norm);
-                if tokens > 0 && tokens >= config.min_tokens {
-                    let print = xxh3_128_with_seed(norm.as_bytes(), config.seed);
-                    prints.push(([(print >> 64) as u64, print as u64], id));
-                }
-            }
-            prints
-        })
-        .collect();
-    chunks.concat()
-}
-
-/// Groups units by fingerprint: the exact classes (each repeat mapped to the
-/// smallest id with the same fingerprint), and the classes' smallest ids
-/// ascending.
-fn exact_classes(mut prints: Vec<Print>) -> (ExactClasses, Vec<u32>) {
-    prints.par_sort_unstable();
-    let mut repeats = Vec::new();
-    let mut reps = Vec::new();
-    for run in prints.chunk_by(|x, y| x.0 == y.0) {
-        let first = run[0].1;
-        reps.push(first);
-        repeats.extend(run[1..].iter().map(|&(_, id)| (id, first)));
-    }
-    drop(prints);
-    reps.par_sort_unstable();
-    (ExactClasses::new(repeats), reps)
-}
-
-/// Band keys of each representative, band-major: band `j`'s keys for
-/// `reps` in order are column `j` of the keys, so that LSH reads each band
-/// as one contiguous column.
-fn sign_and_band<'a>(
-    reps: &[u32],
-    config: &ScanConfig,
-    shingler: &Shingler,
-    text_of: &(dyn Fn(u32) -> &'a str + Sync),
-    progress: &dyn Progress,
-) -> BandKeys {
-    let mut keys = BandKeys::zeroed(reps.len(), config.bands.bands);
-    match &mut keys {
-        BandKeys::Narrow(k) => fill_keys(k, reps, config, shingler, text_of, progress),
-        BandKeys::Wide(k) => fill_keys(k, reps, config, shingler, text_of, progress),
-    }
-    keys
-}
-
-fn fill_keys<'a, K: lsh::Key>(
-    keys: &mut [K],
-    reps: &[u32],
-    config: &ScanConfig,
-    shingler: &Shingler,
-    text_of: &(dyn Fn(u32) -> &'a str + Sync),
-    progress: &dyn Progress,
-) {
-    let bands = config.bands;
-    let hasher = MinHasher::with_sketch(config.sketch, config.num_perm, config.seed);
-    let n = reps.len();
-    if n == 0 {
-        return;
-    }
-    // For each chunk of representatives, its piece of every band's column.
-    let mut pieces: Vec<Vec<&mut [K]>> = (0..n.div_ceil(CHUNK))
-        .map(|_| Vec::with_capacity(bands.bands))
-        .collect();
-    for column in keys.chunks_exact_mut(n) {
-        for (chunk, piece) in pieces.iter_mut().zip(column.chunks_mut(CHUNK)) {
-            chunk.push(piece);
-        }
-    }
-    pieces
-        .into_par_iter()
-        .zip(reps.par_chunks(CHUNK))
-        .for_each_init(
-            || {
-                (
-                    String::new(),
-                    Vec::new(),
-                    vec![0u32; config.num_perm],
-                    vec![0u64; bands.bands],
-                )
-            },
-            |(norm, hashes, sig, unit_keys), (mut columns, ids)| {
-                for (k, &id) in ids.iter().enumerate() {
-                    config.normalizer.normalize_into(text_of(id), norm);
-                    shingler.hashes(norm, hashes);
-                    hasher.sign(hashes, sig);
-                    lsh::band_keys(sig, bands, unit_keys);
-                    for (column, &key) in columns.iter_mut().zip(unit_keys.iter()) {
-                        column[k] = K::from_wide(key);
-                    }
-                }
-                progress.advance(ids.len() as u64);
-            },
-        );
-}
-
-fn distinct_docs(members: &[u32], units: &Units) -> u32 {
-    let mut docs: Vec<u32> = members.iter().map(|&m| units.doc(m)).collect();
-    docs.sort_unstable();
-    docs.dedup();
-    docs.len() as u32
 }

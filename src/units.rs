@@ -20,7 +20,45 @@
 
 use std::ops::Range;
 
-use crate::segment::Span;
+use rayon::prelude::*;
+
+use crate::config::UnitKind;
+use crate::segment::{self, Span};
+
+/// The segment stage: every document of `docs` cut into `kind` units, in
+/// parallel, as one table in global-id order. `text(doc)` is a document's
+/// text. Documents are segmented a chunk at a time, so the spans are held
+/// twice only in the chunk being appended.
+pub fn segment_docs<D: Sync>(
+    docs: &[D],
+    text: impl Fn(&D) -> &str + Sync,
+    kind: UnitKind,
+) -> Units {
+    const DOCS_PER_CHUNK: usize = 1024;
+    let chunks: Vec<(Vec<Span>, Vec<u32>)> = docs
+        .par_chunks(DOCS_PER_CHUNK)
+        .map(|docs| {
+            let mut spans = Vec::new();
+            let mut ends = Vec::with_capacity(docs.len());
+            for d in docs {
+                segment::segment(text(d), kind, &mut spans);
+                ends.push(spans.len() as u32);
+            }
+            spans.shrink_to_fit();
+            (spans, ends)
+        })
+        .collect();
+    let total = chunks.iter().map(|(s, _)| s.len()).sum();
+    let mut units = Units::with_capacity(docs.len(), total);
+    for (spans, ends) in chunks {
+        let mut start = 0;
+        for end in ends {
+            units.push_doc(&spans[start..end as usize]);
+            start = end as usize;
+        }
+    }
+    units
+}
 
 /// One unit: a span of a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -821,7 +821,7 @@ fn check_invariant(
         emptied: Emptied::Keep,
     };
     let mut params = ScanParams::new(vec![input.clone()], unit);
-    params.min_tokens = Some(1);
+    params.options.min_tokens = Some(1);
     let config =
         dedup::prepare(ScanConfig::new(params.clone()).expect("valid"), &opts).expect("prepare");
     let scan = dupscan::pipeline::run(&config, &Silent).expect("scan");
@@ -883,10 +883,15 @@ fn check_invariant(
         let mut norm = String::new();
         let mut out = Vec::new();
         scan.config
+            .params
             .normalizer
             .normalize_into(scan.text(id), &mut norm);
-        Shingler::new(scan.config.shingle, scan.config.ngram, scan.config.seed)
-            .set(&norm, &mut out);
+        Shingler::new(
+            scan.config.params.shingle,
+            scan.config.params.ngram,
+            scan.config.params.seed,
+        )
+        .set(&norm, &mut out);
         out
     };
     let mut removed = 0u64;
@@ -900,7 +905,7 @@ fn check_invariant(
         );
         let similarity = jaccard(&set(r.unit), &set(r.of));
         prop_assert!(
-            similarity >= scan.config.threshold,
+            similarity >= scan.config.params.threshold,
             "unit {} removed as a copy of {} at similarity {}",
             r.unit,
             r.of,

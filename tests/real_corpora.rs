@@ -90,9 +90,9 @@ impl CloughStevenson {
 
     fn scan(&self, shingle: ShingleKind, ngram: usize, threshold: f64) -> Scan {
         let mut params = ScanParams::new(self.files.clone(), UnitKind::Document);
-        params.shingle = Some(shingle);
-        params.ngram = Some(ngram);
-        params.threshold = Some(threshold);
+        params.options.shingle = Some(shingle);
+        params.options.ngram = Some(ngram);
+        params.options.threshold = Some(threshold);
         let config = ScanConfig::new(params).expect("valid parameters");
         pipeline::run(&config, &Silent).expect("scan")
     }
@@ -211,7 +211,7 @@ const ZELENSKYY: &str = "Volodymyr Zelenskyy, Ukrainian President, denounced the
 fn seeds_scan(scope: Scope) -> Scan {
     let dir = shared("seeds");
     let mut params = ScanParams::new(vec![dir], UnitKind::Sentence);
-    params.scope = scope;
+    params.options.scope = scope;
     let config = ScanConfig::new(params).expect("defaults are valid");
     pipeline::run(&config, &Silent).expect("scan")
 }

@@ -202,7 +202,7 @@ pub fn summary_path(out: &Path) -> PathBuf {
 ///   is not empty and `opts.overwrite` is [`Overwrite::Refuse`];
 /// * [`Error::Read`](crate::Error::Read) when an input cannot be listed.
 pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<ScanConfig> {
-    config.scope = Scope::All;
+    config.params.scope = Scope::All;
     let named = || config.inputs.iter().chain(&config.reference);
     // Stdin is refused by the check; listing it would not name a file.
     let (sources, reference) = if named().any(|p| p.as_os_str() == "-") {
@@ -255,7 +255,7 @@ pub fn run(scan: &Scan, opts: &DedupOptions) -> Result<Summary> {
     let summary = Summary {
         mode: opts.mode,
         keep: opts.keep,
-        unit: scan.config.unit,
+        unit: scan.config.params.unit,
         out: opts.out.clone(),
         files: outcomes.len() as u64,
         files_written: outcomes

@@ -320,8 +320,8 @@ mod tests {
             ..Corpus::default()
         };
         let mut params = ScanParams::new(vec!["mem".into()], unit);
-        params.scope = Scope::All;
-        params.min_tokens = Some(min_tokens);
+        params.options.scope = Scope::All;
+        params.options.min_tokens = Some(min_tokens);
         let config = ScanConfig::new(params).expect("valid config");
         scan_corpus(&config, corpus, &Silent)
     }

@@ -575,7 +575,7 @@ impl Job<'_> {
 
     /// The `dupscan` field's JSON value for a document, if it gets one.
     fn note(&self, plan: &DocPlan) -> io::Result<Option<String>> {
-        let json = if self.scan.config.unit == UnitKind::Document {
+        let json = if self.scan.config.params.unit == UnitKind::Document {
             if let Some(r) = plan.removed.first() {
                 serde_json::to_string(&DocNote {
                     group: r.group,
@@ -647,8 +647,8 @@ mod tests {
 
     fn scan_of(inputs: Vec<PathBuf>, unit: UnitKind) -> Scan {
         let mut params = ScanParams::new(inputs, unit);
-        params.scope = Scope::All;
-        params.min_tokens = Some(1);
+        params.options.scope = Scope::All;
+        params.options.min_tokens = Some(1);
         let config = ScanConfig::new(params).expect("valid");
         crate::pipeline::run(&config, &Silent).expect("scan")
     }
@@ -773,7 +773,7 @@ mod tests {
         )
         .expect("read");
         let mut params = ScanParams::new(vec![dir.path().to_path_buf()], UnitKind::Document);
-        params.scope = Scope::All;
+        params.options.scope = Scope::All;
         let config = ScanConfig::new(params).expect("valid");
         let scan = crate::pipeline::scan_corpus(&config, corpus, &Silent);
         assert_eq!(doc_ranges(&scan), [0..2, 0..0, 2..3]);

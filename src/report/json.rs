@@ -143,8 +143,8 @@ mod tests {
             ..Corpus::default()
         };
         let mut params = ScanParams::new(vec!["in.jsonl".into()], UnitKind::Document);
-        params.scope = Scope::All;
-        params.min_tokens = Some(1);
+        params.options.scope = Scope::All;
+        params.options.min_tokens = Some(1);
         scan_corpus(&ScanConfig::new(params).expect("valid"), corpus, &Silent)
     }
 

@@ -14,11 +14,8 @@ use serde::{Deserialize, Serialize};
 pub use json::{Json, JsonLines};
 pub use text::Text;
 
-use crate::config::{Scope, UnitKind, Verification};
-use crate::minhash::Sketch;
-use crate::normalize::Normalizer;
+use crate::config;
 use crate::pipeline::Scan;
-use crate::shingle::ShingleKind;
 
 /// The tool that wrote a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,7 +26,9 @@ pub struct Tool {
     pub version: String,
 }
 
-/// Every parameter that shaped the result.
+/// Every parameter that shaped the result: the inputs and fields read, and
+/// the algorithm's [`config::Params`] (flattened: their fields sit at this
+/// level, between `reference` and `text_field`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     /// Inputs as given.
@@ -37,32 +36,9 @@ pub struct Params {
     /// Reference inputs (contamination checks); empty otherwise.
     #[serde(default)]
     pub reference: Vec<String>,
-    /// Unit of comparison.
-    pub unit: UnitKind,
-    /// Jaccard threshold.
-    pub threshold: f64,
-    /// Shingle kind.
-    pub shingle: ShingleKind,
-    /// Shingle length.
-    pub ngram: usize,
-    /// MinHash permutations (signature values).
-    pub num_perm: usize,
-    /// Signature scheme: `one-permutation` or `permutations`.
-    pub sketch: Sketch,
-    /// LSH bands.
-    pub bands: usize,
-    /// Rows per band.
-    pub rows: usize,
-    /// Seed of shingle hashing and permutations.
-    pub seed: u64,
-    /// Units with fewer normalized tokens were skipped.
-    pub min_tokens: usize,
-    /// Which groups are reported.
-    pub scope: Scope,
-    /// How candidates were verified.
-    pub verify: Verification,
-    /// Normalization folds.
-    pub normalize: Normalizer,
+    /// The algorithm's parameters.
+    #[serde(flatten)]
+    pub scan: config::Params,
     /// JSONL text field.
     pub text_field: String,
     /// JSONL id field.
@@ -207,19 +183,7 @@ impl<'a> Report<'a> {
         let params = Params {
             inputs: paths(&c.inputs),
             reference: paths(&c.reference),
-            unit: c.unit,
-            threshold: c.threshold,
-            shingle: c.shingle,
-            ngram: c.ngram,
-            num_perm: c.num_perm,
-            sketch: c.sketch,
-            bands: c.bands.bands,
-            rows: c.bands.rows,
-            seed: c.seed,
-            min_tokens: c.min_tokens,
-            scope: c.scope,
-            verify: c.verification,
-            normalize: c.normalizer,
+            scan: c.params,
             text_field: c.read.text_field.clone(),
             id_field: c.read.id_field.clone(),
         };

@@ -47,7 +47,7 @@ fn clip(text: &str, width: usize) -> String {
 
 impl ReportWriter for Text {
     fn write(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let p = &r.params;
+        let p = &r.params.scan;
         let s = &r.stats;
         writeln!(
             out,
@@ -59,8 +59,8 @@ impl ReportWriter for Text {
             name(&p.shingle),
             p.ngram,
             p.num_perm,
-            p.bands,
-            p.rows,
+            p.bands.bands,
+            p.bands.rows,
             p.seed,
             name(&p.scope)
         )?;
