@@ -15,6 +15,8 @@
 
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
+
 use crate::cluster::{self, Clustering};
 use crate::config::{ScanConfig, Verification};
 use crate::corpus::{self, Corpus};
@@ -28,8 +30,9 @@ use crate::verify::{self, Match};
 
 pub use crate::cluster::{Group, Member};
 
-/// Counters of a scan.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Counters of a scan; the report's `stats` object (field names and order
+/// are part of the report contract).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScanStats {
     /// Documents read.
     pub documents: u64,

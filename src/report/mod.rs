@@ -15,7 +15,7 @@ pub use json::{Json, JsonLines};
 pub use text::Text;
 
 use crate::config;
-use crate::pipeline::Scan;
+use crate::pipeline::{Scan, ScanStats};
 
 /// The tool that wrote a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,34 +45,9 @@ pub struct Params {
     pub id_field: String,
 }
 
-/// Counters. `seconds` is the only field that varies between identical runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    /// Documents read.
-    pub documents: u64,
-    /// Units segmented.
-    pub units: u64,
-    /// Units skipped as shorter than `min_tokens`.
-    pub skipped_units: u64,
-    /// Units whose normalized text equals an earlier unit's.
-    pub exact_duplicate_units: u64,
-    /// Candidate pairs from LSH (between distinct normalized texts).
-    pub candidate_pairs: u64,
-    /// Candidate pairs kept by verification.
-    pub verified_pairs: u64,
-    /// Groups reported.
-    pub groups: u64,
-    /// Members of reported groups other than their representatives.
-    pub duplicate_units: u64,
-    /// Bytes read after decompression.
-    pub bytes: u64,
-    /// Documents whose invalid UTF-8 was replaced.
-    pub invalid_utf8: u64,
-    /// Malformed lines skipped (`--skip-bad-lines`).
-    pub bad_lines: u64,
-    /// Wall-clock seconds.
-    pub seconds: f64,
-}
+/// Counters: the scan's own [`ScanStats`], serialized as they are.
+/// `seconds` is the only field that varies between identical runs.
+pub type Stats = ScanStats;
 
 /// One member of a group, borrowed from the scan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -187,21 +162,7 @@ impl<'a> Report<'a> {
             text_field: c.read.text_field.clone(),
             id_field: c.read.id_field.clone(),
         };
-        let s = &scan.stats;
-        let stats = Stats {
-            documents: s.documents,
-            units: s.units,
-            skipped_units: s.skipped_units,
-            exact_duplicate_units: s.exact_duplicate_units,
-            candidate_pairs: s.candidate_pairs,
-            verified_pairs: s.verified_pairs,
-            groups: s.groups,
-            duplicate_units: s.duplicate_units,
-            bytes: s.bytes,
-            invalid_utf8: s.invalid_utf8,
-            bad_lines: s.bad_lines,
-            seconds: s.seconds,
-        };
+        let stats = scan.stats;
         let contamination = (!c.reference.is_empty()).then(|| contamination(scan));
         Report {
             tool: Tool {
