@@ -56,6 +56,16 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// A stage file of a staged run is damaged, foreign or of another
+    /// version.
+    #[error("{path}: {message}")]
+    Artifact {
+        /// The stage file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+
     /// An output location is refused for safety (e.g. inside an input).
     #[error("{path}: {message}")]
     Output {

@@ -20,6 +20,7 @@
 //! # Ok::<(), dupscan::Error>(())
 //! ```
 
+pub mod artifact;
 pub mod cli;
 pub mod cluster;
 pub mod config;
