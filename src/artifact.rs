@@ -47,7 +47,7 @@
 //! let (read_header, read): (Header, Vec<PairRecord>) = artifact::read(&path, Kind::CandidatePairs, &params)?;
 //! assert_eq!(read, pairs);
 //! assert_eq!(read_header.units, 10);
-//! # Ok::<(), dupscan::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::fs::File;
