@@ -551,6 +551,8 @@ fn clustering(c: &mut Criterion, s: &Stages) {
                     classes: &s.classes,
                     matches: black_box(&s.matches),
                     scope: params.scope,
+                    grouping: params.grouping,
+                    threshold: params.threshold,
                     reference_docs: 0,
                 },
                 &set_of,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{
-    DEFAULT_NUM_PERM, DEFAULT_SEED, ScanConfig, ScanParams, Scope, UnitKind, Verification,
+    DEFAULT_NUM_PERM, DEFAULT_SEED, Grouping, ScanConfig, ScanParams, Scope, UnitKind, Verification,
 };
 use crate::corpus::{BadLines, ReadOptions};
 use crate::dedup::{DedupOptions, Emptied, Keep, Mode, Overwrite};
@@ -242,6 +242,15 @@ pub enum SketchArg {
     Permutations,
 }
 
+/// Grouping on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupsArg {
+    /// Stars around representatives.
+    Stars,
+    /// Connected components.
+    Components,
+}
+
 /// Scope on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScopeArg {
@@ -322,6 +331,13 @@ pub struct ScanArgs {
     /// removes repeats inside a document too).
     #[arg(long, value_enum, default_value_t = ScopeArg::CrossDoc)]
     pub scope: ScopeArg,
+
+    /// How verified pairs become groups: `stars` (every member a verified
+    /// near-duplicate of its group's representative) or `components`
+    /// (connected components: a chain A~B~C is one group even when A and C
+    /// differ). Contamination checks always use components.
+    #[arg(long = "groups", value_enum, default_value_t = GroupsArg::Stars)]
+    pub groups: GroupsArg,
 
     /// Trust LSH candidates without checking their exact Jaccard similarity.
     #[arg(long)]
@@ -429,6 +445,10 @@ impl ScanArgs {
             Verification::Trust
         } else {
             Verification::Exact
+        };
+        p.options.grouping = match self.groups {
+            GroupsArg::Stars => Grouping::Stars,
+            GroupsArg::Components => Grouping::Components,
         };
         p.options.scope = match self.scope {
             ScopeArg::All => Scope::All,

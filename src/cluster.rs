@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::config::Scope;
+use crate::config::{Grouping, Scope};
 use crate::shingle::jaccard;
 use crate::units::{ExactClasses, Units};
 use crate::verify::Match;
@@ -110,6 +110,12 @@ pub struct Group {
 /// What clustering needs from the earlier stages.
 #[derive(Debug, Clone, Copy)]
 pub struct Clustering<'a> {
+    /// Stars or connected components (against a reference, always
+    /// components: see [`groups`]).
+    pub grouping: Grouping,
+    /// The similarity a member must have to its representative to join a
+    /// star through a representative it has no verified pair with.
+    pub threshold: f64,
     /// Every unit.
     pub units: &'a Units,
     /// Exact classes.
@@ -123,31 +129,62 @@ pub struct Clustering<'a> {
     pub reference_docs: u32,
 }
 
-/// Groups: union-find over exact classes and verified pairs, filtered by
-/// scope (or, against a reference, to groups joining both sides), each
-/// member with its exact similarity to the representative, groups ordered by
-/// representative. `set_of(id, scratch, out)` fills `out` with unit `id`'s
-/// sorted shingle set (`scratch` is a normalization buffer); it is called
-/// only for member classes that no verified pair links to the representative.
+/// Groups of near-duplicate units, filtered by scope (or, against a
+/// reference, to groups joining both sides), each member with its exact
+/// similarity to the representative, groups ordered by representative.
+///
+/// With [`Grouping::Stars`] every member is a verified near-duplicate of
+/// its group's representative, and each unit is in one group at most. Exact
+/// classes are taken in id order; a class not yet in a group first tries to
+/// join the groups of its already grouped neighbours (the one whose
+/// representative it is most similar to, at least `threshold`, computed
+/// exactly when no verified pair joins them); failing that it leads a new
+/// group and takes in every neighbour not yet grouped. A leader is always
+/// its group's smallest id, so the representative is the earliest member.
+/// A template repeated with one word changed each time no longer chains
+/// into one group of unrelated lines.
+///
+/// With [`Grouping::Components`], and always against a reference (so that
+/// every reference item matched by a corpus unit is seen, even when a
+/// corpus unit matches two items that differ), groups are the connected
+/// components of exact classes and verified pairs.
+///
+/// `set_of(id, scratch, out)` fills `out` with unit `id`'s sorted shingle
+/// set (`scratch` is a normalization buffer); it is called only for
+/// similarities no verified pair gives.
 pub fn groups(
     c: &Clustering,
     set_of: &(dyn Fn(u32, &mut String, &mut Vec<u64>) + Sync),
 ) -> Vec<Group> {
     let (units, classes, matches) = (c.units, c.classes, c.matches);
-    let mut uf = UnionFind::new(units.len());
-    for &(unit, class) in classes.repeats() {
-        uf.union(class, unit);
-    }
-    for m in matches {
-        uf.union(m.a, m.b);
-    }
+    let mut member_sets = if c.grouping == Grouping::Stars && c.reference_docs == 0 {
+        stars(c, set_of)
+    } else {
+        let mut uf = UnionFind::new(units.len());
+        for &(unit, class) in classes.repeats() {
+            uf.union(class, unit);
+        }
+        for m in matches {
+            uf.union(m.a, m.b);
+        }
+        uf.groups()
+    };
     let mut edge_min: HashMap<u32, f64> = HashMap::new();
-    for m in matches {
-        let root = uf.find(m.a);
-        let e = edge_min.entry(root).or_insert(f64::INFINITY);
-        *e = e.min(m.similarity);
+    if c.grouping == Grouping::Components || c.reference_docs > 0 {
+        // The pairs that joined each component, by its smallest member.
+        let mut uf = UnionFind::new(units.len());
+        for m in matches {
+            uf.union(m.a, m.b);
+        }
+        for &(unit, class) in classes.repeats() {
+            uf.union(class, unit);
+        }
+        for m in matches {
+            let root = uf.find(m.a);
+            let e = edge_min.entry(root).or_insert(f64::INFINITY);
+            *e = e.min(m.similarity);
+        }
     }
-    let mut member_sets = uf.groups();
     if c.reference_docs > 0 {
         let is_ref = |m: &u32| units.doc(*m) < c.reference_docs;
         member_sets.retain(|g| g.iter().any(is_ref) && !g.iter().all(is_ref));
@@ -205,6 +242,108 @@ pub fn groups(
             },
         )
         .collect()
+}
+
+/// Star groups over exact classes (see [`groups`]): member unit ids of
+/// each group, ascending, groups ordered by their smallest member.
+fn stars(
+    c: &Clustering,
+    set_of: &(dyn Fn(u32, &mut String, &mut Vec<u64>) + Sync),
+) -> Vec<Vec<u32>> {
+    let (units, classes, matches) = (c.units, c.classes, c.matches);
+    let n = units.len();
+    // Adjacency of classes by verified pairs, each list ascending (pairs
+    // are sorted by (a, b), so a node's smaller neighbours arrive first, in
+    // order, then its larger ones).
+    let mut start = vec![0u32; n + 1];
+    for m in matches {
+        start[m.a as usize + 1] += 1;
+        start[m.b as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut adjacent = vec![(0u32, 0f64); 2 * matches.len()];
+    for m in matches {
+        for (from, to) in [(m.a, m.b), (m.b, m.a)] {
+            adjacent[fill[from as usize] as usize] = (to, m.similarity);
+            fill[from as usize] += 1;
+        }
+    }
+    drop(fill);
+    let neighbours = |x: u32| &adjacent[start[x as usize] as usize..start[x as usize + 1] as usize];
+
+    // Classes that can be in a group: an end of a verified pair, or a class
+    // with repeats. Ascending.
+    let mut active: Vec<u32> = classes.repeats().iter().map(|&(_, class)| class).collect();
+    active.extend(matches.iter().flat_map(|m| [m.a, m.b]));
+    active.sort_unstable();
+    active.dedup();
+
+    const NONE: u32 = u32::MAX;
+    let mut leader = vec![NONE; n];
+    let (mut norm, mut set, mut other) = (String::new(), Vec::new(), Vec::new());
+    for &class in &active {
+        if leader[class as usize] != NONE {
+            continue;
+        }
+        // Join the group of a grouped neighbour's representative, the most
+        // similar one at least `threshold` (ties: the earlier).
+        let mut reps: Vec<u32> = neighbours(class)
+            .iter()
+            .map(|&(x, _)| leader[x as usize])
+            .filter(|&l| l != NONE)
+            .collect();
+        reps.sort_unstable();
+        reps.dedup();
+        let mut best: Option<(f64, u32)> = None;
+        let mut have_set = false;
+        for rep in reps {
+            let s = match neighbours(class).binary_search_by_key(&rep, |&(x, _)| x) {
+                Ok(i) => neighbours(class)[i].1,
+                Err(_) => {
+                    if !have_set {
+                        set_of(class, &mut norm, &mut set);
+                        have_set = true;
+                    }
+                    set_of(rep, &mut norm, &mut other);
+                    jaccard(&set, &other)
+                }
+            };
+            if s >= c.threshold && best.is_none_or(|(b, _)| s > b) {
+                best = Some((s, rep));
+            }
+        }
+        if let Some((_, rep)) = best {
+            leader[class as usize] = rep;
+            continue;
+        }
+        leader[class as usize] = class;
+        for &(x, _) in neighbours(class) {
+            if leader[x as usize] == NONE {
+                leader[x as usize] = class;
+            }
+        }
+    }
+    drop(adjacent);
+    let mut sets: HashMap<u32, Vec<u32>> = HashMap::new();
+    for &class in &active {
+        sets.entry(leader[class as usize]).or_default().push(class);
+    }
+    for &(unit, class) in classes.repeats() {
+        sets.entry(leader[class as usize]).or_default().push(unit);
+    }
+    let mut groups: Vec<Vec<u32>> = sets
+        .into_values()
+        .filter(|g| g.len() >= 2)
+        .map(|mut g| {
+            g.sort_unstable();
+            g
+        })
+        .collect();
+    groups.sort_unstable_by_key(|g| g[0]);
+    groups
 }
 
 /// Number of distinct documents holding `members`.

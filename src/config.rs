@@ -43,6 +43,20 @@ pub enum Scope {
     CrossDoc,
 }
 
+/// How verified pairs become groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grouping {
+    /// Every member is a verified near-duplicate of its group's
+    /// representative: stars around representatives chosen in id order
+    /// (see [`crate::cluster::groups`]).
+    #[default]
+    Stars,
+    /// Connected components of the verified pairs: a chain A~B~C is one
+    /// group even when A and C differ.
+    Components,
+}
+
 /// How LSH candidates become matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -127,6 +141,8 @@ pub struct Options {
     pub verification: Verification,
     /// Report scope.
     pub scope: Scope,
+    /// How verified pairs become groups.
+    pub grouping: Grouping,
 }
 
 impl Options {
@@ -146,6 +162,7 @@ impl Options {
             normalizer: Normalizer::default(),
             verification: Verification::Exact,
             scope: Scope::CrossDoc,
+            grouping: Grouping::Stars,
         }
     }
 
@@ -182,6 +199,7 @@ impl Options {
             scope: self.scope,
             verification: self.verification,
             normalizer: self.normalizer,
+            grouping: self.grouping,
         })
     }
 }
@@ -285,6 +303,14 @@ pub struct Params {
     /// Normalization folds.
     #[serde(rename = "normalize")]
     pub normalizer: Normalizer,
+    /// How verified pairs become groups (`groups` in the report).
+    #[serde(rename = "groups", default = "components_for_old_reports")]
+    pub grouping: Grouping,
+}
+
+/// Reports written before `groups` was recorded grouped by components.
+fn components_for_old_reports() -> Grouping {
+    Grouping::Components
 }
 
 impl Params {

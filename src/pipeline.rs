@@ -228,6 +228,8 @@ fn run_stages(
             classes: &classes,
             matches: &matches,
             scope: params.scope,
+            grouping: params.grouping,
+            threshold: params.threshold,
             reference_docs,
         },
         &set_of,
