@@ -98,7 +98,9 @@ pub struct Member {
 /// A group of near-duplicate units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
-    /// Members by ascending global id; the first is the representative.
+    /// The representative first, then the other members by ascending
+    /// global id. With components the representative is the smallest id;
+    /// with stars, the centre of the star.
     pub members: Vec<Member>,
     /// Number of distinct documents among the members.
     pub documents: u32,
@@ -135,14 +137,16 @@ pub struct Clustering<'a> {
 ///
 /// With [`Grouping::Stars`] every member is a verified near-duplicate of
 /// its group's representative, and each unit is in one group at most. Exact
-/// classes are taken in id order; a class not yet in a group first tries to
-/// join the groups of its already grouped neighbours (the one whose
+/// classes are taken most connected first (the number of classes verified
+/// against them; ties: smallest id); a class not yet in a group first tries
+/// to join the groups of its already grouped neighbours (the one whose
 /// representative it is most similar to, at least `threshold`, computed
 /// exactly when no verified pair joins them); failing that it leads a new
-/// group and takes in every neighbour not yet grouped. A leader is always
-/// its group's smallest id, so the representative is the earliest member.
-/// A template repeated with one word changed each time no longer chains
-/// into one group of unrelated lines.
+/// group and takes in every neighbour not yet grouped. The leader is the
+/// representative: an original copied twice with different edits leads its
+/// two copies even when they are not near-duplicates of each other, and a
+/// template repeated with one word changed each time no longer chains into
+/// one group of unrelated lines.
 ///
 /// With [`Grouping::Components`], and always against a reference (so that
 /// every reference item matched by a corpus unit is seen, even when a
@@ -275,11 +279,14 @@ fn stars(
     let neighbours = |x: u32| &adjacent[start[x as usize] as usize..start[x as usize + 1] as usize];
 
     // Classes that can be in a group: an end of a verified pair, or a class
-    // with repeats. Ascending.
+    // with repeats. Taken most connected first (ties: smallest id), so the
+    // centre of a star is the unit most others were verified against.
     let mut active: Vec<u32> = classes.repeats().iter().map(|&(_, class)| class).collect();
     active.extend(matches.iter().flat_map(|m| [m.a, m.b]));
     active.sort_unstable();
     active.dedup();
+    let degree = |x: u32| start[x as usize + 1] - start[x as usize];
+    active.sort_by_key(|&x| (std::cmp::Reverse(degree(x)), x));
 
     const NONE: u32 = u32::MAX;
     let mut leader = vec![NONE; n];
@@ -334,11 +341,12 @@ fn stars(
     for &(unit, class) in classes.repeats() {
         sets.entry(leader[class as usize]).or_default().push(unit);
     }
+    // The leader first, then the other members ascending.
     let mut groups: Vec<Vec<u32>> = sets
-        .into_values()
-        .filter(|g| g.len() >= 2)
-        .map(|mut g| {
-            g.sort_unstable();
+        .into_iter()
+        .filter(|(_, g)| g.len() >= 2)
+        .map(|(leader, mut g)| {
+            g.sort_unstable_by_key(|&u| (u != leader, u));
             g
         })
         .collect();
@@ -380,5 +388,78 @@ mod tests {
         uf.union(3, 4);
         uf.union(0, 1);
         assert_eq!(uf.groups(), vec![vec![0, 1], vec![3, 4]]);
+    }
+
+    /// Groups of `texts` (one unit each) under `grouping`, from verified
+    /// pairs given as `(a, b, similarity)`.
+    fn grouped(texts: &[&str], pairs: &[(u32, u32, f64)], grouping: Grouping) -> Vec<Vec<u32>> {
+        use crate::segment::Span;
+        let units = Units::from_docs(
+            texts
+                .iter()
+                .map(|t| {
+                    vec![Span {
+                        start: 0,
+                        end: t.len() as u32,
+                    }]
+                })
+                .collect(),
+        );
+        let matches: Vec<Match> = pairs
+            .iter()
+            .map(|&(a, b, similarity)| Match { a, b, similarity })
+            .collect();
+        let classes = ExactClasses::default();
+        let set_of = |id: u32, _: &mut String, out: &mut Vec<u64>| {
+            // Word sets of the text: enough for the similarities used here.
+            out.clear();
+            out.extend(texts[id as usize].bytes().map(u64::from));
+            out.sort_unstable();
+            out.dedup();
+        };
+        groups(
+            &Clustering {
+                grouping,
+                threshold: 0.7,
+                units: &units,
+                classes: &classes,
+                matches: &matches,
+                scope: Scope::All,
+                reference_docs: 0,
+            },
+            &set_of,
+        )
+        .into_iter()
+        .map(|g| g.members.iter().map(|m| m.unit).collect())
+        .collect()
+    }
+
+    #[test]
+    fn stars_never_chain_and_centre_on_the_most_connected_unit() {
+        // A chain 0~1~2~3~4 (a template with one word changed each time):
+        // components make one group; stars make groups whose members are all
+        // verified against their centre.
+        let texts = ["a", "b", "c", "d", "e"];
+        let chain = [(0, 1, 0.8), (1, 2, 0.8), (2, 3, 0.8), (3, 4, 0.8)];
+        assert_eq!(
+            grouped(&texts, &chain, Grouping::Components),
+            vec![vec![0, 1, 2, 3, 4]]
+        );
+        let stars = grouped(&texts, &chain, Grouping::Stars);
+        assert_eq!(stars, vec![vec![1, 0, 2], vec![3, 4]]);
+        for g in &stars {
+            for &m in &g[1..] {
+                let (a, b) = (g[0].min(m), g[0].max(m));
+                assert!(chain.iter().any(|&(x, y, _)| (x, y) == (a, b)), "{g:?}");
+            }
+        }
+        // An original (2) copied twice with different edits: the copies are
+        // not a verified pair, yet both join the original's group, led by it
+        // although a copy comes first.
+        let copies = [(0, 2, 0.8), (2, 4, 0.75)];
+        assert_eq!(
+            grouped(&texts, &copies, Grouping::Stars),
+            vec![vec![2, 0, 4]]
+        );
     }
 }

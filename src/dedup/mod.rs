@@ -64,7 +64,7 @@ use serde::{Deserialize, Serialize};
 pub use mend::mend;
 pub use plan::{Counts, DocPlan, Emptied, Keep, Plan, Removal, plan};
 
-use crate::config::{ScanConfig, Scope, UnitKind};
+use crate::config::{Grouping, ScanConfig, Scope, UnitKind};
 use crate::corpus;
 use crate::error::Result;
 use crate::pipeline::Scan;
@@ -203,6 +203,10 @@ pub fn summary_path(out: &Path) -> PathBuf {
 /// * [`Error::Read`](crate::Error::Read) when an input cannot be listed.
 pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<ScanConfig> {
     config.params.scope = Scope::All;
+    // Removal walks whole connected components, so that no two units left
+    // in the output are a verified pair (as stars, two near-duplicates can
+    // sit in two groups and both be kept).
+    config.params.grouping = Grouping::Components;
     let named = || config.inputs.iter().chain(&config.reference);
     // Stdin is refused by the check; listing it would not name a file.
     let (sources, reference) = if named().any(|p| p.as_os_str() == "-") {

@@ -55,8 +55,8 @@ impl Keep {
     pub fn order<'g>(self, scan: &Scan, group: &'g Group) -> Vec<&'g Member> {
         let mut members: Vec<&Member> = group.members.iter().collect();
         match self {
-            // Members are stored in id order.
-            Keep::First => {}
+            // Members are stored representative first.
+            Keep::First => members.sort_by_key(|m| m.unit),
             Keep::Longest => {
                 let len = |m: &Member| scan.units.span(m.unit).range().len();
                 members.sort_by_key(|m| (std::cmp::Reverse(len(m)), m.unit));
