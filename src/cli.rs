@@ -95,9 +95,13 @@ says what would go: {\"group\",\"duplicate\",\"of\"} for documents,
 {\"removed\":[{\"start\",\"end\",\"group\",\"of\"}]} for units.
 
 The scan report and a summary go to DIR/.dupscan/report.json and
-DIR/.dupscan/summary.json. Inputs are never modified; every file is written
-to a temporary name and renamed when complete. Exit codes: 0 success, 2 bad
-input, bad parameters or a refused output directory.";
+DIR/.dupscan/summary.json. Inputs are never modified: no path written may be
+an input file or inside an input directory (symbolic links followed). DIR is
+locked for the run (DIR/.dupscan/lock), so a second run into it exits 2;
+every file is written to a temporary name and renamed when complete, and the
+summary is written last, after the previous one is removed. Exit codes: 0
+success, 2 bad input, bad parameters, a refused or locked output directory,
+or a failed write.";
 
 /// Which members of a group dedup keeps first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -391,7 +395,9 @@ pub struct OutputArgs {
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
 
-    /// Write the report to FILE (atomically) instead of stdout.
+    /// Write the report to FILE instead of stdout (`-` is stdout): a regular
+    /// file is replaced atomically, a FIFO or device is written straight, a
+    /// symbolic link is followed; never an input file.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

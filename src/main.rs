@@ -1,7 +1,8 @@
 //! The `dupscan` binary: parse flags, run the library, map errors to exit codes.
 //!
 //! Exit codes: 0 success; 1 a contamination check matched with
-//! `--fail-on-match`; 2 bad input, bad parameters or an I/O error.
+//! `--fail-on-match`; 2 bad input, bad parameters or an I/O error (a write
+//! past `ulimit -f` included: SIGXFSZ is ignored, so it fails with EFBIG).
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -15,12 +16,13 @@ use dupscan::cli::{
 use dupscan::dedup;
 use dupscan::error::{EXIT_ERROR, EXIT_MATCH, EXIT_OK};
 use dupscan::eval;
-use dupscan::output::write_atomic;
+use dupscan::output::{self, Destination};
 use dupscan::pipeline;
 use dupscan::progress::{Bars, Progress, Silent, Stage, Timed};
 use dupscan::report::{Json, JsonLines, Report, ReportWriter, Text};
 
 fn main() -> ExitCode {
+    ignore_file_size_signal();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -36,6 +38,22 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Ignores SIGXFSZ, so that a write past the file-size limit (`ulimit -f`)
+/// fails with EFBIG, which is reported (exit 2) with the temporary file
+/// removed, instead of killing the process and leaving the file behind.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn ignore_file_size_signal() {
+    // SAFETY: SIG_IGN installs no handler code, so nothing runs in signal
+    // context; this runs first in `main`, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn ignore_file_size_signal() {}
 
 /// The error and its causes on one line, skipping a cause whose text the
 /// message before it already ends with (library errors embed their cause).
@@ -89,6 +107,7 @@ fn progress(args: &ScanArgs) -> Box<dyn Progress> {
 
 fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     let config = cmd.scan.to_config()?;
+    let dest = destination(&cmd.output, &config)?;
     let pool = thread_pool(&cmd.scan)?;
     let bars = progress(&cmd.scan);
     let progress = Timed::new(bars.as_ref());
@@ -96,7 +115,7 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     warn_about_input(&cmd.scan, &scan.stats);
     progress.start(Stage::Writing, None);
     let report = Report::from_scan(&scan);
-    write_report(&report, &cmd.output)?;
+    write_report(&report, cmd.output.format, dest.as_ref())?;
     progress.finish();
     print_timings(&cmd.scan, &progress);
     if cmd.fail_on_match && !report.is_empty() {
@@ -107,15 +126,15 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
 
 fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
     let opts = cmd.to_options();
-    let config = dedup::prepare(cmd.scan.to_config()?, &opts)?;
+    let job = dedup::prepare(cmd.scan.to_config()?, &opts)?;
     let pool = thread_pool(&cmd.scan)?;
     let bars = progress(&cmd.scan);
     let progress = Timed::new(bars.as_ref());
     let summary = pool.install(|| -> anyhow::Result<dedup::Summary> {
-        let scan = pipeline::run(&config, &progress)?;
+        let scan = pipeline::run(&job.config, &progress)?;
         warn_about_input(&cmd.scan, &scan.stats);
         progress.start(Stage::Writing, None);
-        let summary = dedup::run(&scan, &opts)?;
+        let summary = job.run(&scan)?;
         progress.finish();
         Ok(summary)
     })?;
@@ -182,21 +201,37 @@ fn warn_about_input(args: &ScanArgs, stats: &pipeline::ScanStats) {
     }
 }
 
-fn write_report(report: &Report, out: &OutputArgs) -> anyhow::Result<()> {
-    let format = out
-        .format
-        .unwrap_or(if out.output.is_none() && io::stdout().is_terminal() {
-            FormatArg::Text
-        } else {
-            FormatArg::Json
-        });
+/// The report's file, checked before any work; `None` for stdout (no `-o`,
+/// or `-o -`).
+fn destination(
+    out: &OutputArgs,
+    config: &dupscan::config::ScanConfig,
+) -> anyhow::Result<Option<Destination>> {
+    match &out.output {
+        Some(path) if path.as_os_str() != "-" => {
+            Ok(Some(output::report_destination(path, config)?))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn write_report(
+    report: &Report,
+    format: Option<FormatArg>,
+    dest: Option<&Destination>,
+) -> anyhow::Result<()> {
+    let format = format.unwrap_or(if dest.is_none() && io::stdout().is_terminal() {
+        FormatArg::Text
+    } else {
+        FormatArg::Json
+    });
     let writer: Box<dyn ReportWriter> = match format {
         FormatArg::Text => Box::new(Text::default()),
         FormatArg::Json => Box::new(Json),
         FormatArg::Jsonl => Box::new(JsonLines),
     };
-    match &out.output {
-        Some(path) => write_atomic(path, |w| writer.write(report, w))?,
+    match dest {
+        Some(dest) => dest.write(None, output::buffered(|w| writer.write(report, w)))?,
         None => {
             let stdout = io::stdout();
             let mut lock = io::BufWriter::new(stdout.lock());

@@ -833,10 +833,10 @@ fn check_invariant(
     };
     let mut params = ScanParams::new(vec![input.clone()], unit);
     params.options.min_tokens = Some(1);
-    let config =
+    let job =
         dedup::prepare(ScanConfig::new(params.clone()).expect("valid"), &opts).expect("prepare");
-    let scan = dupscan::pipeline::run(&config, &Silent).expect("scan");
-    let summary = dedup::run(&scan, &opts).expect("dedup");
+    let scan = dupscan::pipeline::run(&job.config, &Silent).expect("scan");
+    let summary = job.run(&scan).expect("dedup");
 
     let output = read_inputs(std::slice::from_ref(&out), &ReadOptions::default(), &|_| {})
         .expect("read output");
@@ -939,7 +939,8 @@ fn check_invariant(
             ..opts
         },
     )
-    .expect("prepare");
+    .expect("prepare")
+    .config;
     let rescan = dupscan::pipeline::run(&config, &Silent).expect("rescan");
     prop_assert!(rescan.groups.is_empty(), "groups left: {:?}", rescan.groups);
     Ok(())

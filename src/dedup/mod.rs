@@ -2,9 +2,9 @@
 //!
 //! After a scan, [`plan()`] walks every group in [`Keep`] order and marks for
 //! removal each member that duplicates a member already kept (same
-//! normalized text, or a verified pair); [`run`] then writes each input file
-//! to the same relative path under the output directory, in the format it
-//! came in. At `--unit document` a duplicate document is left out; at
+//! normalized text, or a verified pair); [`Prepared::run`] then writes each
+//! input file to the same relative path under the output directory, in the
+//! format it came in. At `--unit document` a duplicate document is left out; at
 //! `--unit sentence|paragraph` the duplicate units are cut out of their
 //! document's text and the whitespace around each cut is mended
 //! ([`mend()`]); a document left with nothing but whitespace is left out.
@@ -19,8 +19,11 @@
 //! Beside the corpus, in `DIR/.dupscan/`, dedup writes the scan's report
 //! (`report.json`, whose group ids are the ids used in annotations) and a
 //! [`Summary`] (`summary.json`). The directory is hidden so that scanning
-//! `DIR` again reads only the corpus. The corpus files are written first and
-//! the summary last, so a summary means a complete run.
+//! `DIR` again reads only the corpus. [`prepare`] checks every path the run
+//! will write and locks `DIR` (`DIR/.dupscan/lock`) before anything is read;
+//! [`Prepared::run`] removes the previous run's summary and report, writes
+//! the corpus files, then the report and the summary last, so a summary
+//! means one complete run.
 //!
 //! ```
 //! use dupscan::config::{ScanParams, UnitKind};
@@ -42,9 +45,9 @@
 //!     emptied: Emptied::Keep,
 //! };
 //! let config = dupscan::config::ScanConfig::new(ScanParams::new(vec![input], UnitKind::Sentence))?;
-//! let config = dedup::prepare(config, &opts)?;
-//! let scan = dupscan::pipeline::run(&config, &Silent)?;
-//! let summary = dedup::run(&scan, &opts)?;
+//! let job = dedup::prepare(config, &opts)?;
+//! let scan = dupscan::pipeline::run(&job.config, &Silent)?;
+//! let summary = job.run(&scan)?;
 //! assert_eq!(summary.counts.units_removed, 1);
 //! let out = std::fs::read_to_string(dir.path().join("clean/docs.jsonl"))?;
 //! assert!(out.ends_with("{\"id\":2,\"text\":\"Crowds gathered outside the hall to watch the vote.\"}\n"));
@@ -67,6 +70,7 @@ pub use plan::{Counts, DocPlan, Emptied, Keep, Plan, Removal, plan};
 use crate::config::{Grouping, ScanConfig, Scope, UnitKind};
 use crate::corpus;
 use crate::error::Result;
+use crate::output::{self, DirLock};
 use crate::pipeline::Scan;
 use crate::report::Report;
 
@@ -76,6 +80,8 @@ pub const META_DIR: &str = ".dupscan";
 pub const REPORT_FILE: &str = "report.json";
 /// The dedup summary, under [`META_DIR`].
 pub const SUMMARY_FILE: &str = "summary.json";
+/// The lock file of a run in progress, under [`META_DIR`].
+pub const LOCK_FILE: &str = "lock";
 
 /// Remove the duplicates, or only mark them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -184,8 +190,25 @@ pub fn summary_path(out: &Path) -> PathBuf {
     out.join(META_DIR).join(SUMMARY_FILE)
 }
 
+/// The lock file of a dedup into `out`.
+pub fn lock_path(out: &Path) -> PathBuf {
+    out.join(META_DIR).join(LOCK_FILE)
+}
+
+/// A dedup checked and holding its output directory, made by [`prepare`]:
+/// scan with [`Prepared::config`], then write with [`Prepared::run`]. The
+/// directory stays locked until this is dropped or run.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The configuration to scan with.
+    pub config: ScanConfig,
+    opts: DedupOptions,
+    _lock: DirLock,
+}
+
 /// Checks, before any reading, that dedup can write what `config` reads to
-/// `opts.out`, and returns the configuration to scan with: scope
+/// `opts.out`, locks `opts.out` for this run, removes the temporary files a
+/// killed run left there, and returns the configuration to scan with: scope
 /// [`Scope::All`], since a unit repeated inside one document is a duplicate
 /// too.
 ///
@@ -196,12 +219,16 @@ pub fn summary_path(out: &Path) -> PathBuf {
 /// # Errors
 ///
 /// * [`Error::Param`](crate::Error::Param) for stdin, and for text inputs with [`Mode::Annotate`];
-/// * [`Error::Output`](crate::Error::Output) when the output directory is an input or reference
-///   directory or inside one, when an output file would be an input or
-///   reference file or would be shared by two inputs, or when the directory
-///   is not empty and `opts.overwrite` is [`Overwrite::Refuse`];
+/// * [`Error::Output`](crate::Error::Output) when any path the run writes (the output
+///   directory, an output file, `.dupscan` and what it holds, symbolic links
+///   followed) would be an input or reference file or inside an input
+///   directory, when an output file would be shared by two inputs, when the
+///   directory is not empty and `opts.overwrite` is [`Overwrite::Refuse`], or
+///   when another run holds the directory's lock (naming its pid);
+/// * [`Error::Write`](crate::Error::Write) when the lock file cannot be created (an unwritable
+///   directory);
 /// * [`Error::Read`](crate::Error::Read) when an input cannot be listed.
-pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<ScanConfig> {
+pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<Prepared> {
     config.params.scope = Scope::All;
     // Removal walks whole connected components, so that no two units left
     // in the output are a verified pair (as stars, two near-duplicates can
@@ -219,56 +246,67 @@ pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<ScanConfig
     };
     let inputs: Vec<PathBuf> = named().cloned().collect();
     write::check_target(&inputs, &sources, &reference, opts)?;
-    Ok(config)
+    let lock = DirLock::acquire(&lock_path(&opts.out))?;
+    output::remove_temps(&opts.out)?;
+    Ok(Prepared {
+        config,
+        opts: opts.clone(),
+        _lock: lock,
+    })
 }
 
-/// Deduplicates `scan` into `opts.out`: plans with `opts.keep`, writes every
-/// input file, then the report and the summary.
-///
-/// Acts on the scan's groups as they are; scan with [`prepare`]'s
-/// configuration (scope [`Scope::All`]) to remove repeats inside a document
-/// too. The output directory is checked again first, as in [`prepare`].
-///
-/// With a reference (see [`crate::pipeline::scan_against_reference`]),
-/// every corpus unit in a group with a reference unit is removed, whatever
-/// `opts.keep` says, and only the corpus sources are written.
-///
-/// # Errors
-///
-/// As [`prepare`]; [`Error::Read`](crate::Error::Read) when an input cannot be read again,
-/// [`Error::BadLine`](crate::Error::BadLine) when an input changed since it was scanned or (with
-/// [`Mode::Annotate`]) a record already has a `dupscan` field, and
-/// [`Error::Write`](crate::Error::Write) when an output cannot be written. Files completed before
-/// an error stay; none is left half-written.
-pub fn run(scan: &Scan, opts: &DedupOptions) -> Result<Summary> {
-    let config = &scan.config;
-    let inputs: Vec<PathBuf> = config
-        .inputs
-        .iter()
-        .chain(&config.reference)
-        .cloned()
-        .collect();
-    let (reference, sources) = scan
-        .corpus
-        .sources
-        .split_at(scan.reference_sources as usize);
-    write::check_target(&inputs, sources, reference, opts)?;
-    let mut plan = plan(scan, opts.keep);
-    plan.apply_emptied(scan, opts.emptied);
-    let outcomes = write::write_corpus(scan, &plan, opts)?;
-    let summary = Summary {
-        mode: opts.mode,
-        keep: opts.keep,
-        unit: scan.config.params.unit,
-        out: opts.out.clone(),
-        files: outcomes.len() as u64,
-        files_written: outcomes
+impl Prepared {
+    /// Deduplicates `scan` into the output directory: checks it again,
+    /// removes the previous run's summary and report, plans with
+    /// `opts.keep`, writes every input file, then the report and the summary;
+    /// then unlocks the directory.
+    ///
+    /// Acts on the scan's groups as they are; scan with [`Prepared::config`]
+    /// (scope [`Scope::All`]) to remove repeats inside a document too.
+    ///
+    /// With a reference (see [`crate::pipeline::scan_against_reference`]),
+    /// every corpus unit in a group with a reference unit is removed, whatever
+    /// `opts.keep` says, and only the corpus sources are written.
+    ///
+    /// # Errors
+    ///
+    /// As [`prepare`]; [`Error::Read`](crate::Error::Read) when an input cannot be read again,
+    /// [`Error::BadLine`](crate::Error::BadLine) when an input changed since it was scanned or (with
+    /// [`Mode::Annotate`]) a record already has a `dupscan` field, and
+    /// [`Error::Write`](crate::Error::Write) when an output cannot be written. Files completed before
+    /// an error stay, without a summary; none is left half-written.
+    pub fn run(self, scan: &Scan) -> Result<Summary> {
+        let opts = &self.opts;
+        let config = &scan.config;
+        let inputs: Vec<PathBuf> = config
+            .inputs
             .iter()
-            .filter(|o| **o != write::Outcome::Omitted)
-            .count() as u64,
-        counts: plan.counts,
-    };
-    write::write_report(&report_path(&opts.out), &Report::from_scan(scan))?;
-    write::write_json(&summary_path(&opts.out), &summary)?;
-    Ok(summary)
+            .chain(&config.reference)
+            .cloned()
+            .collect();
+        let (reference, sources) = scan
+            .corpus
+            .sources
+            .split_at(scan.reference_sources as usize);
+        write::check_target(&inputs, sources, reference, opts)?;
+        write::remove_previous(&opts.out)?;
+        let mut plan = plan(scan, opts.keep);
+        plan.apply_emptied(scan, opts.emptied);
+        let outcomes = write::write_corpus(scan, &plan, opts)?;
+        let summary = Summary {
+            mode: opts.mode,
+            keep: opts.keep,
+            unit: scan.config.params.unit,
+            out: opts.out.clone(),
+            files: outcomes.len() as u64,
+            files_written: outcomes
+                .iter()
+                .filter(|o| **o != write::Outcome::Omitted)
+                .count() as u64,
+            counts: plan.counts,
+        };
+        write::write_report(&report_path(&opts.out), &Report::from_scan(scan))?;
+        write::write_json(&summary_path(&opts.out), &summary)?;
+        Ok(summary)
+    }
 }

@@ -11,18 +11,19 @@
 //! text; a text file whose document is dropped is not written. Compression is
 //! kept (gzip at the default level 6, Zstandard at level 3).
 //!
-//! Every file is written to a hidden temporary name beside its destination
-//! and renamed once complete ([`crate::output`]), so a failed or interrupted
-//! run never leaves a partial file under a final name; each output file
-//! gets its source's permissions. Files are written in parallel; each file's
-//! bytes depend on its source alone.
+//! Every file is written through [`crate::output`]: to a hidden temporary
+//! name beside its destination, renamed once complete, so a failed or
+//! interrupted run never leaves a partial file under a final name; each
+//! output file gets its source's permission bits (never setuid, setgid or
+//! sticky). Files are written in parallel; each file's bytes depend on its
+//! source alone.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -30,11 +31,11 @@ use serde::Serialize;
 use super::mend::mend;
 use super::plan::{DocPlan, Plan};
 use super::record::{Object, text_value};
-use super::{DedupOptions, META_DIR, Mode, Overwrite};
+use super::{DedupOptions, LOCK_FILE, META_DIR, Mode, Overwrite};
 use crate::config::UnitKind;
 use crate::corpus::{self, Compression, Layout, Source};
 use crate::error::{Error, Result};
-use crate::output::write_atomic_file;
+use crate::output::{Destination, Protected, buffered, resolve_target, write_file};
 use crate::pipeline::Scan;
 use crate::report::{Json, Report, ReportWriter};
 
@@ -58,44 +59,18 @@ fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// `path` made absolute with every existing part canonicalized (symbolic
-/// links followed) and the rest normalized lexically.
-fn resolve(path: &Path) -> io::Result<PathBuf> {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()?.join(path)
-    };
-    for ancestor in abs.ancestors() {
-        let mut resolved = match ancestor.canonicalize() {
-            Ok(p) => p,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        let rest = abs.strip_prefix(ancestor).unwrap_or(Path::new(""));
-        for c in rest.components() {
-            match c {
-                Component::ParentDir => {
-                    resolved.pop();
-                }
-                Component::Normal(name) => resolved.push(name),
-                _ => {}
-            }
-        }
-        return Ok(resolved);
-    }
-    Ok(abs)
-}
-
 /// Checks that dedup may write `sources` under `opts.out`, before anything
 /// is read or written. `inputs` are all the paths the user named (corpus and
 /// reference); `reference` are the reference files, read but never written.
 ///
 /// Refuses: stdin (it cannot be read twice), text inputs with
-/// [`Mode::Annotate`], an output directory that is an input directory or
-/// inside one, an output file that would be an input or reference file or
-/// that two inputs would share, an existing `DIR` that is not a directory,
-/// and a non-empty `DIR` without [`Overwrite::Force`].
+/// [`Mode::Annotate`]; any path the run writes (`DIR`, each output file,
+/// `DIR/.dupscan` and the lock, report and summary in it), symbolic links
+/// followed, that is an input or reference file or inside an input
+/// directory; an output file that is not a regular file, FIFO or character
+/// device, that lands in `.dupscan`, or that two inputs would share; an
+/// existing `DIR` that is not a directory, and a non-empty `DIR` without
+/// [`Overwrite::Force`].
 pub(crate) fn check_target(
     inputs: &[PathBuf],
     sources: &[Source],
@@ -107,9 +82,9 @@ pub(crate) fn check_target(
         path: out.clone(),
         message,
     };
-    let werr = |source: io::Error| Error::Write {
-        path: out.clone(),
-        source,
+    let werr = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
     };
     if inputs.iter().any(|p| is_stdin(p)) {
         return Err(Error::Param(
@@ -128,43 +103,26 @@ pub(crate) fn check_target(
         Ok(m) if !m.is_dir() => return Err(refuse("exists and is not a directory".into())),
         Ok(_) => true,
         Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-        Err(e) => return Err(werr(e)),
+        Err(e) => return Err(werr(out)(e)),
     };
-    let resolved = resolve(out).map_err(werr)?;
+    let mut protected = Protected::default();
     for input in inputs {
         if input.is_dir() {
-            let canonical = input.canonicalize().map_err(|source| Error::Read {
-                path: input.clone(),
-                source,
-            })?;
-            if resolved.starts_with(&canonical) {
-                return Err(refuse(format!(
-                    "the output directory may not be inside the input directory {}",
-                    input.display()
-                )));
-            }
+            protected.add_dir(input)?;
         }
     }
-    let meta = resolved.join(META_DIR);
-    let canonical = |s: &Source| {
-        s.path.canonicalize().map_err(|source| Error::Read {
-            path: s.path.clone(),
-            source,
-        })
-    };
-    let mut protected: HashMap<PathBuf, &Path> = HashMap::new();
     for s in sources.iter().chain(reference) {
-        protected.insert(canonical(s)?, &s.path);
+        protected.add_file(&s.path)?;
     }
+    let resolved = resolve_target(out).map_err(werr(out))?;
+    protected.check(out, &resolved)?;
+    let meta_path = out.join(META_DIR);
+    let meta = resolve_target(&meta_path).map_err(werr(&meta_path))?;
     let mut targets: HashMap<PathBuf, &Path> = HashMap::new();
     for s in sources {
-        let target = resolve(&resolved.join(&s.relative)).map_err(werr)?;
-        if let Some(input) = protected.get(&target) {
-            return Err(refuse(format!(
-                "dedup would write over the input {}",
-                input.display()
-            )));
-        }
+        let dest = Destination::new(&out.join(&s.relative))?;
+        let target = dest.target();
+        protected.check(dest.path(), target)?;
         if target.starts_with(&meta) {
             return Err(refuse(format!(
                 "the input {} would be written to {}, where dedup keeps its report",
@@ -172,7 +130,7 @@ pub(crate) fn check_target(
                 target.display()
             )));
         }
-        if let Some(other) = targets.insert(target.clone(), &s.path) {
+        if let Some(other) = targets.insert(target.to_path_buf(), &s.path) {
             return Err(refuse(format!(
                 "the inputs {} and {} would both be written to {}",
                 other.display(),
@@ -181,13 +139,57 @@ pub(crate) fn check_target(
             )));
         }
     }
-    if existing
-        && opts.overwrite == Overwrite::Refuse
-        && fs::read_dir(out).map_err(werr)?.next().is_some()
-    {
+    for path in [
+        meta_path,
+        super::lock_path(out),
+        super::report_path(out),
+        super::summary_path(out),
+    ] {
+        let target = resolve_target(&path).map_err(werr(&path))?;
+        protected.check(&path, &target)?;
+    }
+    if existing && opts.overwrite == Overwrite::Refuse && !is_empty(out).map_err(werr(out))? {
         return Err(refuse(
             "the output directory is not empty; use --force to write into it".into(),
         ));
+    }
+    Ok(())
+}
+
+/// Whether the output directory `out` holds nothing but, at most, a
+/// `.dupscan` directory that is empty or holds only a lock file (this run's,
+/// or one a killed run left).
+fn is_empty(out: &Path) -> io::Result<bool> {
+    for entry in fs::read_dir(out)? {
+        if entry?.file_name() != META_DIR {
+            return Ok(false);
+        }
+    }
+    let meta = out.join(META_DIR);
+    match fs::symlink_metadata(&meta) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e),
+        Ok(m) if !m.is_dir() => return Ok(false),
+        Ok(_) => {}
+    }
+    for entry in fs::read_dir(&meta)? {
+        if entry?.file_name() != LOCK_FILE {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Removes the summary, then the report, of a previous run into `out`, so
+/// that a summary in `out` is always that of one complete run.
+pub(crate) fn remove_previous(out: &Path) -> Result<()> {
+    for path in [super::summary_path(out), super::report_path(out)] {
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(Error::Write { path, source: e });
+            }
+            _ => {}
+        }
     }
     Ok(())
 }
@@ -237,16 +239,20 @@ pub(crate) fn write_corpus(scan: &Scan, plan: &Plan, opts: &DedupOptions) -> Res
 /// Writes `report` as JSON to `path`, atomically.
 pub(crate) fn write_report(path: &Path, report: &Report) -> Result<()> {
     create_parent(path)?;
-    crate::output::write_atomic(path, |w| Json.write(report, w))
+    write_file(path, None, buffered(|w| Json.write(report, w)))
 }
 
 /// Writes `value` as pretty JSON to `path`, atomically.
 pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     create_parent(path)?;
-    crate::output::write_atomic(path, |w| {
-        serde_json::to_writer_pretty(&mut *w, value)?;
-        w.write_all(b"\n")
-    })
+    write_file(
+        path,
+        None,
+        buffered(|w| {
+            serde_json::to_writer_pretty(&mut *w, value)?;
+            w.write_all(b"\n")
+        }),
+    )
 }
 
 fn create_parent(path: &Path) -> Result<()> {
@@ -404,10 +410,23 @@ impl Job<'_> {
         }
     }
 
-    /// The source's permissions, for its output (temporary files are
-    /// created readable by their owner only).
-    fn permissions(&self) -> io::Result<fs::Permissions> {
-        fs::metadata(&self.source.path).map(|m| m.permissions())
+    /// The source's permission bits, for its output; [`write_file`] drops
+    /// the setuid, setgid and sticky bits.
+    fn mode(&self) -> Result<Option<u32>> {
+        let meta = fs::metadata(&self.source.path).map_err(|source| Error::Read {
+            path: self.source.path.clone(),
+            source,
+        })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            Ok(Some(meta.permissions().mode()))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            Ok(None)
+        }
     }
 
     /// Copies the file byte for byte.
@@ -424,10 +443,9 @@ impl Job<'_> {
             path,
             failure: &failure,
         };
-        let permissions = self.permissions();
-        let result = write_atomic_file(&self.target, |mut out| {
-            io::copy(&mut reader, &mut out)?;
-            out.set_permissions(permissions?)
+        let mode = self.mode()?;
+        let result = write_file(&self.target, mode, |mut out| {
+            io::copy(&mut reader, &mut out).map(drop)
         });
         failure.resolve(result).map(|()| Outcome::Copied)
     }
@@ -440,12 +458,10 @@ impl Job<'_> {
             &self.plan.docs[doc].spans(),
         );
         create_parent(&self.target)?;
-        let permissions = self.permissions();
-        write_atomic_file(&self.target, |file| {
+        write_file(&self.target, self.mode()?, |file| {
             encode(file, self.source.format.compression, |w| {
                 w.write_all(text.as_bytes())
-            })?;
-            file.set_permissions(permissions?)
+            })
         })?;
         Ok(Outcome::Rewritten)
     }
@@ -455,12 +471,10 @@ impl Job<'_> {
         let mut reader = corpus::open(self.source)?;
         create_parent(&self.target)?;
         let failure = Failure::default();
-        let permissions = self.permissions();
-        let result = write_atomic_file(&self.target, |file| {
+        let result = write_file(&self.target, self.mode()?, |file| {
             encode(file, self.source.format.compression, |out| {
                 self.stream(&mut *reader, out, &failure)
-            })?;
-            file.set_permissions(permissions?)
+            })
         });
         failure.resolve(result).map(|()| Outcome::Rewritten)
     }
@@ -697,7 +711,7 @@ mod tests {
             target: out.join("in.jsonl"),
         };
         let failure = Failure::default();
-        let result = write_atomic_file(&job.target, |file| {
+        let result = write_file(&job.target, None, |file| {
             encode(file, Compression::Gzip, |w| {
                 // Half of the input, then an error.
                 let mut reader = Failing(Cursor::new(lines.as_bytes()[..10].to_vec()));
@@ -777,15 +791,6 @@ mod tests {
         let config = ScanConfig::new(params).expect("valid");
         let scan = crate::pipeline::scan_corpus(&config, corpus, &Silent);
         assert_eq!(doc_ranges(&scan), [0..2, 0..0, 2..3]);
-    }
-
-    #[test]
-    fn resolve_handles_missing_parts() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let base = dir.path().canonicalize().expect("canonical");
-        let p = resolve(&dir.path().join("new/../x/./y")).expect("resolve");
-        assert_eq!(p, base.join("x/y"));
-        assert_eq!(resolve(dir.path()).expect("resolve"), base);
     }
 
     #[test]
