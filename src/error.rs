@@ -2,20 +2,24 @@
 //!
 //! Every error that comes from user data says where: the path, and for
 //! line-oriented formats the 1-based line number. `main` maps each variant to a
-//! documented exit code (see [`Error::exit_code`]).
+//! documented exit code (see [`Error::exit_code`]). Paths and messages are
+//! shown through [`crate::escape`], so a file name holding a newline or an
+//! escape sequence cannot forge or garble the line an error is printed on.
 
 use std::io;
 use std::path::PathBuf;
+
+use crate::escape::{Escaped, EscapedPath};
 
 /// Everything that can go wrong in dupscan's library code.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A parameter is out of range or inconsistent; detected before any work.
-    #[error("invalid parameter: {0}")]
+    #[error("invalid parameter: {}", Escaped(.0))]
     Param(String),
 
     /// An input path could not be opened or read.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", EscapedPath(.path))]
     Read {
         /// The file that failed.
         path: PathBuf,
@@ -25,7 +29,7 @@ pub enum Error {
     },
 
     /// A record in a line-oriented input is malformed.
-    #[error("{path}:{line}: {message}")]
+    #[error("{}:{line}: {}", EscapedPath(.path), Escaped(.message))]
     BadLine {
         /// The file holding the record.
         path: PathBuf,
@@ -36,7 +40,10 @@ pub enum Error {
     },
 
     /// A document is too large for dupscan's 32-bit offsets.
-    #[error("{path}:{line}: document is {len} bytes; dupscan handles documents up to 4 GiB")]
+    #[error(
+        "{}:{line}: document is {len} bytes; dupscan handles documents up to 4 GiB",
+        EscapedPath(.path)
+    )]
     TooLarge {
         /// The file holding the document.
         path: PathBuf,
@@ -47,7 +54,7 @@ pub enum Error {
     },
 
     /// An output file could not be written.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", EscapedPath(.path))]
     Write {
         /// The file (or directory) that failed.
         path: PathBuf,
@@ -57,7 +64,7 @@ pub enum Error {
     },
 
     /// An output location is refused for safety (e.g. inside an input).
-    #[error("{path}: {message}")]
+    #[error("{}: {}", EscapedPath(.path), Escaped(.message))]
     Output {
         /// The refused path.
         path: PathBuf,

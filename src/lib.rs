@@ -24,6 +24,7 @@ pub mod config;
 pub mod corpus;
 pub mod dedup;
 pub mod error;
+pub mod escape;
 pub mod eval;
 pub mod lsh;
 pub mod minhash;

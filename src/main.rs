@@ -14,6 +14,7 @@ use dupscan::cli::{
 };
 use dupscan::dedup;
 use dupscan::error::{EXIT_ERROR, EXIT_MATCH, EXIT_OK};
+use dupscan::escape::escape;
 use dupscan::eval;
 use dupscan::output::write_atomic;
 use dupscan::pipeline;
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::from(EXIT_OK);
             }
-            eprintln!("dupscan: error: {}", message(&err));
+            eprintln!("dupscan: error: {}", escape(&message(&err)));
             let code = err
                 .downcast_ref::<dupscan::Error>()
                 .map_or(EXIT_ERROR, dupscan::Error::exit_code);
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
 
 /// The error and its causes on one line, skipping a cause whose text the
 /// message before it already ends with (library errors embed their cause).
+/// The caller escapes it, so a path or an id in it cannot break the line.
 fn message(err: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in err.chain() {

@@ -168,8 +168,8 @@ impl fmt::Display for Summary {
             "dupscan: dedup: {} of {} files written to {}; report in {}",
             self.files_written,
             self.files,
-            self.out.display(),
-            report_path(&self.out).display()
+            crate::escape::path(&self.out),
+            crate::escape::path(&report_path(&self.out))
         )
     }
 }
