@@ -53,7 +53,9 @@ use criterion::{
 };
 use dupscan::cluster::UnionFind;
 use dupscan::config::{ScanConfig, ScanParams, UnitKind};
-use dupscan::corpus::{self, Compression, Corpus, Document, Format, Layout, ReadOptions, Source};
+use dupscan::corpus::{
+    self, Compression, Corpus, Document, Format, Layout, Origin, ReadOptions, Source,
+};
 use dupscan::lsh;
 use dupscan::minhash::{MinHasher, Sketch};
 use dupscan::normalize::{self, Normalizer};
@@ -178,6 +180,7 @@ fn generated_corpus(pool_path: &Path) -> Corpus {
                 layout: Layout::Jsonl,
                 compression: Compression::None,
             },
+            origin: Origin::Named,
         }],
         docs,
         ..Corpus::default()

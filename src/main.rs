@@ -95,7 +95,7 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     let bars = progress(&cmd.scan);
     let progress = Timed::new(bars.as_ref());
     let scan = pool.install(|| pipeline::run(&config, &progress))?;
-    warn_about_input(&cmd.scan, &scan.stats);
+    warn_about_input(&cmd.scan, &scan);
     progress.start(Stage::Writing, None);
     let report = Report::from_scan(&scan);
     write_report(&report, &cmd.output)?;
@@ -115,7 +115,7 @@ fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
     let progress = Timed::new(bars.as_ref());
     let summary = pool.install(|| -> anyhow::Result<dedup::Summary> {
         let scan = pipeline::run(&config, &progress)?;
-        warn_about_input(&cmd.scan, &scan.stats);
+        warn_about_input(&cmd.scan, &scan);
         progress.start(Stage::Writing, None);
         let summary = dedup::run(&scan, &opts)?;
         progress.finish();
@@ -166,10 +166,28 @@ fn evaluate(cmd: EvalCmd) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-fn warn_about_input(args: &ScanArgs, stats: &pipeline::ScanStats) {
+/// Most warnings about skipped inputs shown one per line; the rest are
+/// counted.
+const MAX_WARNINGS: usize = 20;
+
+/// The reading warnings on stderr (escaped, at most [`MAX_WARNINGS`] of
+/// them, then a count), and the counters' warnings; nothing with `-q`.
+fn warn_about_input(args: &ScanArgs, scan: &pipeline::Scan) {
     if args.quiet {
         return;
     }
+    let warnings = &scan.corpus.warnings;
+    for w in warnings.iter().take(MAX_WARNINGS) {
+        eprintln!("dupscan: warning: {}", escape(&w.to_string()));
+    }
+    if warnings.len() > MAX_WARNINGS {
+        eprintln!(
+            "dupscan: warning: {} more warnings not shown ({} in all)",
+            warnings.len() - MAX_WARNINGS,
+            warnings.len()
+        );
+    }
+    let stats = &scan.stats;
     if stats.invalid_utf8 > 0 {
         eprintln!(
             "dupscan: warning: {} documents had invalid UTF-8, replaced with U+FFFD",

@@ -76,7 +76,10 @@ fn text_report_escapes_ids_and_texts() {
     );
     assert!(report.contains("a\\x1b[2Jb\\nFAKE group 99"), "{report}");
     assert!(report.contains("plain\\u{9b}31m"), "{report}");
-    assert!(report.contains("said \\x1b]0;title\\x07\\u{202e} on"), "{report}");
+    assert!(
+        report.contains("said \\x1b]0;title\\x07\\u{202e} on"),
+        "{report}"
+    );
 }
 
 #[cfg(unix)]
@@ -97,5 +100,168 @@ fn error_messages_escape_the_path() {
     assert!(
         err.contains("bad\\nFAKE: \\x1b[31mname.jsonl:1: "),
         "{err:?}"
+    );
+}
+
+// Item 15: directory cycles, repeated files and special files.
+
+const PARA_A: &str = "The harbour authority said on Monday that the container terminal would reopen next week after a three day strike by crane operators.";
+const OTHER: &str = "A local bakery won the regional prize for its rye bread, beating forty other entries from across the valley and the hills.";
+
+/// Makes a FIFO at `path` with mkfifo(1); false (and a visible note) when
+/// the system has no mkfifo.
+#[cfg(unix)]
+fn mkfifo(path: &Path) -> bool {
+    match std::process::Command::new("mkfifo").arg(path).status() {
+        Ok(status) if status.success() => true,
+        other => {
+            eprintln!("SKIPPED: mkfifo unavailable ({other:?})");
+            false
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn walk_reads_each_file_once_and_warns_about_what_it_skips() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    fs::create_dir_all(corpus.join("dir")).expect("mkdir");
+    fs::write(corpus.join("dir/a.txt"), PARA_A).expect("write");
+    fs::write(corpus.join("b.txt"), OTHER).expect("write");
+    symlink("..", corpus.join("dir/loop")).expect("symlink");
+    symlink("dir", corpus.join("alias")).expect("symlink");
+    symlink("b.txt", corpus.join("c.txt")).expect("symlink");
+    if !mkfifo(&corpus.join("fifo")) {
+        return;
+    }
+    let out = dupscan()
+        .args([
+            "scan", "--format", "json", "--unit", "document", "--scope", "all",
+        ])
+        .arg(&corpus)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["stats"]["documents"], 2, "{report:#}");
+    assert_eq!(
+        report["groups"].as_array().map(Vec::len),
+        Some(0),
+        "{report:#}"
+    );
+    let fifo = corpus.join("fifo");
+    assert!(
+        err.contains(&format!("{}: skipped: a FIFO", fifo.display())),
+        "{err}"
+    );
+    // "alias" sorts before "dir", so the directory is walked as alias/ and
+    // dir/ is the repeat.
+    let loop_link = corpus.join("alias/loop");
+    let expected = [
+        format!(
+            "{}: skipped: a symbolic link to a directory that contains it",
+            loop_link.display()
+        ),
+        format!(
+            "{}: skipped: the same file as {}",
+            corpus.join("c.txt").display(),
+            corpus.join("b.txt").display()
+        ),
+        format!(
+            "{}: skipped: the same file as {}",
+            corpus.join("dir").display(),
+            corpus.join("alias").display()
+        ),
+    ];
+    for line in expected {
+        assert!(err.contains(&line), "{line}\nnot in\n{err}");
+    }
+
+    // dedup writes each file once, and nothing for the FIFO.
+    let out_dir = dir.path().join("out");
+    let out = dupscan()
+        .args(["dedup", "-q", "--unit", "document", "--out"])
+        .arg(&out_dir)
+        .arg(&corpus)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written: Vec<_> = tree(&out_dir)
+        .into_iter()
+        .filter(|p| !p.starts_with(out_dir.join(".dupscan")))
+        .collect();
+    assert_eq!(
+        written,
+        [out_dir.join("alias/a.txt"), out_dir.join("b.txt")]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_on_the_command_line_is_read_as_a_stream() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("pipe");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    let writer = {
+        let fifo = fifo.clone();
+        // Detached: if dupscan never opened the FIFO, the test still ends.
+        std::thread::spawn(move || fs::write(&fifo, format!("{PARA_A}\n\n{PARA_A}\n")))
+    };
+    let out = dupscan()
+        .args([
+            "scan",
+            "-q",
+            "--format",
+            "json",
+            "--unit",
+            "paragraph",
+            "--scope",
+            "all",
+        ])
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["stats"]["documents"], 1, "{report:#}");
+    assert_eq!(
+        report["groups"].as_array().map(Vec::len),
+        Some(1),
+        "{report:#}"
+    );
+    assert!(writer.join().expect("writer").is_ok());
+}
+
+#[test]
+fn an_input_named_twice_is_read_once_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = dir.path().join("a.txt");
+    fs::write(&a, PARA_A).expect("write");
+    let out = dupscan()
+        .args(["scan", "--format", "json", "--unit", "document"])
+        .arg(&a)
+        .arg(&a)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["stats"]["documents"], 1, "{report:#}");
+    assert_eq!(
+        report["groups"].as_array().map(Vec::len),
+        Some(0),
+        "{report:#}"
+    );
+    assert!(
+        stderr(&out).contains("skipped: the same file as"),
+        "{}",
+        stderr(&out)
     );
 }

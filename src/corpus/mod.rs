@@ -14,6 +14,10 @@
 //! counted; a malformed JSONL line is an error naming the path and line, unless
 //! the caller asked to skip and count bad lines.
 //!
+//! A directory walk reads each file once and skips special files (see
+//! [`list_sources`]); what was skipped is returned in [`Corpus::warnings`]
+//! for the caller to show, since library code prints nothing.
+//!
 //! Stdin has no name to go by, so it is sniffed: gzip or Zstandard magic
 //! numbers select the decompressor, and a first non-whitespace byte `{`
 //! selects JSON Lines.
@@ -40,6 +44,7 @@ mod jsonl;
 mod open;
 mod text;
 mod walk;
+mod warning;
 
 use std::io::{self, BufRead, Cursor, Read};
 use std::path::PathBuf;
@@ -48,7 +53,8 @@ use rayon::prelude::*;
 
 pub use detect::detect_format;
 pub use open::open;
-pub use walk::list_sources;
+pub use walk::{Listing, list_sources};
+pub use warning::Warning;
 
 use crate::error::{Error, Result};
 
@@ -95,6 +101,18 @@ pub struct Source {
     pub relative: PathBuf,
     /// Detected format.
     pub format: Format,
+    /// Whether the file was named or found by walking a directory.
+    pub origin: Origin,
+}
+
+/// How a source came to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// Named on the command line (or stdin).
+    #[default]
+    Named,
+    /// Found by walking a directory that was named.
+    Walked,
 }
 
 /// One document: an id, where it came from, and its text (held once; units
@@ -168,12 +186,15 @@ pub struct Corpus {
     pub docs: Vec<Document>,
     /// Counters.
     pub stats: ReadStats,
+    /// What was skipped while listing and reading, in order.
+    pub warnings: Vec<Warning>,
 }
 
 /// Reads every input into a [`Corpus`], in input order.
 ///
 /// The inputs are expanded with [`list_sources`], then read with
-/// [`read_sources`]; see there for the details.
+/// [`read_sources`]; see there for the details. The listing's warnings come
+/// first in [`Corpus::warnings`].
 ///
 /// # Errors
 ///
@@ -183,7 +204,12 @@ pub fn read_inputs(
     opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<Corpus> {
-    read_sources(list_sources(inputs)?, opts, on_bytes)
+    let listing = list_sources(inputs)?;
+    let mut corpus = read_sources(listing.sources, opts, on_bytes)?;
+    let mut warnings = listing.warnings;
+    warnings.append(&mut corpus.warnings);
+    corpus.warnings = warnings;
+    Ok(corpus)
 }
 
 /// Reads `sources` into a [`Corpus`], in order: file order, then line order.

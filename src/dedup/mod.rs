@@ -209,8 +209,8 @@ pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<ScanConfig
         (Vec::new(), Vec::new())
     } else {
         (
-            corpus::list_sources(&config.inputs)?,
-            corpus::list_sources(&config.reference)?,
+            corpus::list_sources(&config.inputs)?.sources,
+            corpus::list_sources(&config.reference)?.sources,
         )
     };
     let inputs: Vec<PathBuf> = named().cloned().collect();
