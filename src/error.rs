@@ -39,9 +39,11 @@ pub enum Error {
         message: String,
     },
 
-    /// A document is too large for dupscan's 32-bit offsets.
+    /// A document is larger than `--max-document-bytes` (or, once invalid
+    /// UTF-8 is replaced, than dupscan's 32-bit offsets allow).
     #[error(
-        "{}:{line}: document is {len} bytes; dupscan handles documents up to 4 GiB",
+        "{}:{line}: document larger than {limit} bytes; raise --max-document-bytes \
+         (at most 4 GiB) or skip such documents with --skip-bad-lines",
         EscapedPath(.path)
     )]
     TooLarge {
@@ -49,8 +51,8 @@ pub enum Error {
         path: PathBuf,
         /// 1-based line number (1 for whole-file documents).
         line: u64,
-        /// Its size in bytes.
-        len: u64,
+        /// The limit it passed, in bytes.
+        limit: u64,
     },
 
     /// An output file could not be written.

@@ -265,3 +265,166 @@ fn an_input_named_twice_is_read_once_with_a_warning() {
         stderr(&out)
     );
 }
+
+// Item 11: decompression bombs and endless inputs.
+
+/// 4 MB of `0` characters (four times the limit the tests set), the
+/// middle of the bomb.
+const BOMB: usize = 4_000_000;
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).expect("gzip");
+    enc.finish().expect("gzip")
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("gunzip");
+    out
+}
+
+#[test]
+fn a_text_bomb_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    fs::create_dir(&corpus).expect("mkdir");
+    let bomb = corpus.join("bomb.txt.gz");
+    fs::write(&bomb, gzip(&vec![b'0'; BOMB])).expect("write");
+    assert!(fs::metadata(&bomb).expect("stat").len() < 200_000);
+    fs::write(corpus.join("other.txt"), OTHER).expect("write");
+
+    let out = dupscan()
+        .args(["scan", "--format", "json", "--max-document-bytes", "1M"])
+        .arg(&corpus)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:1: document larger than 1048576 bytes",
+            bomb.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+
+    let out_dir = dir.path().join("out");
+    let out = dupscan()
+        .args(["dedup", "--max-document-bytes", "1M", "--out"])
+        .arg(&out_dir)
+        .arg(&corpus)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(tree(&out_dir).is_empty(), "{:?}", tree(&out_dir));
+
+    // Skipped: the other file is still read, the bomb is counted and named,
+    // and dedup keeps it byte for byte.
+    let out = dupscan()
+        .args(["scan", "--format", "json", "--skip-bad-lines"])
+        .args(["--max-document-bytes", "1M", "--unit", "document"])
+        .arg(&corpus)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["stats"]["documents"], 1, "{report:#}");
+    assert_eq!(report["stats"]["bad_lines"], 1, "{report:#}");
+    assert!(
+        err.contains(&format!(
+            "{}:1: skipped: document larger than --max-document-bytes (1048576 bytes)",
+            bomb.display()
+        )),
+        "{err}"
+    );
+    let out = dupscan()
+        .args([
+            "dedup",
+            "-q",
+            "--skip-bad-lines",
+            "--max-document-bytes",
+            "1M",
+        ])
+        .arg("--out")
+        .arg(&out_dir)
+        .arg(&corpus)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        fs::read(out_dir.join("bomb.txt.gz")).expect("copied"),
+        fs::read(&bomb).expect("read")
+    );
+}
+
+#[test]
+fn a_jsonl_bomb_line_is_an_error_or_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bomb = dir.path().join("bomb.jsonl.gz");
+    let mut plain =
+        format!("{}\n{{\"id\":\"big\",\"text\":\"", jsonl_line("a", PARA_A)).into_bytes();
+    plain.extend(std::iter::repeat_n(b'0', BOMB));
+    plain.extend(format!("\"}}\n{}\n", jsonl_line("c", PARA_A)).into_bytes());
+    fs::write(&bomb, gzip(&plain)).expect("write");
+
+    let out = dupscan()
+        .args(["scan", "--format", "json", "--max-document-bytes", "1M"])
+        .arg(&bomb)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:2: document larger than 1048576 bytes",
+            bomb.display()
+        )),
+        "{err}"
+    );
+
+    let out = dupscan()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--unit",
+            "document",
+            "--skip-bad-lines",
+        ])
+        .args(["--max-document-bytes", "1M"])
+        .arg(&bomb)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["stats"]["documents"], 2, "{report:#}");
+    assert_eq!(report["stats"]["bad_lines"], 1, "{report:#}");
+    assert_eq!(
+        report["groups"].as_array().map(Vec::len),
+        Some(1),
+        "{report:#}"
+    );
+    assert!(err.contains(":2: skipped: document larger"), "{err}");
+
+    // dedup drops the duplicate and copies the skipped line as it was.
+    let out_dir = dir.path().join("out");
+    let out = dupscan()
+        .args(["dedup", "-q", "--unit", "document", "--skip-bad-lines"])
+        .args(["--max-document-bytes", "1M", "--out"])
+        .arg(&out_dir)
+        .arg(&bomb)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = gunzip(&fs::read(out_dir.join("bomb.jsonl.gz")).expect("written"));
+    let kept = plain.len() - jsonl_line("c", PARA_A).len() - 1;
+    assert_eq!(written, plain[..kept]);
+}

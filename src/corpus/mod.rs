@@ -139,22 +139,32 @@ pub struct ReadStats {
     /// Documents (text files or JSONL records) whose bytes were not valid
     /// UTF-8 and had invalid sequences replaced.
     pub invalid_utf8: u64,
-    /// JSONL lines skipped because they were malformed (only with
-    /// [`BadLines::Skip`]).
+    /// JSONL lines skipped because they were malformed, and documents (JSONL
+    /// lines or whole text files) skipped for being larger than
+    /// [`ReadOptions::max_document_bytes`] (only with [`BadLines::Skip`]).
     pub bad_lines: u64,
     /// Blank JSONL lines, ignored silently.
     pub blank_lines: u64,
 }
 
-/// What to do with a malformed JSONL line.
+/// What to do with a malformed JSONL line or a document over
+/// [`ReadOptions::max_document_bytes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BadLines {
     /// Stop with an error naming the path and line.
     #[default]
     Fail,
-    /// Skip the line and count it in [`ReadStats::bad_lines`].
+    /// Skip the line (or document), count it in [`ReadStats::bad_lines`]
+    /// and, for an oversized document, add a [`Warning::TooLarge`].
     Skip,
 }
+
+/// The default [`ReadOptions::max_document_bytes`]: 256 MiB.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 256 << 20;
+
+/// The largest [`ReadOptions::max_document_bytes`]: what dupscan's 32-bit
+/// offsets can address (4 GiB less one byte).
+pub const MAX_DOCUMENT_BYTES: u64 = text::MAX_DOC;
 
 /// Options for reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,8 +173,13 @@ pub struct ReadOptions {
     pub text_field: String,
     /// JSONL field holding the document id.
     pub id_field: String,
-    /// Policy for malformed JSONL lines.
+    /// Policy for malformed JSONL lines and oversized documents.
     pub bad_lines: BadLines,
+    /// The largest document, in bytes: a whole text file (after
+    /// decompression) or one JSONL line. Reading stops as soon as a document
+    /// passes it, so a decompression bomb or an endless stream cannot exhaust
+    /// memory. At most [`MAX_DOCUMENT_BYTES`].
+    pub max_document_bytes: u64,
 }
 
 impl Default for ReadOptions {
@@ -173,6 +188,7 @@ impl Default for ReadOptions {
             text_field: "text".into(),
             id_field: "id".into(),
             bad_lines: BadLines::Fail,
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         }
     }
 }
@@ -230,7 +246,10 @@ pub fn read_inputs(
 /// * [`Error::Read`] when a file cannot be opened, read or decompressed;
 /// * [`Error::BadLine`] for the first malformed JSONL line, unless
 ///   [`ReadOptions::bad_lines`] is [`BadLines::Skip`];
-/// * [`Error::TooLarge`] for a document over 4 GiB;
+/// * [`Error::TooLarge`] for a document over
+///   [`ReadOptions::max_document_bytes`], unless [`ReadOptions::bad_lines`]
+///   is [`BadLines::Skip`] (then it is skipped, counted as a bad line, and
+///   a [`Warning::TooLarge`] names it);
 /// * [`Error::Param`] for more than 2^32 sources.
 pub fn read_sources(
     sources: Vec<Source>,
@@ -256,7 +275,7 @@ pub fn read_sources(
             .position(|s| !is_text_file(s))
             .map_or(corpus.sources.len(), |n| start + n);
         if end > start {
-            read_text_files(&mut corpus, start, end, on_bytes)?;
+            read_text_files(&mut corpus, start, end, opts, on_bytes)?;
             start = end;
         } else {
             read_stream(&mut corpus, start, opts, on_bytes)?;
@@ -278,14 +297,16 @@ fn read_text_files(
     corpus: &mut Corpus,
     start: usize,
     end: usize,
+    opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
+    let limit = opts.max_document_bytes;
     let read = corpus.sources[start..end]
         .par_iter()
-        .map(|s| text::read_text(&mut *open(s)?, &s.path, on_bytes))
+        .map(|s| text::read_text(&mut *open(s)?, &s.path, limit, on_bytes))
         .collect::<Vec<_>>();
     for (index, doc) in (start..end).zip(read) {
-        corpus.push_text(index, doc?)?;
+        corpus.push_text(index, doc?, opts)?;
     }
     Ok(())
 }
@@ -312,14 +333,41 @@ fn read_stream(
     };
     match corpus.sources[index].format.layout {
         Layout::Jsonl => jsonl::read_jsonl(&mut *reader, &path, id, opts, on_bytes, corpus),
-        Layout::Text => corpus.push_text(index, text::read_text(&mut *reader, &path, on_bytes)?),
+        Layout::Text => {
+            let limit = opts.max_document_bytes;
+            let read = text::read_text(&mut *reader, &path, limit, on_bytes)?;
+            corpus.push_text(index, read, opts)
+        }
     }
 }
 
 impl Corpus {
     /// Appends the whole-file document of source `index` (none for an empty
-    /// file) and counts it.
-    fn push_text(&mut self, index: usize, doc: text::TextDoc) -> Result<()> {
+    /// file) and counts it; an oversized one is an error, or with
+    /// [`BadLines::Skip`] a bad line and a warning.
+    fn push_text(&mut self, index: usize, read: text::TextRead, opts: &ReadOptions) -> Result<()> {
+        let doc = match read {
+            text::TextRead::Doc(doc) => doc,
+            text::TextRead::TooLarge { bytes } => {
+                let path = self.sources[index].path.clone();
+                let limit = opts.max_document_bytes;
+                if opts.bad_lines == BadLines::Fail {
+                    return Err(Error::TooLarge {
+                        path,
+                        line: 1,
+                        limit,
+                    });
+                }
+                self.stats.bytes += bytes;
+                self.stats.bad_lines += 1;
+                self.warnings.push(Warning::TooLarge {
+                    path,
+                    line: 1,
+                    limit,
+                });
+                return Ok(());
+            }
+        };
         self.stats.bytes += doc.bytes;
         if doc.bytes == 0 {
             return Ok(());
