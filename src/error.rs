@@ -55,6 +55,19 @@ pub enum Error {
         limit: u64,
     },
 
+    /// An input is in a format dupscan does not read (yet), or is binary.
+    #[error(
+        "{}: {what} is not a format dupscan reads; it reads plain text and JSON Lines \
+         (.jsonl, .json, .ndjson), either optionally compressed (.gz, .zst)",
+        EscapedPath(.path)
+    )]
+    Unsupported {
+        /// The file refused.
+        path: PathBuf,
+        /// What it is, by its name or its first bytes.
+        what: String,
+    },
+
     /// An output file could not be written.
     #[error("{}: {source}", EscapedPath(.path))]
     Write {

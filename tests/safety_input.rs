@@ -428,3 +428,162 @@ fn a_jsonl_bomb_line_is_an_error_or_skipped() {
     let kept = plain.len() - jsonl_line("c", PARA_A).len() - 1;
     assert_eq!(written, plain[..kept]);
 }
+
+// Item 4: formats dupscan cannot read are refused, binary files are not text.
+
+/// The start and end of a (tiny, not valid) Parquet file: magic, a page
+/// header, a string value, the footer magic.
+const PARQUET: &[u8] = b"PAR1\x15\x00\x15\x1c\x15\x1c\x2c\x15\x02\x00\x05\x00\x00\x00helloPAR1";
+
+/// The formats list every refusal names.
+const READS: &str = "is not a format dupscan reads; it reads plain text and JSON Lines";
+
+fn refused(args: &[&str], input: &Path, what: &str) {
+    let out = dupscan().args(args).arg(input).output().expect("runs");
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?} {}: {err}",
+        input.display()
+    );
+    assert!(out.stdout.is_empty(), "no report on a refusal");
+    assert!(err.contains(what), "{what:?} not in {err}");
+    assert!(err.contains(READS), "{err}");
+}
+
+#[test]
+fn unreadable_formats_are_refused_by_name_and_by_content() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let cases: Vec<(PathBuf, Vec<u8>, &str)> = vec![
+        (
+            d.join("rows.csv"),
+            b"id,text\n1,hello\n2,world\n".to_vec(),
+            "a CSV file (.csv)",
+        ),
+        (
+            d.join("rows.tsv.gz"),
+            gzip(b"id\ttext\n1\thello\n"),
+            "a TSV file (.tsv)",
+        ),
+        (
+            d.join("part-0.parquet"),
+            PARQUET.to_vec(),
+            "a Parquet file (.parquet)",
+        ),
+        (
+            d.join("part-0.bin"),
+            PARQUET.to_vec(),
+            "a Parquet file is not",
+        ),
+        (
+            d.join("part-0.txt.gz"),
+            gzip(PARQUET),
+            "a Parquet file is not",
+        ),
+        (
+            d.join("book.txt"),
+            b"PK\x03\x04\x14\x00\x06\x00".to_vec(),
+            "a zip archive",
+        ),
+        (
+            d.join("table.jsonl"),
+            b"PK\x03\x04\x14\x00\x06\x00".to_vec(),
+            "a zip archive",
+        ),
+        (
+            d.join("paper"),
+            b"%PDF-1.7\n%\xe2\xe3\n".to_vec(),
+            "a PDF document",
+        ),
+        (
+            d.join("tool"),
+            b"\x7fELF\x02\x01\x01\x00".to_vec(),
+            "an ELF executable",
+        ),
+        (
+            d.join("junk.dat"),
+            vec![0, 1, 2, b'a', 0, 0],
+            "binary data (a NUL byte",
+        ),
+    ];
+    for (path, bytes, what) in &cases {
+        fs::write(path, bytes).expect("write");
+        let what = what.replace(" is not", "");
+        refused(&["scan", "--format", "json"], path, &what);
+        // Skipping bad lines does not turn a refusal into an empty success.
+        refused(
+            &["scan", "--format", "json", "--skip-bad-lines"],
+            path,
+            &what,
+        );
+        let out_dir = d.join("out");
+        refused(
+            &["dedup", "--out", out_dir.to_str().expect("utf-8")],
+            path,
+            &what,
+        );
+        assert!(
+            tree(&out_dir).is_empty(),
+            "dedup wrote {:?}",
+            tree(&out_dir)
+        );
+    }
+}
+
+#[test]
+fn a_data_format_in_a_directory_is_refused_and_binary_junk_is_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    fs::create_dir(&corpus).expect("mkdir");
+    fs::write(corpus.join("a.txt"), PARA_A).expect("write");
+    let image = corpus.join("image.dat");
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+    fs::write(&image, &png).expect("write");
+
+    // Binary junk found by walking is skipped with a warning...
+    let out = dupscan()
+        .args(["scan", "--format", "json", "--unit", "document"])
+        .arg(&corpus)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["stats"]["documents"], 1, "{report:#}");
+    assert!(
+        err.contains(&format!(
+            "{}: skipped: a PNG image, not text",
+            image.display()
+        )),
+        "{err}"
+    );
+    // ... and dedup copies it byte for byte instead of rewriting it.
+    let out_dir = dir.path().join("out");
+    let out = dupscan()
+        .args(["dedup", "-q", "--unit", "document", "--out"])
+        .arg(&out_dir)
+        .arg(&corpus)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(out_dir.join("image.dat")).expect("copied"), png);
+
+    // A data format found by walking is refused: its records would be lost.
+    let parquet = corpus.join("z.parquet");
+    fs::write(&parquet, PARQUET).expect("write");
+    refused(
+        &["scan", "--format", "json"],
+        &corpus,
+        &format!("{}: a Parquet file (.parquet)", parquet.display()),
+    );
+    fs::remove_file(&parquet).expect("rm");
+    let hidden_parquet = corpus.join("z.bin");
+    fs::write(&hidden_parquet, PARQUET).expect("write");
+    refused(
+        &["scan", "--format", "json", "--skip-bad-lines"],
+        &corpus,
+        &format!("{}: a Parquet file", hidden_parquet.display()),
+    );
+}

@@ -7,7 +7,13 @@
 //!   id = the path as given;
 //! * JSON Lines (`.jsonl`, `.json`, `.ndjson`): one document per line, text in the
 //!   configured text field, id in the id field (`path:line` when absent);
-//! * `.gz` / `.zst` compressed versions of both, decompressed as a stream.
+//! * `.gz` / `.zst` compressed versions of both, decompressed as a stream;
+//! * formats dupscan does not read yet (`.csv`, `.parquet`, ... by name, or
+//!   by a magic number in the first bytes; see [`unsupported_extension`]) are
+//!   refused with [`Error::Unsupported`], and so is binary content (a NUL
+//!   byte in the first 8 KiB of a file read as text, an executable, an
+//!   image) when named, while binary content found by walking a directory is
+//!   skipped with a [`Warning::Binary`].
 //!
 //! Documents come out in input order (file order, then line order); that order
 //! defines dupscan's global ids. Invalid UTF-8 is replaced with U+FFFD and
@@ -51,7 +57,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-pub use detect::detect_format;
+pub use detect::{detect_format, unsupported_extension};
 pub use open::open;
 pub use walk::{Listing, list_sources};
 pub use warning::Warning;
@@ -250,6 +256,9 @@ pub fn read_inputs(
 ///   [`ReadOptions::max_document_bytes`], unless [`ReadOptions::bad_lines`]
 ///   is [`BadLines::Skip`] (then it is skipped, counted as a bad line, and
 ///   a [`Warning::TooLarge`] names it);
+/// * [`Error::Unsupported`] for a file whose first bytes are a format
+///   dupscan does not read, or binary content in a file that was named (in
+///   a walked file, binary content is skipped with a [`Warning::Binary`]);
 /// * [`Error::Param`] for more than 2^32 sources.
 pub fn read_sources(
     sources: Vec<Source>,
@@ -332,7 +341,17 @@ fn read_stream(
         open(&corpus.sources[index])?
     };
     match corpus.sources[index].format.layout {
-        Layout::Jsonl => jsonl::read_jsonl(&mut *reader, &path, id, opts, on_bytes, corpus),
+        Layout::Jsonl => {
+            let head =
+                open::read_head(&mut reader, detect::SNIFF_LEN).map_err(walk::read_error(&path))?;
+            if let Some(what) = detect::sniff_content(&head, Layout::Jsonl) {
+                corpus.stats.bytes += head.len() as u64;
+                on_bytes(head.len() as u64);
+                return corpus.not_text(index, what);
+            }
+            let mut reader = Cursor::new(head).chain(reader);
+            jsonl::read_jsonl(&mut reader, &path, id, opts, on_bytes, corpus)
+        }
         Layout::Text => {
             let limit = opts.max_document_bytes;
             let read = text::read_text(&mut *reader, &path, limit, on_bytes)?;
@@ -342,12 +361,40 @@ fn read_stream(
 }
 
 impl Corpus {
+    /// Refuses source `index`, which is `what` rather than text dupscan
+    /// reads, or skips it with a warning when it is binary content found by
+    /// walking a directory (it stays a source without documents, so `dedup`
+    /// copies it unchanged).
+    fn not_text(&mut self, index: usize, what: detect::NotText) -> Result<()> {
+        let source = &self.sources[index];
+        let path = source.path.clone();
+        match (what, source.origin) {
+            (detect::NotText::Binary(what), Origin::Walked) => {
+                self.warnings.push(Warning::Binary {
+                    path,
+                    what: what.to_owned(),
+                });
+                Ok(())
+            }
+            (detect::NotText::Binary(what) | detect::NotText::Data(what), _) => {
+                Err(Error::Unsupported {
+                    path,
+                    what: what.to_owned(),
+                })
+            }
+        }
+    }
+
     /// Appends the whole-file document of source `index` (none for an empty
     /// file) and counts it; an oversized one is an error, or with
     /// [`BadLines::Skip`] a bad line and a warning.
     fn push_text(&mut self, index: usize, read: text::TextRead, opts: &ReadOptions) -> Result<()> {
         let doc = match read {
             text::TextRead::Doc(doc) => doc,
+            text::TextRead::NotText { what, bytes } => {
+                self.stats.bytes += bytes;
+                return self.not_text(index, what);
+            }
             text::TextRead::TooLarge { bytes } => {
                 let path = self.sources[index].path.clone();
                 let limit = opts.max_document_bytes;
@@ -528,6 +575,29 @@ mod tests {
         write(&txt, &bytes);
         write(&jsonl, &bytes);
 
+        // A binary text file: refused when named, skipped with a warning
+        // (but kept as a source, for dedup to copy) when found by walking.
+        match read(std::slice::from_ref(&txt), &ReadOptions::default()) {
+            Err(Error::Unsupported { path, what }) => {
+                assert_eq!(path, txt);
+                assert!(what.contains("NUL byte"), "{what}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        write(&sub.join("DS_Store.txt"), &bytes);
+        let corpus = read(std::slice::from_ref(&sub), &ReadOptions::default()).unwrap();
+        assert!(corpus.docs.is_empty());
+        assert_eq!(corpus.sources.len(), 1);
+        assert!(
+            matches!(&corpus.warnings[..], [Warning::Binary { path, .. }] if *path == sub.join("DS_Store.txt")),
+            "{:?}",
+            corpus.warnings
+        );
+        // Junk without a NUL byte is still read, with replacements.
+        let no_nul: Vec<u8> = bytes.iter().map(|&b| b.max(1)).collect();
+        write(&txt, &no_nul);
         let corpus = read(std::slice::from_ref(&txt), &ReadOptions::default()).unwrap();
         assert_eq!(corpus.docs.len(), 1);
         assert_eq!(corpus.stats.invalid_utf8, 1);

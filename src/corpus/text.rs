@@ -6,10 +6,18 @@
 //! limit, a decompression bomb or an endless stream is reported as
 //! [`TextRead::TooLarge`] once the limit is passed, before more memory is
 //! taken, and the rest of it is never read.
+//!
+//! The first chunk is checked before the rest is read: a magic number of a
+//! format dupscan does not read, or a NUL byte in the first 8 KiB, gives
+//! [`TextRead::NotText`] (see [`sniff_content`]) instead of a document of
+//! replacement characters. Other bytes that are not UTF-8 are replaced
+//! with U+FFFD and counted.
 
 use std::io::{BufRead, Read};
 use std::path::Path;
 
+use super::Layout;
+use super::detect::{NotText, sniff_content};
 use super::walk::read_error;
 use crate::error::{Error, Result};
 
@@ -27,6 +35,14 @@ pub(crate) enum TextRead {
     /// The file holds more than the limit; `bytes` were read before stopping.
     TooLarge {
         /// Bytes read (the limit plus one).
+        bytes: u64,
+    },
+    /// The file's first bytes say it is not text dupscan reads; `bytes`
+    /// were read before stopping.
+    NotText {
+        /// What it is.
+        what: NotText,
+        /// Bytes read (the first chunk).
         bytes: u64,
     },
 }
@@ -69,6 +85,14 @@ pub(crate) fn read_text(
             break;
         }
         on_bytes(n as u64);
+        if bytes.len() == n {
+            if let Some(what) = sniff_content(&bytes, Layout::Text) {
+                return Ok(TextRead::NotText {
+                    what,
+                    bytes: n as u64,
+                });
+            }
+        }
     }
     let read = bytes.len() as u64;
     if read > limit {
@@ -146,12 +170,40 @@ mod tests {
     }
 
     #[test]
-    fn binary_junk_reads_lossily() {
-        let junk: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    fn junk_without_nul_reads_lossily() {
+        let junk: Vec<u8> = (1..=255u8).cycle().take(10_000).collect();
         let doc = doc(&junk);
         assert!(doc.lossy);
-        assert!(doc.text.starts_with("\0\u{1}\u{2}"));
+        assert!(doc.text.starts_with("\u{1}\u{2}"));
         assert!(doc.text.contains('\u{fffd}'));
+    }
+
+    #[test]
+    fn binary_content_is_not_text() {
+        let junk: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+        let read = read_text(&mut &junk[..], Path::new("a"), 1 << 20, &|_| {}).unwrap();
+        assert!(
+            matches!(
+                read,
+                TextRead::NotText {
+                    what: NotText::Binary(_),
+                    bytes: 10_000
+                }
+            ),
+            "{read:?}"
+        );
+        let parquet = b"PAR1\x15\x00\x15\xa0\x01rows";
+        let read = read_text(&mut &parquet[..], Path::new("a"), 1 << 20, &|_| {}).unwrap();
+        assert!(
+            matches!(
+                read,
+                TextRead::NotText {
+                    what: NotText::Data("a Parquet file"),
+                    ..
+                }
+            ),
+            "{read:?}"
+        );
     }
 
     #[test]

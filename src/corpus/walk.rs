@@ -8,6 +8,10 @@
 //! run and every machine. Entries whose names start with `.` are skipped
 //! silently. Symbolic links are followed.
 //!
+//! A file whose name says it is a format dupscan does not read yet (`.csv`,
+//! `.parquet`, ...; see [`unsupported_extension`]) is refused, named or
+//! found by walking, before anything is read.
+//!
 //! Each file is read once: files and directories are identified by device
 //! and inode (on Unix; by canonical path elsewhere), so a file reached a
 //! second time (a symbolic link to a file or directory already listed, a
@@ -25,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::{Origin, Source, Warning, detect_format};
+use super::{Origin, Source, Warning, detect_format, unsupported_extension};
 use crate::error::{Error, Result};
 
 /// The name that stands for stdin.
@@ -59,17 +63,21 @@ pub struct Listing {
 /// # Errors
 ///
 /// [`Error::Read`] naming the path, when an input does not exist or a
-/// directory named as an input cannot be read. Problems with entries found
-/// inside a directory (a broken link, an unreadable subdirectory, a FIFO)
-/// are [`Listing::warnings`], not errors.
+/// directory named as an input cannot be read; [`Error::Unsupported`] for a
+/// file named like a format dupscan does not read. Problems with entries
+/// found inside a directory (a broken link, an unreadable subdirectory, a
+/// FIFO) are [`Listing::warnings`], not errors.
 pub fn list_sources(inputs: &[PathBuf]) -> Result<Listing> {
     let mut listing = Listing::default();
     let mut seen = Seen::default();
     for input in inputs {
         if is_stdin(input) {
-            listing
-                .sources
-                .push(source(input.clone(), PathBuf::from(STDIN), Origin::Named));
+            listing.sources.push(Source {
+                path: input.clone(),
+                relative: PathBuf::from(STDIN),
+                format: detect_format(input),
+                origin: Origin::Named,
+            });
             continue;
         }
         let meta = fs::metadata(input).map_err(read_error(input))?;
@@ -86,7 +94,7 @@ pub fn list_sources(inputs: &[PathBuf]) -> Result<Listing> {
                 .map_or_else(|| input.clone(), PathBuf::from);
             listing
                 .sources
-                .push(source(input.clone(), name, Origin::Named));
+                .push(source(input.clone(), name, Origin::Named)?);
         }
     }
     Ok(listing)
@@ -155,7 +163,7 @@ fn walk(root: &Path, seen: &mut Seen, listing: &mut Listing) -> Result<()> {
             let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
             listing
                 .sources
-                .push(source(path.to_path_buf(), relative, Origin::Walked));
+                .push(source(path.to_path_buf(), relative, Origin::Walked)?);
         }
     }
     Ok(())
@@ -246,14 +254,19 @@ impl Seen {
     }
 }
 
-fn source(path: PathBuf, relative: PathBuf, origin: Origin) -> Source {
+/// The source for a file, refused when its name says it is a format
+/// dupscan does not read.
+fn source(path: PathBuf, relative: PathBuf, origin: Origin) -> Result<Source> {
+    if let Some(what) = unsupported_extension(&path) {
+        return Err(Error::Unsupported { path, what });
+    }
     let format = detect_format(&path);
-    Source {
+    Ok(Source {
         path,
         relative,
         format,
         origin,
-    }
+    })
 }
 
 /// Wraps an I/O error with the path it concerns.
