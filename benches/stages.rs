@@ -54,7 +54,9 @@ use criterion::{
 };
 use dupscan::cluster::{self, Clustering};
 use dupscan::config::{Params, ScanConfig, UnitKind};
-use dupscan::corpus::{self, Compression, Corpus, Document, Format, Layout, ReadOptions, Source};
+use dupscan::corpus::{
+    self, Compression, Corpus, Document, Format, Layout, Origin, ReadOptions, Source,
+};
 use dupscan::exact;
 use dupscan::lsh;
 use dupscan::minhash::{MinHasher, Sketch};
@@ -182,6 +184,7 @@ fn generated_corpus(pool_path: &Path) -> Corpus {
                 layout: Layout::Jsonl,
                 compression: Compression::None,
             },
+            origin: Origin::Named,
         }],
         docs,
         ..Corpus::default()

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{
-    DEFAULT_NUM_PERM, DEFAULT_SEED, Grouping, ScanConfig, ScanParams, Scope, UnitKind, Verification,
+    DEFAULT_NUM_PERM, DEFAULT_SEED, Grouping, ScanConfig, ScanParams, Scope, UnitKind,
+    Verification, parse_size,
 };
 use crate::corpus::{BadLines, ReadOptions};
 use crate::dedup::{DedupOptions, Emptied, Keep, Mode, Overwrite};
@@ -371,9 +372,16 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FIELD", default_value = "id")]
     pub id_field: String,
 
-    /// Skip malformed JSONL lines and count them instead of stopping.
+    /// Skip malformed JSONL lines, and documents over --max-document-bytes,
+    /// and count them instead of stopping.
     #[arg(long)]
     pub skip_bad_lines: bool,
+
+    /// Largest document: a whole text file (decompressed) or one JSONL line.
+    /// A number of bytes, or with a suffix: K, M, G (or KiB, MiB, GiB) are
+    /// powers of 1024, KB, MB, GB powers of 1000. At most 4 GiB less one byte.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
+    pub max_document_bytes: u64,
 
     /// Worker threads [default: all cores].
     #[arg(short = 'j', long, value_name = "N")]
@@ -425,6 +433,7 @@ impl ScanArgs {
             } else {
                 BadLines::Fail
             },
+            max_document_bytes: self.max_document_bytes,
         };
         p.options.threshold = self.threshold;
         p.options.shingle = self.shingle.map(|s| match s {
@@ -501,5 +510,25 @@ mod tests {
         assert_eq!((p.bands.bands, p.bands.rows), (8, 16));
         assert!(!p.normalizer.case && p.normalizer.nfkc);
         assert_eq!(p.scope, Scope::All);
+        assert_eq!(
+            c.read.max_document_bytes,
+            crate::corpus::DEFAULT_MAX_DOCUMENT_BYTES
+        );
+    }
+
+    #[test]
+    fn max_document_bytes_takes_a_size() {
+        let parse = |size: &str| {
+            Cli::try_parse_from(["dupscan", "scan", "--max-document-bytes", size, "a"]).map(|cli| {
+                match cli.command {
+                    Command::Scan(cmd) => cmd.scan.max_document_bytes,
+                    _ => panic!("expected scan"),
+                }
+            })
+        };
+        assert_eq!(parse("1M").expect("parses"), 1 << 20);
+        assert_eq!(parse("1500").expect("parses"), 1500);
+        assert!(parse("1.5M").is_err());
+        assert!(parse("lots").is_err());
     }
 }

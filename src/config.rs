@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::ReadOptions;
+use crate::corpus::{MAX_DOCUMENT_BYTES, ReadOptions};
 use crate::error::{Error, Result};
 use crate::lsh::Bands;
 use crate::minhash::Sketch;
@@ -271,6 +271,50 @@ fn band_split(
     Ok(split)
 }
 
+/// Parses a size in bytes: a whole number, optionally followed by a unit
+/// (ASCII case ignored): `B`; `K`, `KiB`, `M`, `MiB`, `G`, `GiB` for powers
+/// of 1024; `KB`, `MB`, `GB` for powers of 1000. Spaces around the number
+/// and the unit are allowed.
+///
+/// ```
+/// use dupscan::config::parse_size;
+///
+/// assert_eq!(parse_size("256MiB")?, 256 << 20);
+/// assert_eq!(parse_size("1M")?, 1 << 20);
+/// assert_eq!(parse_size("2 GB")?, 2_000_000_000);
+/// assert_eq!(parse_size("4096")?, 4096);
+/// # Ok::<(), dupscan::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Param`] for anything else, and for sizes past `u64::MAX`.
+pub fn parse_size(size: &str) -> Result<u64> {
+    let bad = || {
+        Error::Param(format!(
+            "{size:?} is not a size: give a whole number of bytes, optionally \
+             with K, M, G (powers of 1024, also KiB, MiB, GiB) or KB, MB, GB (powers of 1000)"
+        ))
+    };
+    let trimmed = size.trim();
+    let digits = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => return Err(bad()),
+    };
+    number.checked_mul(multiplier).ok_or_else(bad)
+}
+
 /// The validated parameters of the algorithm: every default filled in,
 /// every range checked. Field order and names are those of the report's
 /// `params` object (see README, "Report format").
@@ -344,6 +388,12 @@ impl ScanConfig {
         let params = p.options.validate()?;
         if p.inputs.is_empty() {
             return Err(Error::Param("no input given".into()));
+        }
+        if !(1..=MAX_DOCUMENT_BYTES).contains(&p.read.max_document_bytes) {
+            return Err(Error::Param(format!(
+                "--max-document-bytes must be in 1..={MAX_DOCUMENT_BYTES} (4 GiB less one byte), got {}",
+                p.read.max_document_bytes
+            )));
         }
         if p.read.text_field.is_empty() || p.read.id_field.is_empty() {
             return Err(Error::Param(
@@ -427,6 +477,57 @@ mod tests {
         })
         .expect("valid");
         assert_eq!((rows_only.bands.bands, rows_only.bands.rows), (21, 6));
+    }
+
+    #[test]
+    fn sizes_parse_with_units() {
+        let cases = [
+            ("0", 0),
+            ("17", 17),
+            ("17B", 17),
+            (" 3 k ", 3 << 10),
+            ("3KiB", 3 << 10),
+            ("3kb", 3_000),
+            ("5M", 5 << 20),
+            ("5mib", 5 << 20),
+            ("5MB", 5_000_000),
+            ("2G", 2 << 30),
+            ("2GiB", 2 << 30),
+            ("2GB", 2_000_000_000),
+        ];
+        for (size, expected) in cases {
+            assert_eq!(parse_size(size).ok(), Some(expected), "{size}");
+        }
+        for bad in [
+            "",
+            "M",
+            "1.5M",
+            "-1",
+            "1T",
+            "1 M B",
+            "99999999999999999999G",
+        ] {
+            let err = parse_size(bad).expect_err(bad);
+            assert!(err.to_string().contains("is not a size"), "{err}");
+        }
+    }
+
+    #[test]
+    fn max_document_bytes_must_fit_the_offsets() {
+        for (bytes, ok) in [
+            (0, false),
+            (1, true),
+            (MAX_DOCUMENT_BYTES, true),
+            (4 << 30, false),
+        ] {
+            let mut p = ScanParams::new(vec!["x".into()], UnitKind::Sentence);
+            p.read.max_document_bytes = bytes;
+            let result = ScanConfig::new(p);
+            assert_eq!(result.is_ok(), ok, "{bytes}");
+            if let Err(err) = result {
+                assert!(err.to_string().contains("--max-document-bytes"), "{err}");
+            }
+        }
     }
 
     #[test]

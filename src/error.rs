@@ -2,20 +2,24 @@
 //!
 //! Every error that comes from user data says where: the path, and for
 //! line-oriented formats the 1-based line number. `main` maps each variant to a
-//! documented exit code (see [`Error::exit_code`]).
+//! documented exit code (see [`Error::exit_code`]). Paths and messages are
+//! shown through [`crate::escape`], so a file name holding a newline or an
+//! escape sequence cannot forge or garble the line an error is printed on.
 
 use std::io;
 use std::path::PathBuf;
+
+use crate::escape::{Escaped, EscapedPath};
 
 /// Everything that can go wrong in dupscan's library code.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A parameter is out of range or inconsistent; detected before any work.
-    #[error("invalid parameter: {0}")]
+    #[error("invalid parameter: {}", Escaped(.0))]
     Param(String),
 
     /// An input path could not be opened or read.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", EscapedPath(.path))]
     Read {
         /// The file that failed.
         path: PathBuf,
@@ -25,7 +29,7 @@ pub enum Error {
     },
 
     /// A record in a line-oriented input is malformed.
-    #[error("{path}:{line}: {message}")]
+    #[error("{}:{line}: {}", EscapedPath(.path), Escaped(.message))]
     BadLine {
         /// The file holding the record.
         path: PathBuf,
@@ -35,19 +39,37 @@ pub enum Error {
         message: String,
     },
 
-    /// A document is too large for dupscan's 32-bit offsets.
-    #[error("{path}:{line}: document is {len} bytes; dupscan handles documents up to 4 GiB")]
+    /// A document is larger than `--max-document-bytes` (or, once invalid
+    /// UTF-8 is replaced, than dupscan's 32-bit offsets allow).
+    #[error(
+        "{}:{line}: document larger than {limit} bytes; raise --max-document-bytes \
+         (at most 4 GiB) or skip such documents with --skip-bad-lines",
+        EscapedPath(.path)
+    )]
     TooLarge {
         /// The file holding the document.
         path: PathBuf,
         /// 1-based line number (1 for whole-file documents).
         line: u64,
-        /// Its size in bytes.
-        len: u64,
+        /// The limit it passed, in bytes.
+        limit: u64,
+    },
+
+    /// An input is in a format dupscan does not read (yet), or is binary.
+    #[error(
+        "{}: {what} is not a format dupscan reads; it reads plain text and JSON Lines \
+         (.jsonl, .json, .ndjson), either optionally compressed (.gz, .zst)",
+        EscapedPath(.path)
+    )]
+    Unsupported {
+        /// The file refused.
+        path: PathBuf,
+        /// What it is, by its name or its first bytes.
+        what: String,
     },
 
     /// An output file could not be written.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", EscapedPath(.path))]
     Write {
         /// The file (or directory) that failed.
         path: PathBuf,
@@ -67,7 +89,7 @@ pub enum Error {
     },
 
     /// An output location is refused for safety (e.g. inside an input).
-    #[error("{path}: {message}")]
+    #[error("{}: {}", EscapedPath(.path), Escaped(.message))]
     Output {
         /// The refused path.
         path: PathBuf,

@@ -27,6 +27,7 @@ pub mod config;
 pub mod corpus;
 pub mod dedup;
 pub mod error;
+pub mod escape;
 pub mod eval;
 pub mod exact;
 pub mod lsh;

@@ -15,6 +15,7 @@ use dupscan::cli::{
 };
 use dupscan::dedup;
 use dupscan::error::{EXIT_ERROR, EXIT_MATCH, EXIT_OK};
+use dupscan::escape::escape;
 use dupscan::eval;
 use dupscan::output::{self, Destination};
 use dupscan::pipeline;
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::from(EXIT_OK);
             }
-            eprintln!("dupscan: error: {}", message(&err));
+            eprintln!("dupscan: error: {}", escape(&message(&err)));
             let code = err
                 .downcast_ref::<dupscan::Error>()
                 .map_or(EXIT_ERROR, dupscan::Error::exit_code);
@@ -57,6 +58,7 @@ fn ignore_file_size_signal() {}
 
 /// The error and its causes on one line, skipping a cause whose text the
 /// message before it already ends with (library errors embed their cause).
+/// The caller escapes it, so a path or an id in it cannot break the line.
 fn message(err: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in err.chain() {
@@ -112,7 +114,7 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     let bars = progress(&cmd.scan);
     let progress = Timed::new(bars.as_ref());
     let scan = pool.install(|| pipeline::run(&config, &progress))?;
-    warn_about_input(&cmd.scan, &scan.stats);
+    warn_about_input(&cmd.scan, &scan);
     progress.start(Stage::Writing, None);
     let report = Report::from_scan(&scan);
     write_report(&report, cmd.output.format, dest.as_ref())?;
@@ -132,7 +134,7 @@ fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
     let progress = Timed::new(bars.as_ref());
     let summary = pool.install(|| -> anyhow::Result<dedup::Summary> {
         let scan = pipeline::run(&job.config, &progress)?;
-        warn_about_input(&cmd.scan, &scan.stats);
+        warn_about_input(&cmd.scan, &scan);
         progress.start(Stage::Writing, None);
         let summary = job.run(&scan)?;
         progress.finish();
@@ -183,10 +185,28 @@ fn evaluate(cmd: EvalCmd) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-fn warn_about_input(args: &ScanArgs, stats: &pipeline::ScanStats) {
+/// Most warnings about skipped inputs shown one per line; the rest are
+/// counted.
+const MAX_WARNINGS: usize = 20;
+
+/// The reading warnings on stderr (escaped, at most [`MAX_WARNINGS`] of
+/// them, then a count), and the counters' warnings; nothing with `-q`.
+fn warn_about_input(args: &ScanArgs, scan: &pipeline::Scan) {
     if args.quiet {
         return;
     }
+    let warnings = &scan.corpus.warnings;
+    for w in warnings.iter().take(MAX_WARNINGS) {
+        eprintln!("dupscan: warning: {}", escape(&w.to_string()));
+    }
+    if warnings.len() > MAX_WARNINGS {
+        eprintln!(
+            "dupscan: warning: {} more warnings not shown ({} in all)",
+            warnings.len() - MAX_WARNINGS,
+            warnings.len()
+        );
+    }
+    let stats = &scan.stats;
     if stats.invalid_utf8 > 0 {
         eprintln!(
             "dupscan: warning: {} documents had invalid UTF-8, replaced with U+FFFD",

@@ -470,7 +470,7 @@ pub fn report_destination(path: &Path, config: &ScanConfig) -> Result<Destinatio
         .cloned()
         .collect();
     let mut protected = Protected::default();
-    for source in corpus::list_sources(&named)? {
+    for source in corpus::list_sources(&named)?.sources {
         protected.add_file(&source.path)?;
     }
     protected.check(dest.path(), dest.target())?;

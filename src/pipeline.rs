@@ -159,6 +159,7 @@ pub fn scan_against_reference(
     joined.stats.invalid_utf8 += corpus.stats.invalid_utf8;
     joined.stats.bad_lines += corpus.stats.bad_lines;
     joined.stats.blank_lines += corpus.stats.blank_lines;
+    joined.warnings.extend(corpus.warnings);
     run_stages(config, joined, reference_docs, reference_sources, progress)
 }
 

@@ -24,7 +24,7 @@
 use std::path::PathBuf;
 
 use crate::config::{Options, Params, ScanConfig};
-use crate::corpus::{Compression, Corpus, Document, Format, Layout, ReadOptions, Source};
+use crate::corpus::{Compression, Corpus, Document, Format, Layout, Origin, ReadOptions, Source};
 use crate::error::Result;
 use crate::pipeline::{self, Scan};
 use crate::progress::{Progress, Silent};
@@ -122,6 +122,7 @@ where
         sources: vec![Source {
             path: PathBuf::from(MEMORY_SOURCE),
             relative: PathBuf::from(MEMORY_SOURCE),
+            origin: Origin::Named,
             format: Format {
                 layout: Layout::Text,
                 compression: Compression::None,

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use dupscan::config::{ScanConfig, ScanParams, UnitKind};
-use dupscan::corpus::{Compression, Corpus, Document, Format, Layout, Source};
+use dupscan::corpus::{Compression, Corpus, Document, Format, Layout, Origin, Source};
 use dupscan::eval::{self, Member, Truth};
 use dupscan::pipeline::{self, Scan};
 use dupscan::progress::Silent;
@@ -45,6 +45,7 @@ fn scan(planted: &Planted, unit: UnitKind) -> Scan {
                 layout: Layout::Jsonl,
                 compression: Compression::None,
             },
+            origin: Origin::Named,
         }],
         docs: planted
             .docs
@@ -57,7 +58,7 @@ fn scan(planted: &Planted, unit: UnitKind) -> Scan {
                 text: d.text.clone(),
             })
             .collect(),
-        stats: Default::default(),
+        ..Corpus::default()
     };
     let config = ScanConfig::new(ScanParams::new(vec!["planted.jsonl".into()], unit))
         .expect("defaults are valid");

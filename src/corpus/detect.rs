@@ -9,6 +9,14 @@
 //! magic numbers select the decompressor, and a first non-whitespace byte of
 //! `{` in the decompressed stream selects JSON Lines.
 //!
+//! Formats dupscan does not read yet are recognised so they can be refused
+//! rather than read as one garbled text document (and written back corrupt by
+//! `dedup`): by name ([`unsupported_extension`]: `.csv`, `.tsv`, `.parquet`,
+//! `.arrow`, `.feather`, `.orc`, `.avro`, `.xlsx`, also under `.gz` / `.zst`)
+//! and by the first bytes of the decompressed stream ([`sniff_content`]: a
+//! small table of magic numbers, and for text files a NUL byte in the first
+//! [`SNIFF_LEN`] bytes, the rule git and ripgrep use for binary files).
+//!
 //! ```
 //! use std::path::Path;
 //! use dupscan::corpus::{detect_format, Compression, Layout};
@@ -32,6 +40,143 @@ const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 pub(crate) const MAGIC_LEN: usize = 4;
 /// The UTF-8 byte order mark, skipped when sniffing the layout.
 pub(crate) const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// How many of a stream's first bytes [`sniff_content`] looks at.
+pub(crate) const SNIFF_LEN: usize = 8 * 1024;
+
+/// Extensions of formats dupscan does not read yet, and what they are.
+const UNSUPPORTED_EXTENSIONS: &[(&str, &str)] = &[
+    ("csv", "a CSV file"),
+    ("tsv", "a TSV file"),
+    ("parquet", "a Parquet file"),
+    ("arrow", "an Arrow file"),
+    ("feather", "a Feather file"),
+    ("orc", "an ORC file"),
+    ("avro", "an Avro file"),
+    ("xlsx", "an Excel workbook"),
+];
+
+/// What a stream's first bytes say it is, when it is not what dupscan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotText {
+    /// A data format that holds records dupscan does not read yet: always
+    /// refused, since skipping it would silently leave its records out.
+    Data(&'static str),
+    /// Binary content with no text to compare: refused when named, skipped
+    /// with a warning when found by walking a directory.
+    Binary(&'static str),
+}
+
+/// A magic number at the start of a stream.
+struct Magic {
+    bytes: &'static [u8],
+    /// Printable ASCII that could start a text too ("PAR1", "ORC"): only
+    /// trusted when the head also [`looks_binary`].
+    weak: bool,
+    what: NotText,
+}
+
+const fn magic(bytes: &'static [u8], what: NotText) -> Magic {
+    Magic {
+        bytes,
+        weak: false,
+        what,
+    }
+}
+
+const fn weak(bytes: &'static [u8], what: NotText) -> Magic {
+    Magic {
+        bytes,
+        weak: true,
+        what,
+    }
+}
+
+/// The magic numbers recognised, checked in order.
+const MAGICS: &[Magic] = {
+    use NotText::{Binary, Data};
+    &[
+        weak(b"PAR1", Data("a Parquet file")),
+        weak(b"ARROW1", Data("an Arrow IPC file")),
+        weak(b"ORC", Data("an ORC file")),
+        magic(b"Obj\x01", Data("an Avro file")),
+        magic(b"PK\x03\x04", Data("a zip archive (or xlsx, docx, ...)")),
+        magic(
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+            Data("an OLE2 document (xls, doc, ...)"),
+        ),
+        magic(b"%PDF-", Data("a PDF document")),
+        magic(b"SQLite format 3\0", Data("an SQLite database")),
+        magic(b"\x1f\x8b", Data("gzip data (name the file .gz)")),
+        magic(ZSTD_MAGIC, Data("Zstandard data (name the file .zst)")),
+        weak(b"BZh", Data("bzip2 data")),
+        magic(b"\xfd7zXZ\0", Data("xz data")),
+        magic(b"7z\xbc\xaf\x27\x1c", Data("a 7z archive")),
+        magic(b"\xff\xfe", Data("UTF-16 text (convert it to UTF-8)")),
+        magic(b"\xfe\xff", Data("UTF-16 text (convert it to UTF-8)")),
+        magic(b"\x7fELF", Binary("an ELF executable")),
+        magic(b"\x89PNG\r\n\x1a\n", Binary("a PNG image")),
+        magic(b"\xff\xd8\xff", Binary("a JPEG image")),
+        weak(b"GIF8", Binary("a GIF image")),
+    ]
+};
+
+/// Whether `head` holds a NUL byte or bytes that are not UTF-8 (a sequence
+/// cut at the end of `head` does not count).
+fn looks_binary(head: &[u8]) -> bool {
+    head.contains(&0) || std::str::from_utf8(head).is_err_and(|e| e.error_len().is_some())
+}
+
+/// What the first bytes of a (decompressed) stream say, when they are not
+/// text dupscan reads: a magic number of the table above, or for
+/// [`Layout::Text`] a NUL byte anywhere in `head` (callers pass the first
+/// [`SNIFF_LEN`] bytes, or all of a shorter stream). JSON Lines keeps its
+/// line-by-line handling of binary junk, so the NUL rule does not apply to
+/// it (no magic number can start a valid JSON Lines file).
+pub(crate) fn sniff_content(head: &[u8], layout: Layout) -> Option<NotText> {
+    let head = &head[..head.len().min(SNIFF_LEN)];
+    if let Some(m) = MAGICS
+        .iter()
+        .find(|m| head.starts_with(m.bytes) && (!m.weak || looks_binary(head)))
+    {
+        return Some(m.what);
+    }
+    (layout == Layout::Text && head.contains(&0)).then_some(NotText::Binary(
+        "binary data (a NUL byte in the first 8 KiB)",
+    ))
+}
+
+/// What a file is by its name, when its name says it is a format dupscan
+/// does not read yet (`data.csv`, `part-0.parquet`, `x.tsv.gz`); `None`
+/// otherwise.
+///
+/// ```
+/// use std::path::Path;
+/// use dupscan::corpus::unsupported_extension;
+///
+/// assert_eq!(unsupported_extension(Path::new("rows.csv.gz")).as_deref(), Some("a CSV file (.csv)"));
+/// assert_eq!(unsupported_extension(Path::new("docs.jsonl")), None);
+/// ```
+pub fn unsupported_extension(path: &Path) -> Option<String> {
+    let inner = extension(inner_path(path));
+    UNSUPPORTED_EXTENSIONS
+        .iter()
+        .find(|(ext, _)| inner.eq_ignore_ascii_case(ext))
+        .map(|(ext, what)| format!("{what} (.{ext})"))
+}
+
+/// `path` without its compression extension, if it has one.
+fn inner_path(path: &Path) -> &Path {
+    let outer = extension(path);
+    if ["gz", "zst", "zstd"]
+        .iter()
+        .any(|e| outer.eq_ignore_ascii_case(e))
+    {
+        Path::new(path.file_stem().unwrap_or_default())
+    } else {
+        path
+    }
+}
 
 /// Detects a file's format from its name.
 ///
@@ -151,6 +296,86 @@ mod tests {
         assert_eq!(sniff_compression(&[0x28, 0xb5]), Compression::None);
         assert_eq!(sniff_compression(b"{\"a\""), Compression::None);
         assert_eq!(sniff_compression(b""), Compression::None);
+    }
+
+    #[test]
+    fn unsupported_formats_by_name() {
+        let what = |name: &str| unsupported_extension(Path::new(name));
+        assert_eq!(what("a.csv").as_deref(), Some("a CSV file (.csv)"));
+        assert_eq!(what("dir/a.TSV").as_deref(), Some("a TSV file (.tsv)"));
+        assert_eq!(
+            what("a.parquet").as_deref(),
+            Some("a Parquet file (.parquet)")
+        );
+        assert_eq!(what("a.csv.gz").as_deref(), Some("a CSV file (.csv)"));
+        assert_eq!(
+            what("a.arrow.zst").as_deref(),
+            Some("an Arrow file (.arrow)")
+        );
+        for name in ["a.feather", "a.orc", "a.avro", "a.xlsx.zstd"] {
+            assert!(what(name).is_some(), "{name}");
+        }
+        for name in [
+            "a.txt",
+            "a.jsonl.gz",
+            "csv",
+            ".csv",
+            "a.csv.bak",
+            "a.gz",
+            "-",
+        ] {
+            assert_eq!(what(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn sniffs_formats_it_does_not_read() {
+        use NotText::{Binary, Data};
+        let sniff = |head: &[u8]| sniff_content(head, Layout::Text);
+        assert_eq!(sniff(b"PAR1\x15\x00\x15"), Some(Data("a Parquet file")));
+        assert_eq!(
+            sniff(b"ARROW1\0\0\xff\xff"),
+            Some(Data("an Arrow IPC file"))
+        );
+        assert_eq!(sniff(b"Obj\x01\x04\x14avro"), Some(Data("an Avro file")));
+        assert!(matches!(sniff(b"PK\x03\x04\x14\0"), Some(Data(_))));
+        assert!(matches!(sniff(b"%PDF-1.7\n"), Some(Data(_))));
+        assert!(matches!(sniff(b"SQLite format 3\0\x10"), Some(Data(_))));
+        assert!(matches!(sniff(&[0x1f, 0x8b, 8, 0]), Some(Data(_))));
+        assert!(matches!(sniff(b"\xff\xfeh\0i\0"), Some(Data(_))));
+        assert_eq!(sniff(b"\x7fELF\x02\x01"), Some(Binary("an ELF executable")));
+        assert!(matches!(sniff(b"\x89PNG\r\n\x1a\n\0\0"), Some(Binary(_))));
+        assert!(matches!(sniff(b"GIF89a\x01\0"), Some(Binary(_))));
+        assert_eq!(
+            sniff(b"text with a \0 in it"),
+            Some(Binary("binary data (a NUL byte in the first 8 KiB)"))
+        );
+        // A weak magic number needs binary bytes after it.
+        for text in [
+            &b"PAR1: the first part"[..],
+            b"ORCA whales",
+            b"GIF8 is a name",
+            b"BZh",
+        ] {
+            assert_eq!(sniff(text), None, "{}", String::from_utf8_lossy(text));
+        }
+        assert_eq!(sniff(b"ORC\x11\x00"), Some(Data("an ORC file")));
+        // A NUL past the first 8 KiB is not looked at; a cut UTF-8 sequence is not binary.
+        let mut late = vec![b'a'; SNIFF_LEN];
+        late.push(0);
+        assert_eq!(sniff(&late), None);
+        assert_eq!(
+            sniff("PAR1 caf\u{e9}".as_bytes().split_last().unwrap().1),
+            None
+        );
+        assert_eq!(sniff(b"plain text\n"), None);
+        assert_eq!(sniff(b""), None);
+        // JSON Lines: magic numbers, but no NUL rule.
+        assert_eq!(sniff_content(b"{\"text\":\"\0\"}", Layout::Jsonl), None);
+        assert_eq!(
+            sniff_content(b"PAR1\x15\x00", Layout::Jsonl),
+            Some(Data("a Parquet file"))
+        );
     }
 
     #[test]

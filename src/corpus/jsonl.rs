@@ -13,6 +13,12 @@
 //! number written as its JSON text), and skips every other value without
 //! building it. A null or absent id becomes `path:line`.
 //!
+//! A line longer than `--max-document-bytes` stops the read (or, with
+//! `--skip-bad-lines`, is skipped, counted and warned about): the reader
+//! never holds more than the limit plus one batch of a line, and the rest of
+//! a skipped line is discarded as it streams by, so one endless line cannot
+//! exhaust memory.
+//!
 //! Lines may end in `\n` or `\r\n`; blank lines are counted and skipped; a
 //! leading UTF-8 byte order mark is ignored. Invalid UTF-8 is replaced with
 //! U+FFFD before parsing and counted per document.
@@ -41,15 +47,13 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use super::detect::UTF8_BOM;
 use super::text::MAX_DOC;
 use super::walk::read_error;
-use super::{BadLines, Corpus, Document, ReadOptions};
+use super::{BadLines, Corpus, Document, ReadOptions, Warning};
 use crate::error::{Error, Result};
 
 /// Bytes read per batch (a batch then extends to the end of its last line).
 const BATCH: usize = 8 * 1024 * 1024;
 /// Smallest piece worth handing to a thread.
 const MIN_PIECE: usize = 128 * 1024;
-/// Longest line accepted; a longer one cannot hold a document dupscan handles.
-const MAX_LINE: u64 = MAX_DOC;
 
 /// The two fields a record is read for.
 #[derive(Debug, Clone, Copy)]
@@ -271,8 +275,8 @@ impl<'de> Visitor<'de> for IdSeed<'_> {
 enum Chunk {
     /// Whole lines (the last one may lack its newline at the end of input).
     Lines(Vec<u8>),
-    /// A line longer than [`MAX_LINE`] starts here; its length so far.
-    TooLong(u64),
+    /// The next line is longer than the limit (only its start was read).
+    TooLong,
     /// End of input.
     End,
 }
@@ -286,20 +290,56 @@ struct BatchReader<'r> {
     eof: bool,
     /// Bytes read so far.
     bytes: u64,
+    /// The longest line, in bytes (without its line break).
+    limit: u64,
+    /// The rest of the current line is to be discarded (after
+    /// [`Chunk::TooLong`], see [`BatchReader::skip_line`]).
+    skipping: bool,
 }
 
 impl<'r> BatchReader<'r> {
-    fn new(reader: &'r mut (dyn BufRead + Send)) -> Self {
+    fn new(reader: &'r mut (dyn BufRead + Send), limit: u64) -> Self {
         Self {
             reader,
             carry: Vec::new(),
             started: false,
             eof: false,
             bytes: 0,
+            limit,
+            skipping: false,
         }
     }
 
+    /// After [`Chunk::TooLong`]: the next call to [`BatchReader::next`]
+    /// discards the rest of that line, without holding it, and goes on
+    /// after it.
+    fn skip_line(&mut self) {
+        self.skipping = true;
+    }
+
+    /// Discards bytes up to and including the next newline (or to the end).
+    fn discard_line(&mut self, on_bytes: &(dyn Fn(u64) + Sync)) -> io::Result<()> {
+        while self.skipping {
+            let buf = self.reader.fill_buf()?;
+            let (n, found) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), buf.is_empty()),
+            };
+            if buf.is_empty() {
+                self.eof = true;
+            }
+            self.reader.consume(n);
+            self.bytes += n as u64;
+            if n > 0 {
+                on_bytes(n as u64);
+            }
+            self.skipping = !found;
+        }
+        Ok(())
+    }
+
     fn next(&mut self, on_bytes: &(dyn Fn(u64) + Sync)) -> io::Result<Chunk> {
+        self.discard_line(on_bytes)?;
         let mut buf = std::mem::take(&mut self.carry);
         // The carried part holds no newline, so only new bytes are searched.
         let mut searched = buf.len();
@@ -332,8 +372,8 @@ impl<'r> BatchReader<'r> {
                     Chunk::Lines(buf)
                 });
             }
-            if buf.len() as u64 > MAX_LINE {
-                return Ok(Chunk::TooLong(buf.len() as u64));
+            if buf.len() as u64 > self.limit {
+                return Ok(Chunk::TooLong);
             }
             searched = buf.len();
         }
@@ -343,6 +383,7 @@ impl<'r> BatchReader<'r> {
 /// Why parsing stopped at a line.
 enum Fatal {
     Bad(String),
+    /// Larger than this limit.
     TooLarge(u64),
 }
 
@@ -362,6 +403,8 @@ struct PieceOut {
     lines: u64,
     blank: u64,
     bad: u64,
+    /// Lines skipped for being over the limit (0-based, in the piece).
+    too_large: Vec<u64>,
     invalid_utf8: u64,
     /// The first line that stops the read, as a 0-based index in the piece.
     fatal: Option<(u64, Fatal)>,
@@ -393,7 +436,8 @@ fn pieces(batch: &[u8], n: usize) -> Vec<&[u8]> {
 }
 
 /// Parses the lines of one piece, stopping at the first fatal one.
-fn parse_piece(piece: &[u8], fields: Fields<'_>, bad_lines: BadLines) -> PieceOut {
+fn parse_piece(piece: &[u8], fields: Fields<'_>, opts: &ReadOptions) -> PieceOut {
+    let bad_lines = opts.bad_lines;
     let mut out = PieceOut::default();
     let body = piece.strip_suffix(b"\n").unwrap_or(piece);
     for (index, line) in body.split(|&b| b == b'\n').enumerate() {
@@ -404,13 +448,26 @@ fn parse_piece(piece: &[u8], fields: Fields<'_>, bad_lines: BadLines) -> PieceOu
             out.blank += 1;
             continue;
         }
+        if line.len() as u64 > opts.max_document_bytes {
+            match bad_lines {
+                BadLines::Skip => {
+                    out.bad += 1;
+                    out.too_large.push(index);
+                    continue;
+                }
+                BadLines::Fail => {
+                    out.fatal = Some((index, Fatal::TooLarge(opts.max_document_bytes)));
+                    break;
+                }
+            }
+        }
         let (src, lossy) = match std::str::from_utf8(line) {
             Ok(s) => (Cow::Borrowed(s), false),
             Err(_) => (String::from_utf8_lossy(line), true),
         };
         match parse_record(&src, fields) {
             Ok(record) if record.text.len() as u64 > MAX_DOC => {
-                out.fatal = Some((index, Fatal::TooLarge(record.text.len() as u64)));
+                out.fatal = Some((index, Fatal::TooLarge(MAX_DOC)));
                 break;
             }
             Ok(record) => {
@@ -451,7 +508,7 @@ pub(crate) fn read_jsonl(
     };
     let shown = path.display().to_string();
     let max_pieces = rayon::current_num_threads().saturating_mul(4).max(1);
-    let mut batches = BatchReader::new(reader);
+    let mut batches = BatchReader::new(reader, opts.max_document_bytes);
     // Lines before the current batch.
     let mut base = 0u64;
     let mut next = batches.next(on_bytes);
@@ -459,12 +516,20 @@ pub(crate) fn read_jsonl(
         let batch = match next.map_err(read_error(path))? {
             Chunk::Lines(batch) => batch,
             Chunk::End => break,
-            Chunk::TooLong(len) => {
-                return Err(Error::TooLarge {
-                    path: path.to_path_buf(),
-                    line: base + 1,
-                    len,
-                });
+            Chunk::TooLong => {
+                let (path, line) = (path.to_path_buf(), base + 1);
+                let limit = opts.max_document_bytes;
+                if opts.bad_lines == BadLines::Fail {
+                    return Err(Error::TooLarge { path, line, limit });
+                }
+                corpus.stats.bad_lines += 1;
+                corpus
+                    .warnings
+                    .push(Warning::TooLarge { path, line, limit });
+                base += 1;
+                batches.skip_line();
+                next = batches.next(on_bytes);
+                continue;
             }
         };
         let n = (batch.len() / MIN_PIECE).clamp(1, max_pieces);
@@ -472,7 +537,7 @@ pub(crate) fn read_jsonl(
             || {
                 pieces(&batch, n)
                     .into_par_iter()
-                    .map(|piece| parse_piece(piece, fields, opts.bad_lines))
+                    .map(|piece| parse_piece(piece, fields, opts))
                     .collect::<Vec<_>>()
             },
             || batches.next(on_bytes),
@@ -495,9 +560,16 @@ pub(crate) fn read_jsonl(
                         line,
                         message,
                     },
-                    Fatal::TooLarge(len) => Error::TooLarge { path, line, len },
+                    Fatal::TooLarge(limit) => Error::TooLarge { path, line, limit },
                 });
             }
+            corpus
+                .warnings
+                .extend(out.too_large.iter().map(|&i| Warning::TooLarge {
+                    path: path.to_path_buf(),
+                    line: base + i + 1,
+                    limit: opts.max_document_bytes,
+                }));
             corpus.stats.blank_lines += out.blank;
             corpus.stats.bad_lines += out.bad;
             corpus.stats.invalid_utf8 += out.invalid_utf8;
@@ -762,6 +834,79 @@ mod tests {
         assert_eq!(corpus.docs.len(), 3);
         assert_eq!(corpus.docs[1].text.len(), text.len());
         assert_eq!((corpus.docs[1].line, corpus.docs[2].line), (2, 3));
+    }
+
+    fn limited(max_document_bytes: u64, bad_lines: BadLines) -> ReadOptions {
+        ReadOptions {
+            max_document_bytes,
+            bad_lines,
+            ..ReadOptions::default()
+        }
+    }
+
+    #[test]
+    fn a_line_over_the_limit_fails_or_is_skipped() {
+        // One long line inside a batch, one spanning batches.
+        for long in [300, BATCH + BATCH / 2] {
+            let text = "y".repeat(long);
+            let input = format!(
+                "{{\"text\":\"a\"}}\n\n{{\"text\":\"{text}\"}}\r\n{{\"text\":\"b\"}}\n{{\"text\":\"{text}\"}}"
+            );
+            match read(input.as_bytes(), &limited(200, BadLines::Fail)) {
+                Err(Error::TooLarge { path, line, limit }) => {
+                    assert_eq!(
+                        (path.as_path(), line, limit),
+                        (Path::new("in.jsonl"), 3, 200)
+                    );
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+            let corpus = read(input.as_bytes(), &limited(200, BadLines::Skip)).unwrap();
+            assert_eq!(
+                ids(&corpus),
+                [("in.jsonl:1", 1, "a"), ("in.jsonl:4", 4, "b")]
+            );
+            assert_eq!(corpus.stats.bad_lines, 2);
+            assert_eq!(corpus.stats.bytes, input.len() as u64);
+            let warned: Vec<u64> = corpus
+                .warnings
+                .iter()
+                .map(|w| match w {
+                    Warning::TooLarge {
+                        line, limit: 200, ..
+                    } => *line,
+                    other => panic!("unexpected {other:?}"),
+                })
+                .collect();
+            assert_eq!(warned, [3, 5]);
+        }
+    }
+
+    #[test]
+    fn an_endless_line_stops_at_the_limit() {
+        let head = std::io::Cursor::new(b"{\"text\":\"a\"}\n".to_vec());
+        let mut endless = std::io::BufReader::new(head.chain(std::io::repeat(b'x')));
+        let mut corpus = Corpus::default();
+        let err = read_jsonl(
+            &mut endless,
+            Path::new("zero"),
+            0,
+            &limited(1000, BadLines::Fail),
+            &|_| {},
+            &mut corpus,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::TooLarge {
+                    line: 2,
+                    limit: 1000,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -7,12 +7,22 @@
 //!   id = the path as given;
 //! * JSON Lines (`.jsonl`, `.json`, `.ndjson`): one document per line, text in the
 //!   configured text field, id in the id field (`path:line` when absent);
-//! * `.gz` / `.zst` compressed versions of both, decompressed as a stream.
+//! * `.gz` / `.zst` compressed versions of both, decompressed as a stream;
+//! * formats dupscan does not read yet (`.csv`, `.parquet`, ... by name, or
+//!   by a magic number in the first bytes; see [`unsupported_extension`]) are
+//!   refused with [`Error::Unsupported`], and so is binary content (a NUL
+//!   byte in the first 8 KiB of a file read as text, an executable, an
+//!   image) when named, while binary content found by walking a directory is
+//!   skipped with a [`Warning::Binary`].
 //!
 //! Documents come out in input order (file order, then line order); that order
 //! defines dupscan's global ids. Invalid UTF-8 is replaced with U+FFFD and
 //! counted; a malformed JSONL line is an error naming the path and line, unless
 //! the caller asked to skip and count bad lines.
+//!
+//! A directory walk reads each file once and skips special files (see
+//! [`list_sources`]); what was skipped is returned in [`Corpus::warnings`]
+//! for the caller to show, since library code prints nothing.
 //!
 //! Stdin has no name to go by, so it is sniffed: gzip or Zstandard magic
 //! numbers select the decompressor, and a first non-whitespace byte `{`
@@ -40,15 +50,17 @@ mod jsonl;
 mod open;
 mod text;
 mod walk;
+mod warning;
 
 use std::io::{self, BufRead, Cursor, Read};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-pub use detect::detect_format;
+pub use detect::{detect_format, unsupported_extension};
 pub use open::open;
-pub use walk::list_sources;
+pub use walk::{Listing, list_sources};
+pub use warning::Warning;
 
 use crate::error::{Error, Result};
 
@@ -95,6 +107,18 @@ pub struct Source {
     pub relative: PathBuf,
     /// Detected format.
     pub format: Format,
+    /// Whether the file was named or found by walking a directory.
+    pub origin: Origin,
+}
+
+/// How a source came to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// Named on the command line (or stdin).
+    #[default]
+    Named,
+    /// Found by walking a directory that was named.
+    Walked,
 }
 
 /// One document: an id, where it came from, and its text (held once; units
@@ -121,22 +145,32 @@ pub struct ReadStats {
     /// Documents (text files or JSONL records) whose bytes were not valid
     /// UTF-8 and had invalid sequences replaced.
     pub invalid_utf8: u64,
-    /// JSONL lines skipped because they were malformed (only with
-    /// [`BadLines::Skip`]).
+    /// JSONL lines skipped because they were malformed, and documents (JSONL
+    /// lines or whole text files) skipped for being larger than
+    /// [`ReadOptions::max_document_bytes`] (only with [`BadLines::Skip`]).
     pub bad_lines: u64,
     /// Blank JSONL lines, ignored silently.
     pub blank_lines: u64,
 }
 
-/// What to do with a malformed JSONL line.
+/// What to do with a malformed JSONL line or a document over
+/// [`ReadOptions::max_document_bytes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BadLines {
     /// Stop with an error naming the path and line.
     #[default]
     Fail,
-    /// Skip the line and count it in [`ReadStats::bad_lines`].
+    /// Skip the line (or document), count it in [`ReadStats::bad_lines`]
+    /// and, for an oversized document, add a [`Warning::TooLarge`].
     Skip,
 }
+
+/// The default [`ReadOptions::max_document_bytes`]: 256 MiB.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 256 << 20;
+
+/// The largest [`ReadOptions::max_document_bytes`]: what dupscan's 32-bit
+/// offsets can address (4 GiB less one byte).
+pub const MAX_DOCUMENT_BYTES: u64 = text::MAX_DOC;
 
 /// Options for reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,8 +179,13 @@ pub struct ReadOptions {
     pub text_field: String,
     /// JSONL field holding the document id.
     pub id_field: String,
-    /// Policy for malformed JSONL lines.
+    /// Policy for malformed JSONL lines and oversized documents.
     pub bad_lines: BadLines,
+    /// The largest document, in bytes: a whole text file (after
+    /// decompression) or one JSONL line. Reading stops as soon as a document
+    /// passes it, so a decompression bomb or an endless stream cannot exhaust
+    /// memory. At most [`MAX_DOCUMENT_BYTES`].
+    pub max_document_bytes: u64,
 }
 
 impl Default for ReadOptions {
@@ -155,6 +194,7 @@ impl Default for ReadOptions {
             text_field: "text".into(),
             id_field: "id".into(),
             bad_lines: BadLines::Fail,
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         }
     }
 }
@@ -168,12 +208,15 @@ pub struct Corpus {
     pub docs: Vec<Document>,
     /// Counters.
     pub stats: ReadStats,
+    /// What was skipped while listing and reading, in order.
+    pub warnings: Vec<Warning>,
 }
 
 /// Reads every input into a [`Corpus`], in input order.
 ///
 /// The inputs are expanded with [`list_sources`], then read with
-/// [`read_sources`]; see there for the details.
+/// [`read_sources`]; see there for the details. The listing's warnings come
+/// first in [`Corpus::warnings`].
 ///
 /// # Errors
 ///
@@ -183,7 +226,12 @@ pub fn read_inputs(
     opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<Corpus> {
-    read_sources(list_sources(inputs)?, opts, on_bytes)
+    let listing = list_sources(inputs)?;
+    let mut corpus = read_sources(listing.sources, opts, on_bytes)?;
+    let mut warnings = listing.warnings;
+    warnings.append(&mut corpus.warnings);
+    corpus.warnings = warnings;
+    Ok(corpus)
 }
 
 /// Reads `sources` into a [`Corpus`], in order: file order, then line order.
@@ -204,7 +252,13 @@ pub fn read_inputs(
 /// * [`Error::Read`] when a file cannot be opened, read or decompressed;
 /// * [`Error::BadLine`] for the first malformed JSONL line, unless
 ///   [`ReadOptions::bad_lines`] is [`BadLines::Skip`];
-/// * [`Error::TooLarge`] for a document over 4 GiB;
+/// * [`Error::TooLarge`] for a document over
+///   [`ReadOptions::max_document_bytes`], unless [`ReadOptions::bad_lines`]
+///   is [`BadLines::Skip`] (then it is skipped, counted as a bad line, and
+///   a [`Warning::TooLarge`] names it);
+/// * [`Error::Unsupported`] for a file whose first bytes are a format
+///   dupscan does not read, or binary content in a file that was named (in
+///   a walked file, binary content is skipped with a [`Warning::Binary`]);
 /// * [`Error::Param`] for more than 2^32 sources.
 pub fn read_sources(
     sources: Vec<Source>,
@@ -230,7 +284,7 @@ pub fn read_sources(
             .position(|s| !is_text_file(s))
             .map_or(corpus.sources.len(), |n| start + n);
         if end > start {
-            read_text_files(&mut corpus, start, end, on_bytes)?;
+            read_text_files(&mut corpus, start, end, opts, on_bytes)?;
             start = end;
         } else {
             read_stream(&mut corpus, start, opts, on_bytes)?;
@@ -252,14 +306,16 @@ fn read_text_files(
     corpus: &mut Corpus,
     start: usize,
     end: usize,
+    opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
+    let limit = opts.max_document_bytes;
     let read = corpus.sources[start..end]
         .par_iter()
-        .map(|s| text::read_text(&mut *open(s)?, &s.path, on_bytes))
+        .map(|s| text::read_text(&mut *open(s)?, &s.path, limit, on_bytes))
         .collect::<Vec<_>>();
     for (index, doc) in (start..end).zip(read) {
-        corpus.push_text(index, doc?)?;
+        corpus.push_text(index, doc?, opts)?;
     }
     Ok(())
 }
@@ -285,15 +341,80 @@ fn read_stream(
         open(&corpus.sources[index])?
     };
     match corpus.sources[index].format.layout {
-        Layout::Jsonl => jsonl::read_jsonl(&mut *reader, &path, id, opts, on_bytes, corpus),
-        Layout::Text => corpus.push_text(index, text::read_text(&mut *reader, &path, on_bytes)?),
+        Layout::Jsonl => {
+            let head =
+                open::read_head(&mut reader, detect::SNIFF_LEN).map_err(walk::read_error(&path))?;
+            if let Some(what) = detect::sniff_content(&head, Layout::Jsonl) {
+                corpus.stats.bytes += head.len() as u64;
+                on_bytes(head.len() as u64);
+                return corpus.not_text(index, what);
+            }
+            let mut reader = Cursor::new(head).chain(reader);
+            jsonl::read_jsonl(&mut reader, &path, id, opts, on_bytes, corpus)
+        }
+        Layout::Text => {
+            let limit = opts.max_document_bytes;
+            let read = text::read_text(&mut *reader, &path, limit, on_bytes)?;
+            corpus.push_text(index, read, opts)
+        }
     }
 }
 
 impl Corpus {
+    /// Refuses source `index`, which is `what` rather than text dupscan
+    /// reads, or skips it with a warning when it is binary content found by
+    /// walking a directory (it stays a source without documents, so `dedup`
+    /// copies it unchanged).
+    fn not_text(&mut self, index: usize, what: detect::NotText) -> Result<()> {
+        let source = &self.sources[index];
+        let path = source.path.clone();
+        match (what, source.origin) {
+            (detect::NotText::Binary(what), Origin::Walked) => {
+                self.warnings.push(Warning::Binary {
+                    path,
+                    what: what.to_owned(),
+                });
+                Ok(())
+            }
+            (detect::NotText::Binary(what) | detect::NotText::Data(what), _) => {
+                Err(Error::Unsupported {
+                    path,
+                    what: what.to_owned(),
+                })
+            }
+        }
+    }
+
     /// Appends the whole-file document of source `index` (none for an empty
-    /// file) and counts it.
-    fn push_text(&mut self, index: usize, doc: text::TextDoc) -> Result<()> {
+    /// file) and counts it; an oversized one is an error, or with
+    /// [`BadLines::Skip`] a bad line and a warning.
+    fn push_text(&mut self, index: usize, read: text::TextRead, opts: &ReadOptions) -> Result<()> {
+        let doc = match read {
+            text::TextRead::Doc(doc) => doc,
+            text::TextRead::NotText { what, bytes } => {
+                self.stats.bytes += bytes;
+                return self.not_text(index, what);
+            }
+            text::TextRead::TooLarge { bytes } => {
+                let path = self.sources[index].path.clone();
+                let limit = opts.max_document_bytes;
+                if opts.bad_lines == BadLines::Fail {
+                    return Err(Error::TooLarge {
+                        path,
+                        line: 1,
+                        limit,
+                    });
+                }
+                self.stats.bytes += bytes;
+                self.stats.bad_lines += 1;
+                self.warnings.push(Warning::TooLarge {
+                    path,
+                    line: 1,
+                    limit,
+                });
+                return Ok(());
+            }
+        };
         self.stats.bytes += doc.bytes;
         if doc.bytes == 0 {
             return Ok(());
@@ -454,6 +575,29 @@ mod tests {
         write(&txt, &bytes);
         write(&jsonl, &bytes);
 
+        // A binary text file: refused when named, skipped with a warning
+        // (but kept as a source, for dedup to copy) when found by walking.
+        match read(std::slice::from_ref(&txt), &ReadOptions::default()) {
+            Err(Error::Unsupported { path, what }) => {
+                assert_eq!(path, txt);
+                assert!(what.contains("NUL byte"), "{what}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        write(&sub.join("DS_Store.txt"), &bytes);
+        let corpus = read(std::slice::from_ref(&sub), &ReadOptions::default()).unwrap();
+        assert!(corpus.docs.is_empty());
+        assert_eq!(corpus.sources.len(), 1);
+        assert!(
+            matches!(&corpus.warnings[..], [Warning::Binary { path, .. }] if *path == sub.join("DS_Store.txt")),
+            "{:?}",
+            corpus.warnings
+        );
+        // Junk without a NUL byte is still read, with replacements.
+        let no_nul: Vec<u8> = bytes.iter().map(|&b| b.max(1)).collect();
+        write(&txt, &no_nul);
         let corpus = read(std::slice::from_ref(&txt), &ReadOptions::default()).unwrap();
         assert_eq!(corpus.docs.len(), 1);
         assert_eq!(corpus.stats.invalid_utf8, 1);

@@ -100,6 +100,7 @@ mod tests {
             path: path.to_path_buf(),
             relative: PathBuf::new(),
             format: detect_format(path),
+            origin: crate::corpus::Origin::Named,
         }
     }
 

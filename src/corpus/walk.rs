@@ -1,18 +1,35 @@
 //! Expanding the inputs the user named into the list of files to read.
 //!
-//! A file is taken as given (whatever its name), `-` is stdin, and a
-//! directory is walked recursively in sorted order: the entries of each
+//! A file is taken as given (whatever its name or kind, so a named pipe such
+//! as `<(zcat x.gz)` is read as a stream), `-` is stdin, and a directory is
+//! walked recursively with [`walkdir`] in sorted order: the entries of each
 //! directory are sorted by the bytes of their names and visited depth first,
 //! so the files come out sorted component by component, the same on every
-//! run and every machine. Entries whose names start with `.` are skipped.
-//! Symbolic links are followed, except a link to a directory that is already
-//! being walked (an ancestor), which would loop; such a link is skipped.
+//! run and every machine. Entries whose names start with `.` are skipped
+//! silently. Symbolic links are followed.
+//!
+//! A file whose name says it is a format dupscan does not read yet (`.csv`,
+//! `.parquet`, ...; see [`unsupported_extension`]) is refused, named or
+//! found by walking, before anything is read.
+//!
+//! Each file is read once: files and directories are identified by device
+//! and inode (on Unix; by canonical path elsewhere), so a file reached a
+//! second time (a symbolic link to a file or directory already listed, a
+//! link back to an ancestor, a hard link, or the same input named twice) is
+//! listed at its first position only. A walk never opens anything but
+//! directories: FIFOs, sockets and devices found in a directory are skipped.
+//! Everything skipped that was not hidden (repeats, loops, special files,
+//! broken links, unreadable entries) is returned as a [`Warning`], for the
+//! caller to show; the library prints nothing.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{Source, detect_format};
+use walkdir::WalkDir;
+
+use super::{Origin, Source, Warning, detect_format, unsupported_extension};
 use crate::error::{Error, Result};
 
 /// The name that stands for stdin.
@@ -23,107 +40,233 @@ pub(crate) fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == STDIN
 }
 
+/// The files to read, and what was skipped while listing them.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// The files (and stdin) to read, in order.
+    pub sources: Vec<Source>,
+    /// What was skipped, in the order it was met.
+    pub warnings: Vec<Warning>,
+}
+
 /// Expands `inputs` into the files to read, in order.
 ///
 /// Each input contributes, in the order given: itself if it is a file (or
 /// anything else that is not a directory, such as a named pipe); stdin if it
-/// is `-`; and if it is a directory, every file under it, recursively, sorted
-/// by path, skipping hidden entries (names starting with `.`). Each
-/// [`Source::relative`] is the file's path relative to the directory named,
-/// or its file name when the file was named directly, or `-` for stdin.
+/// is `-`; and if it is a directory, every regular file under it,
+/// recursively, sorted by path, skipping hidden entries (names starting with
+/// `.`). A file or directory already listed (by device and inode) is not
+/// listed again. Each [`Source::relative`] is the file's path relative to the
+/// directory named, or its file name when the file was named directly, or `-`
+/// for stdin.
 ///
 /// # Errors
 ///
 /// [`Error::Read`] naming the path, when an input does not exist or a
-/// directory (or an entry in it, such as a dangling symbolic link) cannot be
-/// read.
-pub fn list_sources(inputs: &[PathBuf]) -> Result<Vec<Source>> {
-    let mut out = Vec::new();
+/// directory named as an input cannot be read; [`Error::Unsupported`] for a
+/// file named like a format dupscan does not read. Problems with entries
+/// found inside a directory (a broken link, an unreadable subdirectory, a
+/// FIFO) are [`Listing::warnings`], not errors.
+pub fn list_sources(inputs: &[PathBuf]) -> Result<Listing> {
+    let mut listing = Listing::default();
+    let mut seen = Seen::default();
     for input in inputs {
         if is_stdin(input) {
-            out.push(source(input.clone(), PathBuf::from(STDIN)));
+            listing.sources.push(Source {
+                path: input.clone(),
+                relative: PathBuf::from(STDIN),
+                format: detect_format(input),
+                origin: Origin::Named,
+            });
             continue;
         }
         let meta = fs::metadata(input).map_err(read_error(input))?;
         if meta.is_dir() {
-            let canonical = input.canonicalize().map_err(read_error(input))?;
-            let mut ancestors = vec![canonical];
-            walk(input, Path::new(""), &mut ancestors, &mut out)?;
+            walk(input, &mut seen, &mut listing)?;
+        } else if let Some(first) = seen.first(input, &meta) {
+            listing.warnings.push(Warning::Repeated {
+                path: input.clone(),
+                first,
+            });
         } else {
             let name = input
                 .file_name()
                 .map_or_else(|| input.clone(), PathBuf::from);
-            out.push(source(input.clone(), name));
+            listing
+                .sources
+                .push(source(input.clone(), name, Origin::Named)?);
         }
     }
-    Ok(out)
+    Ok(listing)
 }
 
-/// Appends the files under `root.join(rel)` to `out`, sorted. `ancestors`
-/// holds the canonical paths of the directories being walked, innermost last.
-fn walk(
-    root: &Path,
-    rel: &Path,
-    ancestors: &mut Vec<PathBuf>,
-    out: &mut Vec<Source>,
-) -> Result<()> {
-    let dir = root.join(rel);
-    let mut entries = Vec::new();
-    for entry in fs::read_dir(&dir).map_err(read_error(&dir))? {
-        let entry = entry.map_err(read_error(&dir))?;
-        let name = entry.file_name();
-        if name.as_encoded_bytes().first() == Some(&b'.') {
-            continue;
-        }
-        let file_type = entry.file_type().map_err(read_error(&entry.path()))?;
-        entries.push((name, file_type));
-    }
-    entries.sort_unstable_by(|a, b| a.0.as_encoded_bytes().cmp(b.0.as_encoded_bytes()));
+/// Whether a directory entry is hidden (its name starts with `.`).
+fn hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
 
-    for (name, file_type) in entries {
-        let rel = rel.join(&name);
-        let path = root.join(&rel);
-        let (is_dir, is_file, canonical) = if file_type.is_symlink() {
-            let meta = fs::metadata(&path).map_err(read_error(&path))?;
-            let canonical = if meta.is_dir() {
-                Some(path.canonicalize().map_err(read_error(&path))?)
-            } else {
-                None
-            };
-            (meta.is_dir(), meta.is_file(), canonical)
-        } else {
-            let canonical = file_type.is_dir().then(|| walked_child(ancestors, &name));
-            (file_type.is_dir(), file_type.is_file(), canonical)
-        };
-        if let (true, Some(canonical)) = (is_dir, canonical) {
-            if ancestors.contains(&canonical) {
+/// Appends the regular files under `root` to `listing`, sorted.
+fn walk(root: &Path, seen: &mut Seen, listing: &mut Listing) -> Result<()> {
+    let mut it = WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !hidden(e.file_name()));
+    while let Some(next) = it.next() {
+        let entry = match next {
+            Ok(entry) => entry,
+            Err(err) if err.depth() == 0 => {
+                let source = err
+                    .into_io_error()
+                    .unwrap_or_else(|| io::Error::other("cannot walk the directory"));
+                return Err(read_error(root)(source));
+            }
+            Err(err) => {
+                if let Some(warning) = walk_warning(&err) {
+                    listing.warnings.push(warning);
+                }
                 continue;
             }
-            ancestors.push(canonical);
-            walk(root, &rel, ancestors, out)?;
-            ancestors.pop();
-        } else if is_file {
-            out.push(source(path, rel));
+        };
+        let path = entry.path();
+        let file_type = entry.file_type();
+        if !file_type.is_dir() && !file_type.is_file() {
+            listing.warnings.push(Warning::Special {
+                path: path.to_path_buf(),
+                kind: special_kind(&file_type),
+            });
+            continue;
+        }
+        let meta = match entry.metadata() {
+            Ok(meta) => meta,
+            Err(err) => {
+                if let Some(warning) = walk_warning(&err) {
+                    listing.warnings.push(warning);
+                }
+                if file_type.is_dir() {
+                    it.skip_current_dir();
+                }
+                continue;
+            }
+        };
+        if let Some(first) = seen.first(path, &meta) {
+            listing.warnings.push(Warning::Repeated {
+                path: path.to_path_buf(),
+                first,
+            });
+            if file_type.is_dir() {
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if file_type.is_file() {
+            let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+            listing
+                .sources
+                .push(source(path.to_path_buf(), relative, Origin::Walked)?);
         }
     }
     Ok(())
 }
 
-/// The canonical path of a real (not symlinked) subdirectory of the innermost
-/// directory being walked.
-fn walked_child(ancestors: &[PathBuf], name: &std::ffi::OsStr) -> PathBuf {
-    ancestors
-        .last()
-        .map_or_else(|| PathBuf::from(name), |parent| parent.join(name))
+/// The warning for an entry the walk could not follow or read; `None` for
+/// hidden entries, which are skipped silently.
+fn walk_warning(err: &walkdir::Error) -> Option<Warning> {
+    let path = err.path().map(Path::to_path_buf).unwrap_or_default();
+    if path.file_name().is_some_and(hidden) {
+        return None;
+    }
+    if err.loop_ancestor().is_some() {
+        return Some(Warning::Loop { path });
+    }
+    let not_found = err
+        .io_error()
+        .is_some_and(|e| e.kind() == io::ErrorKind::NotFound);
+    let is_link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+    Some(if not_found && is_link {
+        Warning::BrokenLink { path }
+    } else {
+        Warning::Unreadable {
+            path,
+            message: err
+                .io_error()
+                .map_or_else(|| err.to_string(), io::Error::to_string),
+        }
+    })
 }
 
-fn source(path: PathBuf, relative: PathBuf) -> Source {
+/// What kind of special file `file_type` is, for a warning.
+fn special_kind(file_type: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+    }
+    let _ = file_type;
+    "a special file"
+}
+
+/// What identifies a file whatever the path it is reached by.
+#[cfg(unix)]
+type FileKey = (u64, u64);
+#[cfg(not(unix))]
+type FileKey = PathBuf;
+
+/// The files and directories listed so far, by identity, with the path each
+/// was first reached by.
+#[derive(Default)]
+struct Seen(HashMap<FileKey, PathBuf>);
+
+impl Seen {
+    /// Records `path`; when its file was already recorded, returns the path
+    /// it was first reached by instead.
+    fn first(&mut self, path: &Path, meta: &fs::Metadata) -> Option<PathBuf> {
+        let key = Self::key(path, meta)?;
+        match self.0.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(e.get().clone()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(path.to_path_buf());
+                None
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    fn key(_path: &Path, meta: &fs::Metadata) -> Option<FileKey> {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+
+    #[cfg(not(unix))]
+    fn key(path: &Path, _meta: &fs::Metadata) -> Option<FileKey> {
+        path.canonicalize().ok()
+    }
+}
+
+/// The source for a file, refused when its name says it is a format
+/// dupscan does not read.
+fn source(path: PathBuf, relative: PathBuf, origin: Origin) -> Result<Source> {
+    if let Some(what) = unsupported_extension(&path) {
+        return Err(Error::Unsupported { path, what });
+    }
     let format = detect_format(&path);
-    Source {
+    Ok(Source {
         path,
         relative,
         format,
-    }
+        origin,
+    })
 }
 
 /// Wraps an I/O error with the path it concerns.
@@ -173,9 +316,10 @@ mod tests {
         }
         fs::create_dir(root.join("empty")).unwrap();
 
-        let sources = list_sources(&[root.to_path_buf()]).unwrap();
+        let listing = list_sources(&[root.to_path_buf()]).unwrap();
+        let sources = &listing.sources;
         assert_eq!(
-            rels(&sources),
+            rels(sources),
             [
                 "B.txt",
                 "a/b/c.jsonl",
@@ -185,11 +329,13 @@ mod tests {
                 "c/d.jsonl.gz"
             ],
         );
-        for s in &sources {
+        for s in sources {
             assert_eq!(s.path, root.join(&s.relative));
+            assert_eq!(s.origin, Origin::Walked);
         }
         assert_eq!(sources[1].format.layout, Layout::Jsonl);
         assert_eq!(sources[5].format.compression, Compression::Gzip);
+        assert!(listing.warnings.is_empty(), "{:?}", listing.warnings);
     }
 
     #[test]
@@ -199,11 +345,14 @@ mod tests {
         let a = dir.path().join(".a.jsonl");
         touch(&b);
         touch(&a);
-        let sources = list_sources(&[b.clone(), PathBuf::from("-"), a.clone()]).unwrap();
+        let sources = list_sources(&[b.clone(), PathBuf::from("-"), a.clone()])
+            .unwrap()
+            .sources;
         assert_eq!(rels(&sources), ["b.txt", "-", ".a.jsonl"]);
         assert_eq!(sources[0].path, b);
         assert_eq!(sources[1].path, PathBuf::from("-"));
         assert_eq!(sources[2].path, a);
+        assert!(sources.iter().all(|s| s.origin == Origin::Named));
         assert_eq!(
             sources[2].format.layout,
             Layout::Jsonl,
@@ -214,11 +363,8 @@ mod tests {
     #[test]
     fn empty_directory_gives_no_sources() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(
-            list_sources(&[dir.path().to_path_buf()])
-                .unwrap()
-                .is_empty()
-        );
+        let listing = list_sources(&[dir.path().to_path_buf()]).unwrap();
+        assert!(listing.sources.is_empty() && listing.warnings.is_empty());
     }
 
     #[test]
@@ -236,9 +382,36 @@ mod tests {
         assert!(err.to_string().contains("nope.jsonl"));
     }
 
+    #[test]
+    fn a_file_named_twice_or_inside_a_named_directory_is_listed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("d/a.txt");
+        touch(&a);
+        let d = dir.path().join("d");
+        let listing = list_sources(&[a.clone(), d.clone(), a.clone(), d.clone()]).unwrap();
+        assert_eq!(rels(&listing.sources), ["a.txt"]);
+        assert_eq!(
+            listing.warnings,
+            [
+                Warning::Repeated {
+                    path: a.clone(),
+                    first: a.clone()
+                },
+                Warning::Repeated {
+                    path: a.clone(),
+                    first: a.clone()
+                },
+                Warning::Repeated {
+                    path: d.clone(),
+                    first: d.clone()
+                },
+            ]
+        );
+    }
+
     #[cfg(unix)]
     #[test]
-    fn follows_symlinks_but_not_into_loops() {
+    fn follows_symlinks_but_reads_each_file_once() {
         use std::os::unix::fs::symlink;
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root");
@@ -247,22 +420,62 @@ mod tests {
         symlink(&root, root.join("a/loop")).unwrap();
         symlink(root.join("a"), root.join("a/self")).unwrap();
         symlink(dir.path().join("outside"), root.join("link")).unwrap();
+        symlink(dir.path().join("outside"), root.join("link2")).unwrap();
         symlink(root.join("a/f.txt"), root.join("g.txt")).unwrap();
+        fs::hard_link(root.join("a/f.txt"), root.join("h.txt")).unwrap();
 
-        let sources = list_sources(std::slice::from_ref(&root)).unwrap();
-        assert_eq!(rels(&sources), ["a/f.txt", "g.txt", "link/o.txt"]);
+        let listing = list_sources(std::slice::from_ref(&root)).unwrap();
+        assert_eq!(rels(&listing.sources), ["a/f.txt", "link/o.txt"]);
+        let first = |p: &str| root.join(p);
+        assert_eq!(
+            listing.warnings,
+            [
+                Warning::Loop {
+                    path: root.join("a/loop")
+                },
+                Warning::Loop {
+                    path: root.join("a/self")
+                },
+                Warning::Repeated {
+                    path: root.join("g.txt"),
+                    first: first("a/f.txt")
+                },
+                Warning::Repeated {
+                    path: root.join("h.txt"),
+                    first: first("a/f.txt")
+                },
+                Warning::Repeated {
+                    path: root.join("link2"),
+                    first: first("link")
+                },
+            ]
+        );
     }
 
     #[cfg(unix)]
     #[test]
-    fn dangling_symlink_is_a_read_error() {
+    fn broken_links_and_special_files_are_skipped_with_a_warning() {
         use std::os::unix::fs::symlink;
+        use std::os::unix::net::UnixListener;
         let dir = tempfile::tempdir().unwrap();
+        touch(&dir.path().join("a.txt"));
         let link = dir.path().join("dangling.txt");
         symlink(dir.path().join("gone"), &link).unwrap();
-        match list_sources(&[dir.path().to_path_buf()]) {
-            Err(Error::Read { path, .. }) => assert_eq!(path, link),
-            other => panic!("unexpected {other:?}"),
-        }
+        symlink(dir.path().join("gone"), dir.path().join(".#lock")).unwrap();
+        let socket = dir.path().join("sock");
+        let _listener = UnixListener::bind(&socket).unwrap();
+
+        let listing = list_sources(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(rels(&listing.sources), ["a.txt"]);
+        assert_eq!(
+            listing.warnings,
+            [
+                Warning::BrokenLink { path: link },
+                Warning::Special {
+                    path: socket,
+                    kind: "a socket"
+                },
+            ]
+        );
     }
 }

@@ -174,8 +174,8 @@ impl fmt::Display for Summary {
             "dupscan: dedup: {} of {} files written to {}; report in {}",
             self.files_written,
             self.files,
-            self.out.display(),
-            report_path(&self.out).display()
+            crate::escape::path(&self.out),
+            crate::escape::path(&report_path(&self.out))
         )
     }
 }
@@ -240,8 +240,8 @@ pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<Prepared> 
         (Vec::new(), Vec::new())
     } else {
         (
-            corpus::list_sources(&config.inputs)?,
-            corpus::list_sources(&config.reference)?,
+            corpus::list_sources(&config.inputs)?.sources,
+            corpus::list_sources(&config.reference)?.sources,
         )
     };
     let inputs: Vec<PathBuf> = named().cloned().collect();

@@ -365,6 +365,37 @@ struct UnitNote<'a> {
     of: &'a str,
 }
 
+/// Copies one line (up to and including its newline, or to the end) from
+/// `reader` to `out` without holding it; returns its length, 0 at the end.
+/// Read errors go through `read_failed`.
+fn copy_line(
+    reader: &mut dyn BufRead,
+    out: &mut dyn Write,
+    read_failed: impl Fn(io::Error) -> io::Error,
+) -> io::Result<usize> {
+    let mut copied = 0;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_failed(e)),
+        };
+        if buf.is_empty() {
+            return Ok(copied);
+        }
+        let (n, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        out.write_all(&buf[..n])?;
+        reader.consume(n);
+        copied += n;
+        if done {
+            return Ok(copied);
+        }
+    }
+}
+
 /// Splits a line into its content and its line break (`\n`, `\r\n` or none).
 fn split_eol(line: &[u8]) -> (&[u8], &[u8]) {
     let content = line.strip_suffix(b"\n").unwrap_or(line);
@@ -479,7 +510,10 @@ impl Job<'_> {
         failure.resolve(result).map(|()| Outcome::Rewritten)
     }
 
-    /// Copies or rewrites each line of `reader` into `out`.
+    /// Copies or rewrites each line of `reader` into `out`. Lines that are
+    /// not documents (blank, skipped as malformed or as larger than
+    /// `--max-document-bytes`) are copied as they stream by, never held
+    /// whole, so a huge skipped line costs no memory.
     fn stream(
         &self,
         reader: &mut dyn BufRead,
@@ -487,26 +521,30 @@ impl Job<'_> {
         failure: &Failure,
     ) -> io::Result<()> {
         let path = &self.source.path;
+        let read_failed = |source| {
+            failure.set(Error::Read {
+                path: path.clone(),
+                source,
+            })
+        };
         let mut next = self.docs.start;
         let mut number = 0u64;
         let mut line = Vec::new();
         loop {
-            line.clear();
-            let n = reader.read_until(b'\n', &mut line).map_err(|source| {
-                failure.set(Error::Read {
-                    path: path.clone(),
-                    source,
-                })
-            })?;
+            let is_doc = next < self.docs.end && self.scan.corpus.docs[next].line == number + 1;
+            let n = if is_doc {
+                line.clear();
+                reader.read_until(b'\n', &mut line).map_err(read_failed)?
+            } else {
+                copy_line(reader, out, read_failed)?
+            };
             if n == 0 {
                 break;
             }
             number += 1;
-            if next < self.docs.end && self.scan.corpus.docs[next].line == number {
+            if is_doc {
                 self.record(next, number, &line, out, failure)?;
                 next += 1;
-            } else {
-                out.write_all(&line)?;
             }
         }
         if next < self.docs.end {

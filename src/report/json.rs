@@ -112,7 +112,7 @@ impl ReportWriter for JsonLines {
 mod tests {
     use super::*;
     use crate::config::{ScanConfig, ScanParams, Scope, UnitKind};
-    use crate::corpus::{Corpus, Document, Source, detect_format};
+    use crate::corpus::{Corpus, Document, Origin, Source, detect_format};
     use crate::pipeline::{Scan, scan_corpus};
     use crate::progress::Silent;
 
@@ -138,6 +138,7 @@ mod tests {
                 format: detect_format(&path),
                 relative: path.clone(),
                 path,
+                origin: Origin::Named,
             }],
             docs,
             ..Corpus::default()

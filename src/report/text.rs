@@ -1,10 +1,16 @@
 //! The human-readable summary: parameters and counts, then the largest groups
 //! with their members one under the other, similarity first (the first
 //! [`Text::members`] of each; a note says how many more there are).
+//!
+//! Ids and texts come from the corpus, so they are printed through
+//! [`crate::escape`]: a control character, an escape sequence or a newline in
+//! an id or a text shows as `\x1b`, `\n`, ... and cannot garble the terminal
+//! or forge a line of the report.
 
 use std::io::{self, Write};
 
 use super::{Report, ReportWriter};
+use crate::escape::{Escaped, escape};
 
 /// A readable summary.
 #[derive(Debug, Clone, Copy)]
@@ -35,13 +41,15 @@ fn name<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
+/// `text` on one line: whitespace runs folded to a space, cut to `width`
+/// characters, then escaped.
 fn clip(text: &str, width: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() <= width {
-        flat
+        escape(&flat).into_owned()
     } else {
         let cut: String = flat.chars().take(width.saturating_sub(1)).collect();
-        format!("{cut}…")
+        format!("{}…", escape(&cut))
     }
 }
 
@@ -97,7 +105,7 @@ impl ReportWriter for Text {
                 writeln!(
                     out,
                     "  {}: {}/{} units matched, {} corpus units in {} documents",
-                    item.doc,
+                    Escaped(&item.doc),
                     item.matched_units,
                     item.units,
                     item.corpus_units,
@@ -129,7 +137,10 @@ impl ReportWriter for Text {
                 writeln!(
                     out,
                     "  {mark}  {} #{} [{}..{}]{side}",
-                    m.doc, m.unit, m.start, m.end
+                    Escaped(m.doc),
+                    m.unit,
+                    m.start,
+                    m.end
                 )?;
                 writeln!(out, "        {}", clip(m.text, self.width))?;
             }
