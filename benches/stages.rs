@@ -178,6 +178,7 @@ fn generated_corpus(pool_path: &Path) -> Corpus {
                 layout: Layout::Jsonl,
                 compression: Compression::None,
             },
+            fingerprint: None,
         }],
         docs,
         ..Corpus::default()

@@ -56,6 +56,16 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// An input changed between the read that scanned it and the read that
+    /// writes it back (`dedup`).
+    #[error("{path}: {message}")]
+    Changed {
+        /// The input file.
+        path: PathBuf,
+        /// What differs.
+        message: String,
+    },
+
     /// An output location is refused for safety (e.g. inside an input).
     #[error("{path}: {message}")]
     Output {

@@ -45,6 +45,7 @@ fn scan(planted: &Planted, unit: UnitKind) -> Scan {
                 layout: Layout::Jsonl,
                 compression: Compression::None,
             },
+            fingerprint: None,
         }],
         docs: planted
             .docs

@@ -36,6 +36,7 @@
 //! ```
 
 mod detect;
+mod fingerprint;
 mod jsonl;
 mod open;
 mod text;
@@ -47,7 +48,10 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 pub use detect::detect_format;
+pub use fingerprint::Fingerprint;
+pub(crate) use fingerprint::{Tally, open_hashed};
 pub use open::open;
+pub(crate) use open::open_tallied;
 pub use walk::list_sources;
 
 use crate::error::{Error, Result};
@@ -95,6 +99,10 @@ pub struct Source {
     pub relative: PathBuf,
     /// Detected format.
     pub format: Format,
+    /// What the file held when it was read ([`read_sources`] sets it; `None`
+    /// for stdin and before reading). `dedup` checks it when it reads the
+    /// file again.
+    pub fingerprint: Option<Fingerprint>,
 }
 
 /// One document: an id, where it came from, and its text (held once; units
@@ -256,10 +264,17 @@ fn read_text_files(
 ) -> Result<()> {
     let read = corpus.sources[start..end]
         .par_iter()
-        .map(|s| text::read_text(&mut *open(s)?, &s.path, on_bytes))
-        .collect::<Vec<_>>();
-    for (index, doc) in (start..end).zip(read) {
-        corpus.push_text(index, doc?)?;
+        .map(|s| {
+            let (mut reader, tally) = open::open_tallied(s)?;
+            let doc = text::read_text(&mut *reader, &s.path, on_bytes)?;
+            let fingerprint = tally.finish().map_err(walk::read_error(&s.path))?;
+            Ok((doc, fingerprint))
+        })
+        .collect::<Vec<Result<_>>>();
+    for (index, read) in (start..end).zip(read) {
+        let (doc, fingerprint) = read?;
+        corpus.sources[index].fingerprint = Some(fingerprint);
+        corpus.push_text(index, doc)?;
     }
     Ok(())
 }
@@ -273,21 +288,29 @@ fn read_stream(
 ) -> Result<()> {
     let id = source_index(index)?;
     let path = corpus.sources[index].path.clone();
-    let mut reader = if walk::is_stdin(&path) {
+    let (mut reader, tally) = if walk::is_stdin(&path) {
         let (compression, reader) = open::open_stdin().map_err(walk::read_error(&path))?;
         let (layout, reader) = sniff_layout(reader).map_err(walk::read_error(&path))?;
         corpus.sources[index].format = Format {
             layout,
             compression,
         };
-        reader
+        (reader, None)
     } else {
-        open(&corpus.sources[index])?
+        let (reader, tally) = open::open_tallied(&corpus.sources[index])?;
+        (reader, Some(tally))
     };
     match corpus.sources[index].format.layout {
-        Layout::Jsonl => jsonl::read_jsonl(&mut *reader, &path, id, opts, on_bytes, corpus),
-        Layout::Text => corpus.push_text(index, text::read_text(&mut *reader, &path, on_bytes)?),
+        Layout::Jsonl => jsonl::read_jsonl(&mut *reader, &path, id, opts, on_bytes, corpus)?,
+        Layout::Text => {
+            corpus.push_text(index, text::read_text(&mut *reader, &path, on_bytes)?)?;
+        }
     }
+    if let Some(tally) = tally {
+        let fingerprint = tally.finish().map_err(walk::read_error(&path))?;
+        corpus.sources[index].fingerprint = Some(fingerprint);
+    }
+    Ok(())
 }
 
 impl Corpus {

@@ -123,6 +123,7 @@ fn source(path: PathBuf, relative: PathBuf) -> Source {
         path,
         relative,
         format,
+        fingerprint: None,
     }
 }
 

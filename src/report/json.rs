@@ -138,6 +138,7 @@ mod tests {
                 format: detect_format(&path),
                 relative: path.clone(),
                 path,
+                fingerprint: None,
             }],
             docs,
             ..Corpus::default()
