@@ -174,6 +174,13 @@ fn warn_about_input(args: &ScanArgs, stats: &pipeline::ScanStats) {
             stats.invalid_utf8
         );
     }
+    if stats.lone_surrogates > 0 {
+        eprintln!(
+            "dupscan: warning: {} documents had lone surrogate escapes (\\ud800-\\udfff \
+             without their pair), read as U+FFFD",
+            stats.lone_surrogates
+        );
+    }
     if stats.bad_lines > 0 {
         eprintln!(
             "dupscan: warning: skipped {} malformed lines",

@@ -82,6 +82,8 @@ pub struct ScanStats {
     pub bytes: u64,
     /// Documents with invalid UTF-8 replaced.
     pub invalid_utf8: u64,
+    /// JSONL records with lone surrogate escapes read as U+FFFD.
+    pub lone_surrogates: u64,
     /// Malformed lines skipped.
     pub bad_lines: u64,
     /// Wall-clock seconds.
@@ -189,6 +191,7 @@ pub fn scan_against_reference(
     }));
     joined.stats.bytes += corpus.stats.bytes;
     joined.stats.invalid_utf8 += corpus.stats.invalid_utf8;
+    joined.stats.lone_surrogates += corpus.stats.lone_surrogates;
     joined.stats.bad_lines += corpus.stats.bad_lines;
     joined.stats.blank_lines += corpus.stats.blank_lines;
     run_stages(config, joined, reference_docs, reference_sources, progress)
@@ -279,6 +282,7 @@ fn run_stages(
         duplicate_units: groups.iter().map(|g| g.members.len() as u64 - 1).sum(),
         bytes: corpus.stats.bytes,
         invalid_utf8: corpus.stats.invalid_utf8,
+        lone_surrogates: corpus.stats.lone_surrogates,
         bad_lines: corpus.stats.bad_lines,
         seconds: started.elapsed().as_secs_f64(),
     };

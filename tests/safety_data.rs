@@ -10,6 +10,8 @@ mod common;
 use std::fs;
 use std::path::Path;
 
+use serde_json::Value;
+
 use common::dupscan;
 
 use dupscan::config::{ScanConfig, ScanParams, UnitKind};
@@ -202,4 +204,59 @@ fn a_text_input_changed_in_place_after_the_scan_is_an_error() {
     change_in_place(&input, original.replacen("bakery", "butler", 1).as_bytes());
     let err = dedup::run(&scan, &opts).expect_err("the input changed");
     assert_changed_and_nothing_written(&input, &out, &err);
+}
+
+// Item 12: lone surrogate escapes are read as U+FFFD, warned about and counted.
+
+fn json_file(path: &Path) -> Value {
+    serde_json::from_slice(&fs::read(path).expect("read")).expect("JSON")
+}
+
+#[test]
+fn lone_surrogates_are_replaced_counted_and_warned_about() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.jsonl");
+    fs::write(
+        &input,
+        format!(
+            "{{\"id\":\"a\",\"text\":\"Lone \\ud800 high and \\udc00 low. {S1}\"}}\n\
+             {{\"id\":\"b\\udfff\",\"text\":\"{S1}\",\"x\":\"\\ud83d\\ude00\"}}\n\
+             {{\"id\":\"c\",\"text\":\"A pair \\ud83d\\ude00 is fine. {S2}\"}}\n"
+        ),
+    )
+    .expect("write");
+    let report = dir.path().join("report.json");
+    dupscan()
+        .args(["scan", "--scope", "all", "-o"])
+        .arg(&report)
+        .arg(&input)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "2 documents had lone surrogate escapes",
+        ));
+    let report = json_file(&report);
+    assert_eq!(report["stats"]["lone_surrogates"], 2);
+    assert_eq!(report["stats"]["documents"], 3);
+    let members = &report["groups"][0]["members"];
+    assert_eq!(members[0]["doc"], "a");
+    assert_eq!(members[1]["doc"], "b\u{fffd}");
+}
+
+#[test]
+fn dedup_keeps_a_lone_surrogate_escape_around_a_cut() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.jsonl");
+    let original = format!(
+        "{{\"id\":\"a\",\"text\":\"{S1}\"}}\n\
+         {{\"id\":\"b\",\"text\":\"Lone \\ud800 and \\udfff stay as Python wrote them. {S1}\"}}\n"
+    );
+    fs::write(&input, &original).expect("write");
+    let out = dir.path().join("out");
+    dedup_cmd(&[&input], &out, &[]).success();
+    let expected = without(original.as_bytes(), format!(" {S1}").as_bytes());
+    assert_eq!(
+        fs::read_to_string(out.join("in.jsonl")).expect("output"),
+        String::from_utf8(expected).expect("UTF-8")
+    );
 }

@@ -17,6 +17,13 @@
 //! leading UTF-8 byte order mark is ignored. Invalid UTF-8 is replaced with
 //! U+FFFD before parsing and counted per document.
 //!
+//! A lone surrogate escape (`"\ud800"` without its pair, as Python's `json`
+//! writes for strings that held one) is not a character, and serde_json
+//! refuses it. A line that fails to parse is therefore scanned for lone
+//! surrogate escapes inside strings; if it has some, each is read as
+//! `\ufffd` (the same length, so columns in errors still match) and the line
+//! is parsed again. Such documents are counted.
+//!
 //! ```
 //! use dupscan::corpus::{read_inputs, ReadOptions};
 //!
@@ -65,6 +72,86 @@ struct Record<'a> {
     id: Option<Cow<'a, str>>,
     /// The text field.
     text: Cow<'a, str>,
+}
+
+/// A `\uXXXX` escape at the start of `s`, or a surrogate pair of two: its
+/// length in bytes and its char, `None` for a lone surrogate (a leading one
+/// not followed by a trailing one, or a trailing one on its own); `None`
+/// overall when `s` does not start with such an escape.
+pub(crate) fn unicode_escape(s: &[u8]) -> Option<(usize, Option<char>)> {
+    fn hex4(s: &[u8]) -> Option<u32> {
+        let digits = s.get(..4)?;
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    }
+    if s.get(..2) != Some(b"\\u") {
+        return None;
+    }
+    let n = hex4(&s[2..])?;
+    if (0xD800..0xDC00).contains(&n) && s.get(6..8) == Some(b"\\u") {
+        if let Some(low @ 0xDC00..0xE000) = hex4(&s[8..]) {
+            let c = 0x10000 + ((n - 0xD800) << 10) + (low - 0xDC00);
+            return Some((12, char::from_u32(c)));
+        }
+    }
+    Some((6, char::from_u32(n)))
+}
+
+/// `line` with every lone surrogate escape inside a string replaced by
+/// `\ufffd`; `None` when it has none.
+fn replace_lone_surrogates(line: &str) -> Option<String> {
+    let bytes = line.as_bytes();
+    let mut patched: Option<Vec<u8>> = None;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                in_string = !in_string;
+                i += 1;
+            }
+            b'\\' if in_string => match unicode_escape(&bytes[i..]) {
+                Some((len, None)) => {
+                    let out = patched.get_or_insert_with(|| bytes.to_vec());
+                    out[i + 2..i + len].copy_from_slice(b"fffd");
+                    i += len;
+                }
+                Some((len, Some(_))) => i += len,
+                None => i += 2,
+            },
+            _ => i += 1,
+        }
+    }
+    // Only ASCII hex digits were replaced, so the bytes are still UTF-8.
+    patched.and_then(|p| String::from_utf8(p).ok())
+}
+
+/// A record parsed from a line, owning its fields.
+#[derive(Debug)]
+struct Owned {
+    id: Option<String>,
+    text: String,
+    /// Whether lone surrogate escapes were read as U+FFFD.
+    lone_surrogates: bool,
+}
+
+/// Parses one line as a record, reading lone surrogate escapes as U+FFFD
+/// when that is what stops it; or says what is wrong with it.
+fn parse_line(line: &str, fields: Fields<'_>) -> Result<Owned, String> {
+    let owned = |record: Record<'_>, lone_surrogates| Owned {
+        id: record.id.map(Cow::into_owned),
+        text: record.text.into_owned(),
+        lone_surrogates,
+    };
+    match parse_record(line, fields) {
+        Ok(record) => Ok(owned(record, false)),
+        Err(message) => match replace_lone_surrogates(line) {
+            Some(patched) => parse_record(&patched, fields).map(|r| owned(r, true)),
+            None => Err(message),
+        },
+    }
 }
 
 /// Parses one line as a record, or says what is wrong with it.
@@ -363,6 +450,7 @@ struct PieceOut {
     blank: u64,
     bad: u64,
     invalid_utf8: u64,
+    lone_surrogates: u64,
     /// The first line that stops the read, as a 0-based index in the piece.
     fatal: Option<(u64, Fatal)>,
 }
@@ -408,17 +496,18 @@ fn parse_piece(piece: &[u8], fields: Fields<'_>, bad_lines: BadLines) -> PieceOu
             Ok(s) => (Cow::Borrowed(s), false),
             Err(_) => (String::from_utf8_lossy(line), true),
         };
-        match parse_record(&src, fields) {
+        match parse_line(&src, fields) {
             Ok(record) if record.text.len() as u64 > MAX_DOC => {
                 out.fatal = Some((index, Fatal::TooLarge(record.text.len() as u64)));
                 break;
             }
             Ok(record) => {
                 out.invalid_utf8 += u64::from(lossy);
+                out.lone_surrogates += u64::from(record.lone_surrogates);
                 out.docs.push(Parsed {
                     line: index,
-                    id: record.id.map(Cow::into_owned),
-                    text: record.text.into_owned(),
+                    id: record.id,
+                    text: record.text,
                 });
             }
             Err(message) => match bad_lines {
@@ -501,6 +590,7 @@ pub(crate) fn read_jsonl(
             corpus.stats.blank_lines += out.blank;
             corpus.stats.bad_lines += out.bad;
             corpus.stats.invalid_utf8 += out.invalid_utf8;
+            corpus.stats.lone_surrogates += out.lone_surrogates;
             base += out.lines;
         }
         next = following;
@@ -737,6 +827,59 @@ mod tests {
         assert_eq!(corpus.docs[1].text, "bad \u{fffd}\u{fffd} here");
         assert_eq!(corpus.docs[2].text, "é");
         assert_eq!(corpus.stats.invalid_utf8, 1);
+    }
+
+    #[test]
+    fn lone_surrogates_are_read_as_replacement_characters_and_counted() {
+        let input = concat!(
+            r#"{"id":"a\udc00","text":"high \ud800 low \udfff pair \ud83d\ude00 \\ud800"}"#,
+            "\n",
+            r#"{"text":"two highs \ud800\ud801\udc37 end","x":"\ud800"}"#,
+            "\n",
+            r#"{"text":"fine \u00e9"}"#,
+            "\n",
+        );
+        let corpus = read(input.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!(
+            ids(&corpus),
+            [
+                (
+                    "a\u{fffd}",
+                    1,
+                    "high \u{fffd} low \u{fffd} pair \u{1f600} \\ud800"
+                ),
+                ("in.jsonl:2", 2, "two highs \u{fffd}\u{10437} end"),
+                ("in.jsonl:3", 3, "fine \u{e9}"),
+            ]
+        );
+        assert_eq!(corpus.stats.lone_surrogates, 2);
+        assert_eq!(corpus.stats.invalid_utf8, 0);
+    }
+
+    #[test]
+    fn a_line_bad_for_another_reason_still_says_why() {
+        let err = parse_line(r#"{"text":"\ud800", "id": 1 2}"#, FIELDS).unwrap_err();
+        assert!(err.contains("expected `,` or `}` at column 27"), "{err}");
+        let err = parse_line(r#"{"text":"\ud800\x"}"#, FIELDS).unwrap_err();
+        assert!(err.contains("invalid escape"), "{err}");
+        assert_eq!(replace_lone_surrogates(r#"{"text":"\ud83d\ude00"}"#), None);
+        assert_eq!(
+            replace_lone_surrogates(r#"{"\udbff":"\\udbff \udbff"}"#).as_deref(),
+            Some(r#"{"\ufffd":"\\udbff \ufffd"}"#)
+        );
+    }
+
+    #[test]
+    fn unicode_escapes_pair_surrogates() {
+        assert_eq!(unicode_escape(br"\u00e9x"), Some((6, Some('\u{e9}'))));
+        assert_eq!(
+            unicode_escape(br"\ud83d\ude00"),
+            Some((12, Some('\u{1f600}')))
+        );
+        assert_eq!(unicode_escape(br"\ud83d\u0041"), Some((6, None)));
+        assert_eq!(unicode_escape(br"\ude00"), Some((6, None)));
+        assert_eq!(unicode_escape(br"\u12"), None);
+        assert_eq!(unicode_escape(br"\n"), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //!
 //! Documents come out in input order (file order, then line order); that order
 //! defines dupscan's global ids. Invalid UTF-8 is replaced with U+FFFD and
-//! counted; a malformed JSONL line is an error naming the path and line, unless
+//! counted, and so are lone surrogate escapes in JSONL; a malformed JSONL line is an error naming the path and line, unless
 //! the caller asked to skip and count bad lines.
 //!
 //! Stdin has no name to go by, so it is sniffed: gzip or Zstandard magic
@@ -50,6 +50,7 @@ use rayon::prelude::*;
 pub use detect::detect_format;
 pub use fingerprint::Fingerprint;
 pub(crate) use fingerprint::{Tally, open_hashed};
+pub(crate) use jsonl::unicode_escape;
 pub use open::open;
 pub(crate) use open::open_tallied;
 pub use walk::list_sources;
@@ -129,6 +130,9 @@ pub struct ReadStats {
     /// Documents (text files or JSONL records) whose bytes were not valid
     /// UTF-8 and had invalid sequences replaced.
     pub invalid_utf8: u64,
+    /// JSONL records with lone surrogate escapes (`\ud800` without its
+    /// pair), read as U+FFFD.
+    pub lone_surrogates: u64,
     /// JSONL lines skipped because they were malformed (only with
     /// [`BadLines::Skip`]).
     pub bad_lines: u64,

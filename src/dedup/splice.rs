@@ -26,6 +26,8 @@
 
 use std::ops::Range;
 
+use crate::corpus::unicode_escape;
+
 /// How the raw bytes encode the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Encoding {
@@ -97,15 +99,6 @@ fn json_pieces(
     Ok(())
 }
 
-/// The four hex digits at the start of `s`, as a number.
-fn hex4(s: &[u8]) -> Option<u32> {
-    let digits = std::str::from_utf8(s.get(..4)?).ok()?;
-    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u32::from_str_radix(digits, 16).ok()
-}
-
 /// The length and char of the JSON escape at the start of `s`. A surrogate
 /// pair is one escape; a lone surrogate is read as U+FFFD, as the reader
 /// does ([`crate::corpus`]).
@@ -120,14 +113,8 @@ fn escape(s: &[u8]) -> Option<(usize, char)> {
         b'r' => '\r',
         b't' => '\t',
         b'u' => {
-            let n = hex4(&s[2..])?;
-            if (0xD800..0xDC00).contains(&n) && s.get(6..8) == Some(b"\\u") {
-                if let Some(low @ 0xDC00..0xE000) = hex4(&s[8..]) {
-                    let c = 0x10000 + ((n - 0xD800) << 10) + (low - 0xDC00);
-                    return Some((12, char::from_u32(c)?));
-                }
-            }
-            return Some((6, char::from_u32(n).unwrap_or(char::REPLACEMENT_CHARACTER)));
+            let (len, c) = unicode_escape(s)?;
+            return Some((len, c.unwrap_or(char::REPLACEMENT_CHARACTER)));
         }
         _ => return None,
     };

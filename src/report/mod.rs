@@ -92,6 +92,10 @@ pub struct Stats {
     pub bytes: u64,
     /// Documents whose invalid UTF-8 was replaced.
     pub invalid_utf8: u64,
+    /// JSONL records whose lone surrogate escapes were read as U+FFFD
+    /// (absent from reports of earlier versions: 0).
+    #[serde(default)]
+    pub lone_surrogates: u64,
     /// Malformed lines skipped (`--skip-bad-lines`).
     pub bad_lines: u64,
     /// Wall-clock seconds.
@@ -235,6 +239,7 @@ impl<'a> Report<'a> {
             duplicate_units: s.duplicate_units,
             bytes: s.bytes,
             invalid_utf8: s.invalid_utf8,
+            lone_surrogates: s.lone_surrogates,
             bad_lines: s.bad_lines,
             seconds: s.seconds,
         };

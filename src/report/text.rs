@@ -87,6 +87,13 @@ impl ReportWriter for Text {
                 s.invalid_utf8, s.bad_lines
             )?;
         }
+        if s.lone_surrogates > 0 {
+            writeln!(
+                out,
+                "{} documents with lone surrogate escapes read as U+FFFD",
+                s.lone_surrogates
+            )?;
+        }
         if let Some(c) = &r.contamination {
             writeln!(
                 out,
