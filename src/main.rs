@@ -181,6 +181,13 @@ fn warn_about_input(args: &ScanArgs, stats: &pipeline::ScanStats) {
             stats.lone_surrogates
         );
     }
+    if stats.duplicate_ids > 0 {
+        eprintln!(
+            "dupscan: warning: {} documents have an id an earlier document already has; \
+             those ids are ambiguous in the report and in annotations (\"of\")",
+            stats.duplicate_ids
+        );
+    }
     if stats.bad_lines > 0 {
         eprintln!(
             "dupscan: warning: skipped {} malformed lines",

@@ -84,6 +84,9 @@ pub struct ScanStats {
     pub invalid_utf8: u64,
     /// JSONL records with lone surrogate escapes read as U+FFFD.
     pub lone_surrogates: u64,
+    /// Documents whose id an earlier document of the same inputs (corpus or
+    /// reference) already has.
+    pub duplicate_ids: u64,
     /// Malformed lines skipped.
     pub bad_lines: u64,
     /// Wall-clock seconds.
@@ -192,6 +195,7 @@ pub fn scan_against_reference(
     joined.stats.bytes += corpus.stats.bytes;
     joined.stats.invalid_utf8 += corpus.stats.invalid_utf8;
     joined.stats.lone_surrogates += corpus.stats.lone_surrogates;
+    joined.stats.duplicate_ids += corpus.stats.duplicate_ids;
     joined.stats.bad_lines += corpus.stats.bad_lines;
     joined.stats.blank_lines += corpus.stats.blank_lines;
     run_stages(config, joined, reference_docs, reference_sources, progress)
@@ -283,6 +287,7 @@ fn run_stages(
         bytes: corpus.stats.bytes,
         invalid_utf8: corpus.stats.invalid_utf8,
         lone_surrogates: corpus.stats.lone_surrogates,
+        duplicate_ids: corpus.stats.duplicate_ids,
         bad_lines: corpus.stats.bad_lines,
         seconds: started.elapsed().as_secs_f64(),
     };

@@ -260,3 +260,72 @@ fn dedup_keeps_a_lone_surrogate_escape_around_a_cut() {
         String::from_utf8(expected).expect("UTF-8")
     );
 }
+
+// Item 16: ids keep their JSON text; shared ids are warned about.
+
+#[test]
+fn big_numeric_ids_stay_distinct_in_the_report_and_in_annotations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.jsonl");
+    fs::write(
+        &input,
+        format!(
+            "{{\"id\":12345678901234567890123,\"text\":\"{S1}\"}}\n\
+             {{\"id\":12345678901234567890124,\"text\":\"{S1}\"}}\n\
+             {{\"id\":1.50,\"text\":\"{S2}\"}}\n"
+        ),
+    )
+    .expect("write");
+    let report = dir.path().join("report.json");
+    dupscan()
+        .args(["scan", "-q", "-o"])
+        .arg(&report)
+        .arg(&input)
+        .assert()
+        .success();
+    let report = json_file(&report);
+    let docs: Vec<&Value> = report["groups"][0]["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| &m["doc"])
+        .collect();
+    assert_eq!(docs, ["12345678901234567890123", "12345678901234567890124"]);
+    assert_eq!(report["stats"]["duplicate_ids"], 0);
+
+    let out = dir.path().join("out");
+    dedup_cmd(&[&input], &out, &["--annotate", "--unit", "document"]).success();
+    let lines: Vec<Value> = fs::read_to_string(out.join("in.jsonl"))
+        .expect("output")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(lines[1]["dupscan"]["of"], "12345678901234567890123");
+    let raw = fs::read_to_string(out.join("in.jsonl")).expect("output");
+    assert!(raw.contains("{\"id\":1.50,"), "ids are copied as written");
+}
+
+#[test]
+fn shared_ids_are_warned_about_and_counted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.jsonl");
+    fs::write(
+        &input,
+        format!(
+            "{{\"id\":7,\"text\":\"{S1}\"}}\n{{\"id\":\"7\",\"text\":\"{S2}\"}}\n\
+             {{\"id\":7,\"text\":\"{S3}\"}}\n{{\"text\":\"{S3}\"}}\n"
+        ),
+    )
+    .expect("write");
+    let report = dir.path().join("report.json");
+    dupscan()
+        .args(["scan", "-o"])
+        .arg(&report)
+        .arg(&input)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "2 documents have an id an earlier document already has",
+        ));
+    assert_eq!(json_file(&report)["stats"]["duplicate_ids"], 2);
+}

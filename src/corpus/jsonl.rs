@@ -10,8 +10,9 @@
 //! A record is parsed with a typed visitor rather than into a generic JSON
 //! value: it walks the object's keys, deserializes only the text field (a
 //! borrowed string when it has no escapes) and the id field (a string, or a
-//! number written as its JSON text), and skips every other value without
-//! building it. A null or absent id becomes `path:line`.
+//! number kept as its JSON text, so `12345678901234567890123` and `1.50`
+//! stay as written), and skips every other value without building it. A
+//! null or absent id becomes `path:line`.
 //!
 //! Lines may end in `\n` or `\r\n`; blank lines are counted and skipped; a
 //! leading UTF-8 byte order mark is ignored. Invalid UTF-8 is replaced with
@@ -44,6 +45,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use super::detect::UTF8_BOM;
 use super::text::MAX_DOC;
@@ -210,7 +212,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                     id = Some(Some(value.clone()));
                     text = Some(value);
                 }
-                Key::Id => id = Some(map.next_value_seed(IdSeed(fields.id))?),
+                Key::Id => id = Some(id_text(map.next_value()?, fields.id)?),
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -297,61 +299,28 @@ impl<'de> Visitor<'de> for TextSeed<'_> {
     }
 }
 
-/// Deserializes the id field: a string, a number (as its JSON text), or null.
-///
-/// Integers within 64 bits keep their exact text; other numbers are written
-/// back the way serde_json prints an `f64` (`1.5`, `1e30`), since serde_json
-/// is built without `arbitrary_precision`.
-struct IdSeed<'f>(&'f str);
-
-impl<'de> DeserializeSeed<'de> for IdSeed<'_> {
-    type Value = Option<Cow<'de, str>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for IdSeed<'_> {
-    type Value = Option<Cow<'de, str>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "a string, a number or null in field \"{}\"", self.0)
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v)))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        // JSON numbers are finite, so this is always Some; serde_json writes
-        // it back the way it prints floats (`1.5`, `1e30`).
-        Ok(serde_json::Number::from_f64(v).map(|n| Cow::Owned(n.to_string())))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
+/// The id field, given as its raw JSON text: a string (unescaped), a number
+/// (its JSON text exactly as written: a number is never converted, so ids
+/// beyond 2^53 stay distinct), or null (`None`).
+fn id_text<'de, E: de::Error>(raw: &'de RawValue, field: &str) -> Result<Option<Cow<'de, str>>, E> {
+    let text = raw.get();
+    let kind = match text.as_bytes().first() {
+        Some(b'"') => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            return TextSeed(field)
+                .deserialize(&mut de)
+                .map(Some)
+                .map_err(|e| E::custom(describe(&e)));
+        }
+        Some(b'-' | b'0'..=b'9') => return Ok(Some(Cow::Borrowed(text))),
+        Some(b'n') => return Ok(None),
+        Some(b'[') => "sequence".to_owned(),
+        Some(b'{') => "map".to_owned(),
+        _ => format!("boolean `{text}`"),
+    };
+    Err(E::custom(format!(
+        "invalid type: {kind}, expected a string, a number or null in field \"{field}\""
+    )))
 }
 
 /// What the batch reader hands over next.
@@ -661,6 +630,46 @@ mod tests {
         );
         assert_eq!(parse(r#"{"id":null,"text":"x"}"#).unwrap().id, None);
         assert_eq!(parse(r#"{"text":"x"}"#).unwrap().id, None);
+    }
+
+    #[test]
+    fn numeric_ids_keep_their_json_text() {
+        for id in [
+            "12345678901234567890123",
+            "12345678901234567890124",
+            "-98765432109876543210",
+            "1.50",
+            "1e30",
+            "1E+30",
+            "-0",
+            "9007199254740993",
+        ] {
+            let line = format!(r#"{{"id": {id} ,"text":"x"}}"#);
+            let record = parse(&line).unwrap();
+            assert_eq!(record.id.as_deref(), Some(id));
+            assert!(matches!(record.id, Some(Cow::Borrowed(_))));
+        }
+        assert_eq!(
+            parse(r#"{"id":"a\"b\u00e9","text":"x"}"#)
+                .unwrap()
+                .id
+                .as_deref(),
+            Some("a\"b\u{e9}")
+        );
+        for (bad, kind) in [
+            ("true", "boolean `true`"),
+            ("[1]", "sequence"),
+            ("{}", "map"),
+        ] {
+            let err = parse(&format!(r#"{{"id":{bad},"text":"x"}}"#)).unwrap_err();
+            assert_eq!(
+                err,
+                format!(
+                    r#"invalid type: {kind}, expected a string, a number or null in field "id""#
+                )
+            );
+        }
+        assert!(parse(r#"{"id":01,"text":"x"}"#).is_err());
     }
 
     #[test]

@@ -42,10 +42,12 @@ mod open;
 mod text;
 mod walk;
 
+use std::collections::HashSet;
 use std::io::{self, BufRead, Cursor, Read};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
 
 pub use detect::detect_format;
 pub use fingerprint::Fingerprint;
@@ -133,6 +135,9 @@ pub struct ReadStats {
     /// JSONL records with lone surrogate escapes (`\ud800` without its
     /// pair), read as U+FFFD.
     pub lone_surrogates: u64,
+    /// Documents whose id an earlier document already has (so an id in a
+    /// report or an annotation may name several documents).
+    pub duplicate_ids: u64,
     /// JSONL lines skipped because they were malformed (only with
     /// [`BadLines::Skip`]).
     pub bad_lines: u64,
@@ -249,7 +254,31 @@ pub fn read_sources(
             start += 1;
         }
     }
+    corpus.stats.duplicate_ids = duplicate_ids(&corpus.docs);
     Ok(corpus)
+}
+
+/// How many of `docs` have an id that an earlier one already has.
+///
+/// Ids are hashed and the hashes sorted (8 bytes per document, for a
+/// moment); only documents whose hash repeats are compared by id.
+fn duplicate_ids(docs: &[Document]) -> u64 {
+    let hash = |d: &Document| xxh3_64(d.id.as_bytes());
+    let mut hashes: Vec<u64> = docs.par_iter().map(hash).collect();
+    hashes.par_sort_unstable();
+    let repeated: HashSet<u64> = hashes
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    drop(hashes);
+    if repeated.is_empty() {
+        return 0;
+    }
+    let mut seen: HashSet<&str> = HashSet::new();
+    docs.iter()
+        .filter(|d| repeated.contains(&hash(d)) && !seen.insert(d.id.as_str()))
+        .count() as u64
 }
 
 /// Converts a source index, checked against `u32::MAX` by [`read_sources`].
@@ -449,6 +478,30 @@ mod tests {
                 ..ReadStats::default()
             }
         );
+    }
+
+    #[test]
+    fn duplicate_ids_count_every_repeat_of_an_id() {
+        let docs: Vec<Document> = ["a", "b", "a", "c", "a", "b", ""]
+            .iter()
+            .map(|id| Document {
+                id: (*id).to_owned(),
+                source: 0,
+                line: 1,
+                text: String::new(),
+            })
+            .collect();
+        assert_eq!(duplicate_ids(&docs), 3);
+        assert_eq!(duplicate_ids(&docs[..2]), 0);
+        assert_eq!(duplicate_ids(&[]), 0);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        write(
+            &path,
+            b"{\"id\":7,\"text\":\"x\"}\n{\"id\":\"7\",\"text\":\"y\"}\n",
+        );
+        let corpus = read(&[path], &ReadOptions::default()).unwrap();
+        assert_eq!(corpus.stats.duplicate_ids, 1);
     }
 
     #[test]

@@ -96,6 +96,11 @@ pub struct Stats {
     /// (absent from reports of earlier versions: 0).
     #[serde(default)]
     pub lone_surrogates: u64,
+    /// Documents whose id an earlier document already has, among the corpus
+    /// inputs or among the reference inputs (absent from reports of earlier
+    /// versions: 0).
+    #[serde(default)]
+    pub duplicate_ids: u64,
     /// Malformed lines skipped (`--skip-bad-lines`).
     pub bad_lines: u64,
     /// Wall-clock seconds.
@@ -240,6 +245,7 @@ impl<'a> Report<'a> {
             bytes: s.bytes,
             invalid_utf8: s.invalid_utf8,
             lone_surrogates: s.lone_surrogates,
+            duplicate_ids: s.duplicate_ids,
             bad_lines: s.bad_lines,
             seconds: s.seconds,
         };

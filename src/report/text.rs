@@ -94,6 +94,13 @@ impl ReportWriter for Text {
                 s.lone_surrogates
             )?;
         }
+        if s.duplicate_ids > 0 {
+            writeln!(
+                out,
+                "{} documents with an id an earlier document already has",
+                s.duplicate_ids
+            )?;
+        }
         if let Some(c) = &r.contamination {
             writeln!(
                 out,
