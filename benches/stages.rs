@@ -185,6 +185,7 @@ fn generated_corpus(pool_path: &Path) -> Corpus {
                 compression: Compression::None,
             },
             origin: Origin::Named,
+            fingerprint: None,
         }],
         docs,
         ..Corpus::default()

@@ -78,9 +78,19 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// An input changed between the read that scanned it and the read that
+    /// writes it back (`dedup`).
+    #[error("{}: {}", EscapedPath(.path), Escaped(.message))]
+    Changed {
+        /// The input file.
+        path: PathBuf,
+        /// What differs.
+        message: String,
+    },
+
     /// A stage file of a staged run is damaged, foreign or of another
     /// version.
-    #[error("{path}: {message}")]
+    #[error("{}: {}", EscapedPath(.path), Escaped(.message))]
     Artifact {
         /// The stage file.
         path: PathBuf,

@@ -213,6 +213,20 @@ fn warn_about_input(args: &ScanArgs, scan: &pipeline::Scan) {
             stats.invalid_utf8
         );
     }
+    if stats.lone_surrogates > 0 {
+        eprintln!(
+            "dupscan: warning: {} documents had lone surrogate escapes (\\ud800-\\udfff \
+             without their pair), read as U+FFFD",
+            stats.lone_surrogates
+        );
+    }
+    if stats.duplicate_ids > 0 {
+        eprintln!(
+            "dupscan: warning: {} documents have an id an earlier document already has; \
+             those ids are ambiguous in the report and in annotations (\"of\")",
+            stats.duplicate_ids
+        );
+    }
     if stats.bad_lines > 0 {
         eprintln!(
             "dupscan: warning: skipped {} malformed lines",

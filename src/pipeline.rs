@@ -54,6 +54,14 @@ pub struct ScanStats {
     pub bytes: u64,
     /// Documents with invalid UTF-8 replaced.
     pub invalid_utf8: u64,
+    /// JSONL records with lone surrogate escapes read as U+FFFD (absent
+    /// from reports of earlier versions: 0).
+    #[serde(default)]
+    pub lone_surrogates: u64,
+    /// Documents whose id an earlier document of the same inputs (corpus or
+    /// reference) already has (absent from reports of earlier versions: 0).
+    #[serde(default)]
+    pub duplicate_ids: u64,
     /// Malformed lines skipped.
     pub bad_lines: u64,
     /// Wall-clock seconds.
@@ -157,6 +165,8 @@ pub fn scan_against_reference(
     }));
     joined.stats.bytes += corpus.stats.bytes;
     joined.stats.invalid_utf8 += corpus.stats.invalid_utf8;
+    joined.stats.lone_surrogates += corpus.stats.lone_surrogates;
+    joined.stats.duplicate_ids += corpus.stats.duplicate_ids;
     joined.stats.bad_lines += corpus.stats.bad_lines;
     joined.stats.blank_lines += corpus.stats.blank_lines;
     joined.warnings.extend(corpus.warnings);
@@ -248,6 +258,8 @@ fn run_stages(
         duplicate_units: groups.iter().map(|g| g.members.len() as u64 - 1).sum(),
         bytes: corpus.stats.bytes,
         invalid_utf8: corpus.stats.invalid_utf8,
+        lone_surrogates: corpus.stats.lone_surrogates,
+        duplicate_ids: corpus.stats.duplicate_ids,
         bad_lines: corpus.stats.bad_lines,
         seconds: started.elapsed().as_secs_f64(),
     };

@@ -123,6 +123,7 @@ where
             path: PathBuf::from(MEMORY_SOURCE),
             relative: PathBuf::from(MEMORY_SOURCE),
             origin: Origin::Named,
+            fingerprint: None,
             format: Format {
                 layout: Layout::Text,
                 compression: Compression::None,

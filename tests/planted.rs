@@ -46,6 +46,7 @@ fn scan(planted: &Planted, unit: UnitKind) -> Scan {
                 compression: Compression::None,
             },
             origin: Origin::Named,
+            fingerprint: None,
         }],
         docs: planted
             .docs

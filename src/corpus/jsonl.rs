@@ -10,8 +10,9 @@
 //! A record is parsed with a typed visitor rather than into a generic JSON
 //! value: it walks the object's keys, deserializes only the text field (a
 //! borrowed string when it has no escapes) and the id field (a string, or a
-//! number written as its JSON text), and skips every other value without
-//! building it. A null or absent id becomes `path:line`.
+//! number kept as its JSON text, so `12345678901234567890123` and `1.50`
+//! stay as written), and skips every other value without building it. A
+//! null or absent id becomes `path:line`.
 //!
 //! A line longer than `--max-document-bytes` stops the read (or, with
 //! `--skip-bad-lines`, is skipped, counted and warned about): the reader
@@ -22,6 +23,13 @@
 //! Lines may end in `\n` or `\r\n`; blank lines are counted and skipped; a
 //! leading UTF-8 byte order mark is ignored. Invalid UTF-8 is replaced with
 //! U+FFFD before parsing and counted per document.
+//!
+//! A lone surrogate escape (`"\ud800"` without its pair, as Python's `json`
+//! writes for strings that held one) is not a character, and serde_json
+//! refuses it. A line that fails to parse is therefore scanned for lone
+//! surrogate escapes inside strings; if it has some, each is read as
+//! `\ufffd` (the same length, so columns in errors still match) and the line
+//! is parsed again. Such documents are counted.
 //!
 //! ```
 //! use dupscan::corpus::{read_inputs, ReadOptions};
@@ -43,6 +51,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use super::detect::UTF8_BOM;
 use super::text::MAX_DOC;
@@ -69,6 +78,86 @@ struct Record<'a> {
     id: Option<Cow<'a, str>>,
     /// The text field.
     text: Cow<'a, str>,
+}
+
+/// A `\uXXXX` escape at the start of `s`, or a surrogate pair of two: its
+/// length in bytes and its char, `None` for a lone surrogate (a leading one
+/// not followed by a trailing one, or a trailing one on its own); `None`
+/// overall when `s` does not start with such an escape.
+pub(crate) fn unicode_escape(s: &[u8]) -> Option<(usize, Option<char>)> {
+    fn hex4(s: &[u8]) -> Option<u32> {
+        let digits = s.get(..4)?;
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    }
+    if s.get(..2) != Some(b"\\u") {
+        return None;
+    }
+    let n = hex4(&s[2..])?;
+    if (0xD800..0xDC00).contains(&n) && s.get(6..8) == Some(b"\\u") {
+        if let Some(low @ 0xDC00..0xE000) = hex4(&s[8..]) {
+            let c = 0x10000 + ((n - 0xD800) << 10) + (low - 0xDC00);
+            return Some((12, char::from_u32(c)));
+        }
+    }
+    Some((6, char::from_u32(n)))
+}
+
+/// `line` with every lone surrogate escape inside a string replaced by
+/// `\ufffd`; `None` when it has none.
+fn replace_lone_surrogates(line: &str) -> Option<String> {
+    let bytes = line.as_bytes();
+    let mut patched: Option<Vec<u8>> = None;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                in_string = !in_string;
+                i += 1;
+            }
+            b'\\' if in_string => match unicode_escape(&bytes[i..]) {
+                Some((len, None)) => {
+                    let out = patched.get_or_insert_with(|| bytes.to_vec());
+                    out[i + 2..i + len].copy_from_slice(b"fffd");
+                    i += len;
+                }
+                Some((len, Some(_))) => i += len,
+                None => i += 2,
+            },
+            _ => i += 1,
+        }
+    }
+    // Only ASCII hex digits were replaced, so the bytes are still UTF-8.
+    patched.and_then(|p| String::from_utf8(p).ok())
+}
+
+/// A record parsed from a line, owning its fields.
+#[derive(Debug)]
+struct Owned {
+    id: Option<String>,
+    text: String,
+    /// Whether lone surrogate escapes were read as U+FFFD.
+    lone_surrogates: bool,
+}
+
+/// Parses one line as a record, reading lone surrogate escapes as U+FFFD
+/// when that is what stops it; or says what is wrong with it.
+fn parse_line(line: &str, fields: Fields<'_>) -> Result<Owned, String> {
+    let owned = |record: Record<'_>, lone_surrogates| Owned {
+        id: record.id.map(Cow::into_owned),
+        text: record.text.into_owned(),
+        lone_surrogates,
+    };
+    match parse_record(line, fields) {
+        Ok(record) => Ok(owned(record, false)),
+        Err(message) => match replace_lone_surrogates(line) {
+            Some(patched) => parse_record(&patched, fields).map(|r| owned(r, true)),
+            None => Err(message),
+        },
+    }
 }
 
 /// Parses one line as a record, or says what is wrong with it.
@@ -127,7 +216,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                     id = Some(Some(value.clone()));
                     text = Some(value);
                 }
-                Key::Id => id = Some(map.next_value_seed(IdSeed(fields.id))?),
+                Key::Id => id = Some(id_text(map.next_value()?, fields.id)?),
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -214,61 +303,28 @@ impl<'de> Visitor<'de> for TextSeed<'_> {
     }
 }
 
-/// Deserializes the id field: a string, a number (as its JSON text), or null.
-///
-/// Integers within 64 bits keep their exact text; other numbers are written
-/// back the way serde_json prints an `f64` (`1.5`, `1e30`), since serde_json
-/// is built without `arbitrary_precision`.
-struct IdSeed<'f>(&'f str);
-
-impl<'de> DeserializeSeed<'de> for IdSeed<'_> {
-    type Value = Option<Cow<'de, str>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for IdSeed<'_> {
-    type Value = Option<Cow<'de, str>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "a string, a number or null in field \"{}\"", self.0)
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v)))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        // JSON numbers are finite, so this is always Some; serde_json writes
-        // it back the way it prints floats (`1.5`, `1e30`).
-        Ok(serde_json::Number::from_f64(v).map(|n| Cow::Owned(n.to_string())))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
+/// The id field, given as its raw JSON text: a string (unescaped), a number
+/// (its JSON text exactly as written: a number is never converted, so ids
+/// beyond 2^53 stay distinct), or null (`None`).
+fn id_text<'de, E: de::Error>(raw: &'de RawValue, field: &str) -> Result<Option<Cow<'de, str>>, E> {
+    let text = raw.get();
+    let kind = match text.as_bytes().first() {
+        Some(b'"') => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            return TextSeed(field)
+                .deserialize(&mut de)
+                .map(Some)
+                .map_err(|e| E::custom(describe(&e)));
+        }
+        Some(b'-' | b'0'..=b'9') => return Ok(Some(Cow::Borrowed(text))),
+        Some(b'n') => return Ok(None),
+        Some(b'[') => "sequence".to_owned(),
+        Some(b'{') => "map".to_owned(),
+        _ => format!("boolean `{text}`"),
+    };
+    Err(E::custom(format!(
+        "invalid type: {kind}, expected a string, a number or null in field \"{field}\""
+    )))
 }
 
 /// What the batch reader hands over next.
@@ -406,6 +462,7 @@ struct PieceOut {
     /// Lines skipped for being over the limit (0-based, in the piece).
     too_large: Vec<u64>,
     invalid_utf8: u64,
+    lone_surrogates: u64,
     /// The first line that stops the read, as a 0-based index in the piece.
     fatal: Option<(u64, Fatal)>,
 }
@@ -465,17 +522,18 @@ fn parse_piece(piece: &[u8], fields: Fields<'_>, opts: &ReadOptions) -> PieceOut
             Ok(s) => (Cow::Borrowed(s), false),
             Err(_) => (String::from_utf8_lossy(line), true),
         };
-        match parse_record(&src, fields) {
+        match parse_line(&src, fields) {
             Ok(record) if record.text.len() as u64 > MAX_DOC => {
                 out.fatal = Some((index, Fatal::TooLarge(MAX_DOC)));
                 break;
             }
             Ok(record) => {
                 out.invalid_utf8 += u64::from(lossy);
+                out.lone_surrogates += u64::from(record.lone_surrogates);
                 out.docs.push(Parsed {
                     line: index,
-                    id: record.id.map(Cow::into_owned),
-                    text: record.text.into_owned(),
+                    id: record.id,
+                    text: record.text,
                 });
             }
             Err(message) => match bad_lines {
@@ -573,6 +631,7 @@ pub(crate) fn read_jsonl(
             corpus.stats.blank_lines += out.blank;
             corpus.stats.bad_lines += out.bad;
             corpus.stats.invalid_utf8 += out.invalid_utf8;
+            corpus.stats.lone_surrogates += out.lone_surrogates;
             base += out.lines;
         }
         next = following;
@@ -643,6 +702,46 @@ mod tests {
         );
         assert_eq!(parse(r#"{"id":null,"text":"x"}"#).unwrap().id, None);
         assert_eq!(parse(r#"{"text":"x"}"#).unwrap().id, None);
+    }
+
+    #[test]
+    fn numeric_ids_keep_their_json_text() {
+        for id in [
+            "12345678901234567890123",
+            "12345678901234567890124",
+            "-98765432109876543210",
+            "1.50",
+            "1e30",
+            "1E+30",
+            "-0",
+            "9007199254740993",
+        ] {
+            let line = format!(r#"{{"id": {id} ,"text":"x"}}"#);
+            let record = parse(&line).unwrap();
+            assert_eq!(record.id.as_deref(), Some(id));
+            assert!(matches!(record.id, Some(Cow::Borrowed(_))));
+        }
+        assert_eq!(
+            parse(r#"{"id":"a\"b\u00e9","text":"x"}"#)
+                .unwrap()
+                .id
+                .as_deref(),
+            Some("a\"b\u{e9}")
+        );
+        for (bad, kind) in [
+            ("true", "boolean `true`"),
+            ("[1]", "sequence"),
+            ("{}", "map"),
+        ] {
+            let err = parse(&format!(r#"{{"id":{bad},"text":"x"}}"#)).unwrap_err();
+            assert_eq!(
+                err,
+                format!(
+                    r#"invalid type: {kind}, expected a string, a number or null in field "id""#
+                )
+            );
+        }
+        assert!(parse(r#"{"id":01,"text":"x"}"#).is_err());
     }
 
     #[test]
@@ -809,6 +908,59 @@ mod tests {
         assert_eq!(corpus.docs[1].text, "bad \u{fffd}\u{fffd} here");
         assert_eq!(corpus.docs[2].text, "é");
         assert_eq!(corpus.stats.invalid_utf8, 1);
+    }
+
+    #[test]
+    fn lone_surrogates_are_read_as_replacement_characters_and_counted() {
+        let input = concat!(
+            r#"{"id":"a\udc00","text":"high \ud800 low \udfff pair \ud83d\ude00 \\ud800"}"#,
+            "\n",
+            r#"{"text":"two highs \ud800\ud801\udc37 end","x":"\ud800"}"#,
+            "\n",
+            r#"{"text":"fine \u00e9"}"#,
+            "\n",
+        );
+        let corpus = read(input.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!(
+            ids(&corpus),
+            [
+                (
+                    "a\u{fffd}",
+                    1,
+                    "high \u{fffd} low \u{fffd} pair \u{1f600} \\ud800"
+                ),
+                ("in.jsonl:2", 2, "two highs \u{fffd}\u{10437} end"),
+                ("in.jsonl:3", 3, "fine \u{e9}"),
+            ]
+        );
+        assert_eq!(corpus.stats.lone_surrogates, 2);
+        assert_eq!(corpus.stats.invalid_utf8, 0);
+    }
+
+    #[test]
+    fn a_line_bad_for_another_reason_still_says_why() {
+        let err = parse_line(r#"{"text":"\ud800", "id": 1 2}"#, FIELDS).unwrap_err();
+        assert!(err.contains("expected `,` or `}` at column 27"), "{err}");
+        let err = parse_line(r#"{"text":"\ud800\x"}"#, FIELDS).unwrap_err();
+        assert!(err.contains("invalid escape"), "{err}");
+        assert_eq!(replace_lone_surrogates(r#"{"text":"\ud83d\ude00"}"#), None);
+        assert_eq!(
+            replace_lone_surrogates(r#"{"\udbff":"\\udbff \udbff"}"#).as_deref(),
+            Some(r#"{"\ufffd":"\\udbff \ufffd"}"#)
+        );
+    }
+
+    #[test]
+    fn unicode_escapes_pair_surrogates() {
+        assert_eq!(unicode_escape(br"\u00e9x"), Some((6, Some('\u{e9}'))));
+        assert_eq!(
+            unicode_escape(br"\ud83d\ude00"),
+            Some((12, Some('\u{1f600}')))
+        );
+        assert_eq!(unicode_escape(br"\ud83d\u0041"), Some((6, None)));
+        assert_eq!(unicode_escape(br"\ude00"), Some((6, None)));
+        assert_eq!(unicode_escape(br"\u12"), None);
+        assert_eq!(unicode_escape(br"\n"), None);
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //!
 //! Documents come out in input order (file order, then line order); that order
 //! defines dupscan's global ids. Invalid UTF-8 is replaced with U+FFFD and
-//! counted; a malformed JSONL line is an error naming the path and line, unless
+//! counted, and so are lone surrogate escapes in JSONL; a malformed JSONL line is an error naming the path and line, unless
 //! the caller asked to skip and count bad lines.
 //!
 //! A directory walk reads each file once and skips special files (see
@@ -46,19 +46,26 @@
 //! ```
 
 mod detect;
+mod fingerprint;
 mod jsonl;
 mod open;
 mod text;
 mod walk;
 mod warning;
 
+use std::collections::HashSet;
 use std::io::{self, BufRead, Cursor, Read};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
 
 pub use detect::{detect_format, unsupported_extension};
+pub use fingerprint::Fingerprint;
+pub(crate) use fingerprint::{Tally, open_hashed};
+pub(crate) use jsonl::unicode_escape;
 pub use open::open;
+pub(crate) use open::open_tallied;
 pub use walk::{Listing, list_sources};
 pub use warning::Warning;
 
@@ -107,6 +114,10 @@ pub struct Source {
     pub relative: PathBuf,
     /// Detected format.
     pub format: Format,
+    /// What the file held when it was read ([`read_sources`] sets it; `None`
+    /// for stdin and before reading). `dedup` checks it when it reads the
+    /// file again.
+    pub fingerprint: Option<Fingerprint>,
     /// Whether the file was named or found by walking a directory.
     pub origin: Origin,
 }
@@ -145,6 +156,12 @@ pub struct ReadStats {
     /// Documents (text files or JSONL records) whose bytes were not valid
     /// UTF-8 and had invalid sequences replaced.
     pub invalid_utf8: u64,
+    /// JSONL records with lone surrogate escapes (`\ud800` without its
+    /// pair), read as U+FFFD.
+    pub lone_surrogates: u64,
+    /// Documents whose id an earlier document already has (so an id in a
+    /// report or an annotation may name several documents).
+    pub duplicate_ids: u64,
     /// JSONL lines skipped because they were malformed, and documents (JSONL
     /// lines or whole text files) skipped for being larger than
     /// [`ReadOptions::max_document_bytes`] (only with [`BadLines::Skip`]).
@@ -291,7 +308,31 @@ pub fn read_sources(
             start += 1;
         }
     }
+    corpus.stats.duplicate_ids = duplicate_ids(&corpus.docs);
     Ok(corpus)
+}
+
+/// How many of `docs` have an id that an earlier one already has.
+///
+/// Ids are hashed and the hashes sorted (8 bytes per document, for a
+/// moment); only documents whose hash repeats are compared by id.
+fn duplicate_ids(docs: &[Document]) -> u64 {
+    let hash = |d: &Document| xxh3_64(d.id.as_bytes());
+    let mut hashes: Vec<u64> = docs.par_iter().map(hash).collect();
+    hashes.par_sort_unstable();
+    let repeated: HashSet<u64> = hashes
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    drop(hashes);
+    if repeated.is_empty() {
+        return 0;
+    }
+    let mut seen: HashSet<&str> = HashSet::new();
+    docs.iter()
+        .filter(|d| repeated.contains(&hash(d)) && !seen.insert(d.id.as_str()))
+        .count() as u64
 }
 
 /// Converts a source index, checked against `u32::MAX` by [`read_sources`].
@@ -312,10 +353,17 @@ fn read_text_files(
     let limit = opts.max_document_bytes;
     let read = corpus.sources[start..end]
         .par_iter()
-        .map(|s| text::read_text(&mut *open(s)?, &s.path, limit, on_bytes))
-        .collect::<Vec<_>>();
-    for (index, doc) in (start..end).zip(read) {
-        corpus.push_text(index, doc?, opts)?;
+        .map(|s| {
+            let (mut reader, tally) = open::open_tallied(s)?;
+            let doc = text::read_text(&mut *reader, &s.path, limit, on_bytes)?;
+            let fingerprint = tally.finish().map_err(walk::read_error(&s.path))?;
+            Ok((doc, fingerprint))
+        })
+        .collect::<Vec<Result<_>>>();
+    for (index, read) in (start..end).zip(read) {
+        let (doc, fingerprint) = read?;
+        corpus.sources[index].fingerprint = Some(fingerprint);
+        corpus.push_text(index, doc, opts)?;
     }
     Ok(())
 }
@@ -329,16 +377,17 @@ fn read_stream(
 ) -> Result<()> {
     let id = source_index(index)?;
     let path = corpus.sources[index].path.clone();
-    let mut reader = if walk::is_stdin(&path) {
+    let (mut reader, tally) = if walk::is_stdin(&path) {
         let (compression, reader) = open::open_stdin().map_err(walk::read_error(&path))?;
         let (layout, reader) = sniff_layout(reader).map_err(walk::read_error(&path))?;
         corpus.sources[index].format = Format {
             layout,
             compression,
         };
-        reader
+        (reader, None)
     } else {
-        open(&corpus.sources[index])?
+        let (reader, tally) = open::open_tallied(&corpus.sources[index])?;
+        (reader, Some(tally))
     };
     match corpus.sources[index].format.layout {
         Layout::Jsonl => {
@@ -350,14 +399,19 @@ fn read_stream(
                 return corpus.not_text(index, what);
             }
             let mut reader = Cursor::new(head).chain(reader);
-            jsonl::read_jsonl(&mut reader, &path, id, opts, on_bytes, corpus)
+            jsonl::read_jsonl(&mut reader, &path, id, opts, on_bytes, corpus)?;
         }
         Layout::Text => {
             let limit = opts.max_document_bytes;
             let read = text::read_text(&mut *reader, &path, limit, on_bytes)?;
-            corpus.push_text(index, read, opts)
+            corpus.push_text(index, read, opts)?;
         }
     }
+    if let Some(tally) = tally {
+        let fingerprint = tally.finish().map_err(walk::read_error(&path))?;
+        corpus.sources[index].fingerprint = Some(fingerprint);
+    }
+    Ok(())
 }
 
 impl Corpus {
@@ -543,6 +597,30 @@ mod tests {
                 ..ReadStats::default()
             }
         );
+    }
+
+    #[test]
+    fn duplicate_ids_count_every_repeat_of_an_id() {
+        let docs: Vec<Document> = ["a", "b", "a", "c", "a", "b", ""]
+            .iter()
+            .map(|id| Document {
+                id: (*id).to_owned(),
+                source: 0,
+                line: 1,
+                text: String::new(),
+            })
+            .collect();
+        assert_eq!(duplicate_ids(&docs), 3);
+        assert_eq!(duplicate_ids(&docs[..2]), 0);
+        assert_eq!(duplicate_ids(&[]), 0);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        write(
+            &path,
+            b"{\"id\":7,\"text\":\"x\"}\n{\"id\":\"7\",\"text\":\"y\"}\n",
+        );
+        let corpus = read(&[path], &ReadOptions::default()).unwrap();
+        assert_eq!(corpus.stats.duplicate_ids, 1);
     }
 
     #[test]

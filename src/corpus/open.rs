@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 
 use super::detect::{MAGIC_LEN, sniff_compression};
+use super::fingerprint::{Tally, open_hashed};
 use super::walk::{is_stdin, read_error};
 use super::{Compression, Source};
 use crate::error::Result;
@@ -40,6 +41,20 @@ pub fn open(source: &Source) -> Result<Box<dyn BufRead + Send>> {
         source.format.compression,
     )
     .map_err(read_error(path))
+}
+
+/// Opens the file `source` (not stdin) like [`open`], hashing its raw bytes
+/// as they are read; the [`Tally`] gives the file's
+/// [`Fingerprint`](super::Fingerprint) once the stream is read.
+pub(crate) fn open_tallied(source: &Source) -> Result<(Box<dyn BufRead + Send>, Tally)> {
+    let path = &source.path;
+    let (raw, tally) = open_hashed(path).map_err(read_error(path))?;
+    let reader = decompress(
+        BufReader::with_capacity(BUF_SIZE, raw),
+        source.format.compression,
+    )
+    .map_err(read_error(path))?;
+    Ok((reader, tally))
 }
 
 /// Opens stdin, decompressing it as its first bytes say; returns the
@@ -101,6 +116,7 @@ mod tests {
             relative: PathBuf::new(),
             format: detect_format(path),
             origin: crate::corpus::Origin::Named,
+            fingerprint: None,
         }
     }
 

@@ -77,6 +77,7 @@ pub fn list_sources(inputs: &[PathBuf]) -> Result<Listing> {
                 relative: PathBuf::from(STDIN),
                 format: detect_format(input),
                 origin: Origin::Named,
+                fingerprint: None,
             });
             continue;
         }
@@ -266,6 +267,7 @@ fn source(path: PathBuf, relative: PathBuf, origin: Origin) -> Result<Source> {
         relative,
         format,
         origin,
+        fingerprint: None,
     })
 }
 

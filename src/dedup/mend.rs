@@ -32,6 +32,8 @@
 //! assert_eq!(mend("A. B.", &[span(0, 2), span(3, 5)]), "");
 //! ```
 
+use std::ops::Range;
+
 use crate::segment::Span;
 
 /// Whitespace as [`crate::segment`] trims it: Unicode whitespace plus the
@@ -82,14 +84,17 @@ fn space_after(text: &str, start: usize, ceiling: usize) -> usize {
         .map_or(ceiling, |(i, _)| start + i)
 }
 
-/// The separator a middle cut keeps: the run with the most line breaks,
-/// among equals the first non-empty one.
-fn separator<'a>(runs: &[&'a str]) -> &'a str {
-    let mut best = runs[0];
-    for &run in &runs[1..] {
-        let (b, r) = (line_breaks(best), line_breaks(run));
+/// The separator a middle cut keeps, among the whitespace `runs` of `text`:
+/// the run with the most line breaks, among equals the first non-empty one.
+fn separator(text: &str, runs: &[Range<usize>]) -> Range<usize> {
+    let mut best = runs[0].clone();
+    for run in &runs[1..] {
+        let (b, r) = (
+            line_breaks(&text[best.clone()]),
+            line_breaks(&text[run.clone()]),
+        );
         if r > b || (r == b && best.is_empty() && !run.is_empty()) {
-            best = run;
+            best = run.clone();
         }
     }
     best
@@ -109,10 +114,28 @@ fn separator<'a>(runs: &[&'a str]) -> &'a str {
 /// If a span is out of bounds, not on a char boundary, or the spans are not
 /// sorted and disjoint.
 pub fn mend(text: &str, removed: &[Span]) -> String {
-    if removed.is_empty() {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
+    mend_ranges(text, removed)
+        .into_iter()
+        .map(|r| &text[r])
+        .collect()
+}
+
+/// The byte ranges of `text` that [`mend`] keeps, in order: `mend` is their
+/// concatenation. Each range is on char boundaries; none is empty.
+///
+/// This lets a writer copy the kept parts from the bytes `text` was decoded
+/// from (see [`super::splice`]) instead of writing `text` itself.
+///
+/// # Panics
+///
+/// As [`mend`].
+pub(crate) fn mend_ranges(text: &str, removed: &[Span]) -> Vec<Range<usize>> {
+    let mut out = Vec::with_capacity(2 * removed.len() + 1);
+    let mut keep = |r: Range<usize>| {
+        if !r.is_empty() {
+            out.push(r);
+        }
+    };
     // Everything before `pos` is handled.
     let mut pos = 0;
     let mut i = 0;
@@ -123,7 +146,7 @@ pub fn mend(text: &str, removed: &[Span]) -> String {
             first.start >= pos,
             "removed spans must be sorted and disjoint"
         );
-        let mut gaps: Vec<&str> = Vec::new();
+        let mut gaps: Vec<Range<usize>> = Vec::new();
         let mut end = first.end;
         i += 1;
         while let Some(next) = removed.get(i).map(|s| s.range()) {
@@ -134,33 +157,32 @@ pub fn mend(text: &str, removed: &[Span]) -> String {
             if !is_blank(&text[end..next.start]) {
                 break;
             }
-            gaps.push(&text[end..next.start]);
+            gaps.push(end..next.start);
             end = next.end;
             i += 1;
         }
         let ceiling = removed.get(i).map_or(text.len(), |s| s.start as usize);
         let before = space_before(text, pos, first.start);
         let after = space_after(text, end, ceiling);
-        let kept = &text[pos..before];
         let at_start = before == 0;
         let at_end = after == text.len();
         let sep = match (at_start, at_end) {
-            (true, true) => return String::new(),
-            (true, false) => &text[before..first.start],
-            (false, true) => &text[end..after],
+            (true, true) => return Vec::new(),
+            (true, false) => before..first.start,
+            (false, true) => end..after,
             (false, false) => {
                 let mut runs = Vec::with_capacity(gaps.len() + 2);
-                runs.push(&text[before..first.start]);
+                runs.push(before..first.start);
                 runs.extend(gaps);
-                runs.push(&text[end..after]);
-                separator(&runs)
+                runs.push(end..after);
+                separator(text, &runs)
             }
         };
-        out.push_str(kept);
-        out.push_str(sep);
+        keep(pos..before);
+        keep(sep);
         pos = after;
     }
-    out.push_str(&text[pos..]);
+    keep(pos..text.len());
     out
 }
 

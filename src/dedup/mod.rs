@@ -57,6 +57,7 @@
 mod mend;
 mod plan;
 mod record;
+mod splice;
 mod write;
 
 use std::fmt;
@@ -271,7 +272,9 @@ impl Prepared {
     /// # Errors
     ///
     /// As [`prepare`]; [`Error::Read`](crate::Error::Read) when an input cannot be read again,
-    /// [`Error::BadLine`](crate::Error::BadLine) when an input changed since it was scanned or (with
+    /// [`Error::Changed`](crate::Error::Changed) when an input's length, modification time or
+    /// content changed since it was scanned (no output is written from it),
+    /// [`Error::BadLine`](crate::Error::BadLine) when a record is not where it was or (with
     /// [`Mode::Annotate`]) a record already has a `dupscan` field, and
     /// [`Error::Write`](crate::Error::Write) when an output cannot be written. Files completed before
     /// an error stay, without a summary; none is left half-written.

@@ -5,11 +5,19 @@
 //! format it came in. A file with nothing to change is copied byte for byte
 //! (compressed bytes included). Otherwise a JSONL file is streamed line by
 //! line from the original: a record is written back as its original bytes,
-//! or with just its text field's string value replaced, or with a `dupscan`
-//! field inserted before its closing brace, or left out; blank and skipped
-//! malformed lines are copied as they are. A changed text file is its mended
-//! text; a text file whose document is dropped is not written. Compression is
-//! kept (gzip at the default level 6, Zstandard at level 3).
+//! or with the removed units cut out of its text field's string, or with a
+//! `dupscan` field inserted before its closing brace, or left out; blank and
+//! skipped malformed lines are copied as they are. A changed text file is
+//! its original bytes minus the cuts; a text file whose document is dropped
+//! is not written. Cuts are made in the original bytes ([`super::splice`]),
+//! so invalid UTF-8 and JSON escapes outside them are kept as they were.
+//! Compression is kept (gzip at the default level 6, Zstandard at level 3).
+//!
+//! Every source is read again to be written, and checked against the
+//! [`Fingerprint`](crate::corpus::Fingerprint) taken when it was scanned:
+//! its length and modification time when it is opened, the hash of its raw
+//! bytes once they are read. A source that changed is an error
+//! ([`Error::Changed`]) and its output file is not written.
 //!
 //! Every file is written through [`crate::output`]: to a hidden temporary
 //! name beside its destination, renamed once complete, so a failed or
@@ -28,12 +36,13 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::mend::mend;
+use super::mend::mend_ranges;
 use super::plan::{DocPlan, Plan};
 use super::record::{Object, text_value};
+use super::splice::{Encoding, Mismatch, splice};
 use super::{DedupOptions, LOCK_FILE, META_DIR, Mode, Overwrite};
 use crate::config::UnitKind;
-use crate::corpus::{self, Compression, Layout, Source};
+use crate::corpus::{self, Compression, Layout, Source, Tally};
 use crate::error::{Error, Result};
 use crate::output::{Destination, Protected, buffered, resolve_target, write_file};
 use crate::pipeline::Scan;
@@ -280,6 +289,11 @@ impl Failure {
         io::Error::other(message)
     }
 
+    /// Takes the recorded error out, if there is one.
+    fn take(&self) -> Option<Error> {
+        self.0.borrow_mut().take()
+    }
+
     /// The recorded error if there is one, else the write's own result.
     fn resolve(self, result: Result<()>) -> Result<()> {
         match (self.0.into_inner(), result) {
@@ -460,54 +474,102 @@ impl Job<'_> {
         }
     }
 
-    /// Copies the file byte for byte.
+    /// Checks `tally`, the source opened again, against what was read when
+    /// it was scanned (if that was recorded): first its length and
+    /// modification time, then, once `read` has read it, its content.
+    fn verified<T>(&self, tally: Tally, read: impl FnOnce() -> Result<T>) -> Result<T> {
+        let path = &self.source.path;
+        let Some(then) = &self.source.fingerprint else {
+            return read();
+        };
+        tally.check_opened(path, then)?;
+        let value = read()?;
+        let now = tally.finish().map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        then.check_read(path, &now)?;
+        Ok(value)
+    }
+
+    /// Copies the file byte for byte, checking that it is what was scanned.
     fn copy(&self) -> Result<Outcome> {
         let path = &self.source.path;
-        let file = File::open(path).map_err(|source| Error::Read {
+        let (raw, tally) = corpus::open_hashed(path).map_err(|source| Error::Read {
             path: path.clone(),
             source,
         })?;
         create_parent(&self.target)?;
         let failure = Failure::default();
         let mut reader = Reading {
-            inner: file,
+            inner: raw,
             path,
             failure: &failure,
         };
         let mode = self.mode()?;
         let result = write_file(&self.target, mode, |mut out| {
-            io::copy(&mut reader, &mut out).map(drop)
+            self.verified(tally, || {
+                io::copy(&mut reader, &mut out).map_err(|e| Error::Write {
+                    path: self.target.clone(),
+                    source: e,
+                })
+            })
+            .map(drop)
+            .map_err(|e| failure.set(e))
         });
         failure.resolve(result).map(|()| Outcome::Copied)
     }
 
-    /// Writes the mended text of the source's one document.
+    /// Writes the source's one document without its removed units: the
+    /// bytes it was decoded from, read again, minus the cuts.
     fn rewrite_text(&self) -> Result<Outcome> {
         let doc = self.docs.start;
-        let text = mend(
-            &self.scan.corpus.docs[doc].text,
-            &self.plan.docs[doc].spans(),
-        );
+        let path = &self.source.path;
+        let (mut reader, tally) = corpus::open_tallied(self.source)?;
+        let raw = self.verified(tally, || {
+            let mut raw = Vec::new();
+            reader.read_to_end(&mut raw).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            Ok(raw)
+        })?;
+        let text = &self.scan.corpus.docs[doc].text;
+        let keep = mend_ranges(text, &self.plan.docs[doc].spans());
+        let mut out = Vec::with_capacity(raw.len());
+        splice(&raw, Encoding::Utf8, text, &keep, &mut out)
+            .map_err(|Mismatch| changed(path, 1, "the text is not what was read"))?;
         create_parent(&self.target)?;
         write_file(&self.target, self.mode()?, |file| {
-            encode(file, self.source.format.compression, |w| {
-                w.write_all(text.as_bytes())
-            })
+            encode(file, self.source.format.compression, |w| w.write_all(&out))
         })?;
         Ok(Outcome::Rewritten)
     }
 
-    /// Streams a JSONL source record by record.
+    /// Streams a JSONL source record by record, checking that it is what
+    /// was scanned.
     fn rewrite_jsonl(&self) -> Result<Outcome> {
-        let mut reader = corpus::open(self.source)?;
+        let (mut reader, tally) = corpus::open_tallied(self.source)?;
         create_parent(&self.target)?;
         let failure = Failure::default();
         let result = write_file(&self.target, self.mode()?, |file| {
             encode(file, self.source.format.compression, |out| {
-                self.stream(&mut *reader, out, &failure)
+                self.verified(tally, || {
+                    self.stream(&mut *reader, out, &failure)
+                        .map_err(|e| failure.take().unwrap_or_else(|| self.write_error(e)))
+                })
+                .map_err(|e| failure.set(e))
             })
         });
         failure.resolve(result).map(|()| Outcome::Rewritten)
+    }
+
+    /// A write error of the target.
+    fn write_error(&self, source: io::Error) -> Error {
+        Error::Write {
+            path: self.target.clone(),
+            source,
+        }
     }
 
     /// Copies or rewrites each line of `reader` into `out`. Lines that are
@@ -580,10 +642,19 @@ impl Job<'_> {
                     .ok_or_else(|| {
                         failure.set(changed(path, number, "the text field is not where it was"))
                     })?;
-                let text = mend(&self.scan.corpus.docs[doc].text, &plan.spans());
-                out.write_all(&content[..range.start])?;
-                serde_json::to_writer(&mut *out, &text)?;
-                out.write_all(&content[range.end..])?;
+                // The string's bytes inside its quotes, minus the cuts.
+                let text = &self.scan.corpus.docs[doc].text;
+                let keep = mend_ranges(text, &plan.spans());
+                let literal = &content[range.start + 1..range.end - 1];
+                let mut value = Vec::with_capacity(literal.len());
+                splice(literal, Encoding::JsonString, text, &keep, &mut value).map_err(
+                    |Mismatch| {
+                        failure.set(changed(path, number, "the text field is not what was read"))
+                    },
+                )?;
+                out.write_all(&content[..=range.start])?;
+                out.write_all(&value)?;
+                out.write_all(&content[range.end - 1..])?;
                 out.write_all(eol)
             }
             Mode::Annotate => {
@@ -774,9 +845,11 @@ mod tests {
             .expect("gzip");
         let good = enc.finish().expect("gzip");
         fs::write(&input, &good).expect("write");
-        let scan = scan_of(vec![input.clone()], UnitKind::Sentence);
+        let mut scan = scan_of(vec![input.clone()], UnitKind::Sentence);
         let plan = plan(&scan, Keep::First);
-        // The file is damaged after it was read.
+        // The file is damaged after it was read; without its fingerprint,
+        // the damage is found by the decompressor.
+        scan.corpus.sources[0].fingerprint = None;
         fs::write(&input, &good[..good.len() / 2]).expect("truncate");
         let out = dir.path().join("out");
         let err = write_corpus(&scan, &plan, &options(out.clone(), Mode::Remove))
@@ -798,14 +871,80 @@ mod tests {
             format!("{{\"text\":\"{A}\"}}\n{{\"text\":\"{A}\"}}\n"),
         )
         .expect("write");
-        let scan = scan_of(vec![input.clone()], UnitKind::Document);
+        let mut scan = scan_of(vec![input.clone()], UnitKind::Document);
         let plan = plan(&scan, Keep::First);
         fs::write(&input, format!("{{\"text\":\"{A}\"}}\n")).expect("shorten");
         let out = dir.path().join("out");
-        let err = write_corpus(&scan, &plan, &options(out.clone(), Mode::Remove))
-            .expect_err("file changed");
+        let opts = options(out.clone(), Mode::Remove);
+        // The fingerprint sees the change before anything is read...
+        let err = write_corpus(&scan, &plan, &opts).expect_err("file changed");
+        assert!(
+            matches!(&err, Error::Changed { path, .. } if *path == input),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("length or modification time"));
+        assert!(!out.join("in.jsonl").exists());
+        // ...and without it, the record that is missing is.
+        scan.corpus.sources[0].fingerprint = None;
+        let err = write_corpus(&scan, &plan, &opts).expect_err("file changed");
         assert!(matches!(&err, Error::BadLine { line: 2, .. }), "{err:?}");
         assert!(!out.join("in.jsonl").exists());
+    }
+
+    /// Writes `text` over `path` (the same length) and puts its modification
+    /// time back, so that only the content differs.
+    fn rewrite_in_place(path: &Path, text: &str) {
+        let modified = fs::metadata(path)
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        fs::write(path, text).expect("rewrite");
+        File::options()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_modified(modified))
+            .expect("set mtime");
+    }
+
+    #[test]
+    fn a_source_changed_to_the_same_length_is_an_error_and_no_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let changed_to = |from: &str| from.replacen("harbour", "airport", 1);
+        let jsonl = format!("{{\"text\":\"{A}\"}}\n{{\"text\":\"{B}\"}}\n");
+        let cases = [
+            // Copied as it is, rewritten as text, rewritten as JSONL.
+            ("copied.txt", UnitKind::Sentence, format!("{B}\n")),
+            ("cut.txt", UnitKind::Sentence, format!("{A} {B} {A}\n")),
+            ("unchanged-record.jsonl", UnitKind::Document, jsonl.clone()),
+            (
+                "cut-record.jsonl",
+                UnitKind::Sentence,
+                format!("{jsonl}{{\"text\":\"{B} {A}\"}}\n"),
+            ),
+        ];
+        for (name, unit, text) in cases {
+            let input = dir.path().join(name);
+            fs::write(&input, &text).expect("write");
+            let scan = scan_of(vec![input.clone()], unit);
+            let plan = plan(&scan, Keep::First);
+            let changed = if name == "copied.txt" {
+                text.replacen("bakery", "butler", 1)
+            } else {
+                changed_to(&text)
+            };
+            assert_eq!(changed.len(), text.len());
+            assert_ne!(changed, text);
+            rewrite_in_place(&input, &changed);
+            let out = dir.path().join(format!("out-{name}"));
+            let err =
+                write_corpus(&scan, &plan, &options(out.clone(), Mode::Remove)).expect_err(name);
+            assert!(
+                matches!(&err, Error::Changed { path, .. } if *path == input),
+                "{name}: {err:?}"
+            );
+            assert!(err.to_string().contains("content differs"), "{name}: {err}");
+            let left: Vec<_> = fs::read_dir(&out).expect("list").collect();
+            assert!(left.is_empty(), "{name}: files left behind: {left:?}");
+        }
     }
 
     #[test]

@@ -139,6 +139,7 @@ mod tests {
                 relative: path.clone(),
                 path,
                 origin: Origin::Named,
+                fingerprint: None,
             }],
             docs,
             ..Corpus::default()

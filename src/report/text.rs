@@ -95,6 +95,20 @@ impl ReportWriter for Text {
                 s.invalid_utf8, s.bad_lines
             )?;
         }
+        if s.lone_surrogates > 0 {
+            writeln!(
+                out,
+                "{} documents with lone surrogate escapes read as U+FFFD",
+                s.lone_surrogates
+            )?;
+        }
+        if s.duplicate_ids > 0 {
+            writeln!(
+                out,
+                "{} documents with an id an earlier document already has",
+                s.duplicate_ids
+            )?;
+        }
         if let Some(c) = &r.contamination {
             writeln!(
                 out,
