@@ -2,8 +2,13 @@
 //!
 //! A unit is a byte span into its document's text, trimmed of surrounding
 //! whitespace (Unicode whitespace, plus the zero-width space and BOM); empty
-//! units are never produced. Spans are in order, never overlap, lie on char
-//! boundaries, and together cover every non-whitespace character.
+//! units are never produced. A [`Segmenter`] turns a document into spans;
+//! [`segmenter`] gives the one for each [`UnitKind`], and [`segment`] runs
+//! it. For the three kinds below, spans are in order, never overlap, lie on
+//! char boundaries, and together cover every non-whitespace character.
+//! [`FixedWindow`] (windows of N words, not offered by the command line)
+//! shows what else the trait allows: its units overlap when the stride is
+//! shorter than the window.
 //!
 //! - **Document**: the whole text, trimmed.
 //! - **Paragraph**: runs of lines separated by blank lines (a line holding
@@ -71,9 +76,11 @@ mod lines;
 mod sentences;
 #[cfg(test)]
 mod test_util;
+mod window;
 
 use lines::paragraphs;
 use sentences::sentences;
+pub use window::FixedWindow;
 
 /// A unit's byte span `[start, end)` in its document's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -105,16 +112,89 @@ impl Span {
 /// after this many bytes (and anywhere after twice as many).
 pub const MAX_SENTENCE_BYTES: usize = 8 * 1024;
 
-/// Appends the units of `text` to `out`, in order.
+/// Cuts a document into units.
+///
+/// What every implementation promises: [`Segmenter::segment`] appends spans
+/// to `out` (never touching what is already there) in ascending order of
+/// start; each span is non-empty, lies on char boundaries of `text`, and
+/// neither starts nor ends with whitespace. Text beyond the first 4 GiB
+/// (`u32::MAX` bytes) is ignored, since spans hold `u32` offsets.
+///
+/// Spans may overlap or leave text uncovered, so a consumer that cuts units
+/// out of a document must not assume otherwise. The segmenters behind
+/// [`UnitKind`] ([`NewsSentences`], [`Paragraphs`], [`WholeDocument`])
+/// never do either; [`FixedWindow`] overlaps when its stride is shorter than
+/// its window. Other segmenters fit here too: a Unicode (UAX #29) sentence
+/// or word segmenter, or a tokenizer-aligned window.
+///
+/// `Send + Sync`, so one segmenter serves every thread.
+pub trait Segmenter: Send + Sync {
+    /// Appends the units of `text` to `out`.
+    fn segment(&self, text: &str, out: &mut Vec<Span>);
+}
+
+/// [`UnitKind::Sentence`]: the rule-based splitter tuned for news text and
+/// scraped web pages described in the module documentation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewsSentences;
+
+/// [`UnitKind::Paragraph`]: runs of lines separated by blank lines.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Paragraphs;
+
+/// [`UnitKind::Document`]: the whole text, trimmed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WholeDocument;
+
+impl Segmenter for NewsSentences {
+    fn segment(&self, text: &str, out: &mut Vec<Span>) {
+        sentences(clamp_to_u32(text), out);
+    }
+}
+
+impl Segmenter for Paragraphs {
+    fn segment(&self, text: &str, out: &mut Vec<Span>) {
+        paragraphs(clamp_to_u32(text), out);
+    }
+}
+
+impl Segmenter for WholeDocument {
+    fn segment(&self, text: &str, out: &mut Vec<Span>) {
+        let text = clamp_to_u32(text);
+        push_trimmed(text, 0, text.len(), out);
+    }
+}
+
+/// The segmenter for `kind`.
+///
+/// ```
+/// use dupscan::config::UnitKind;
+/// use dupscan::segment::segmenter;
+///
+/// let text = "One line.\nTwo lines.\n\nA second paragraph.";
+/// let mut spans = Vec::new();
+/// segmenter(UnitKind::Paragraph).segment(text, &mut spans);
+/// assert_eq!(spans.len(), 2);
+/// assert_eq!(spans[1].text(text), "A second paragraph.");
+/// ```
+pub fn segmenter(kind: UnitKind) -> &'static dyn Segmenter {
+    match kind {
+        UnitKind::Sentence => &NewsSentences,
+        UnitKind::Paragraph => &Paragraphs,
+        UnitKind::Document => &WholeDocument,
+    }
+}
+
+/// Appends the units of `text` to `out`, in order: the [`segmenter`] for
+/// `kind`, without the dynamic dispatch.
 ///
 /// Text beyond the first 4 GiB (`u32::MAX` bytes) is ignored, since spans
 /// hold `u32` offsets.
 pub fn segment(text: &str, kind: UnitKind, out: &mut Vec<Span>) {
-    let text = clamp_to_u32(text);
     match kind {
-        UnitKind::Document => push_trimmed(text, 0, text.len(), out),
-        UnitKind::Paragraph => paragraphs(text, out),
-        UnitKind::Sentence => sentences(text, out),
+        UnitKind::Document => WholeDocument.segment(text, out),
+        UnitKind::Paragraph => Paragraphs.segment(text, out),
+        UnitKind::Sentence => NewsSentences.segment(text, out),
     }
 }
 
@@ -229,6 +309,31 @@ mod tests {
         segment("Hi. Yo.", UnitKind::Sentence, &mut spans);
         assert_eq!(spans.len(), 3);
         assert_eq!(spans[1].range(), 0..3);
+    }
+
+    #[test]
+    fn each_kind_has_its_segmenter() {
+        let text = "Mr. Smith left.\nHe came back.\n\n  Second paragraph here. Two sentences.  ";
+        for (kind, count) in [
+            (UnitKind::Sentence, 4),
+            (UnitKind::Paragraph, 2),
+            (UnitKind::Document, 1),
+        ] {
+            let (mut direct, mut via_trait) = (Vec::new(), Vec::new());
+            segment(text, kind, &mut direct);
+            segmenter(kind).segment(text, &mut via_trait);
+            assert_eq!(direct, via_trait, "{kind:?}");
+            assert_eq!(direct.len(), count, "{kind:?}");
+        }
+        let boxed: Vec<Box<dyn Segmenter>> = vec![
+            Box::new(NewsSentences),
+            Box::new(FixedWindow::new(2, 1).expect("valid")),
+        ];
+        let mut spans = Vec::new();
+        for s in &boxed {
+            s.segment("a b c", &mut spans);
+        }
+        assert_eq!(spans.len(), 1 + 2);
     }
 
     // --- Properties ---------------------------------------------------------
