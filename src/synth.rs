@@ -2847,4 +2847,223 @@ mod tests {
         assert!(r.contains(" Inc. ") && r.contains(" Jan. "), "{r}");
         assert!(!r.contains("Texaco") && !r.contains("300"), "{r}");
     }
+
+    fn boundary_planted(seed: u64) -> (Vec<String>, Planted) {
+        let pool = pool(6000, 20 + seed);
+        let cfg = PlantConfig {
+            seed,
+            docs: 300,
+            planted_fraction: 0.5,
+            boundary_kinds: BoundaryKind::ALL.to_vec(),
+            boundary_share: 1.0,
+            ..PlantConfig::default()
+        };
+        let planted = plant(&pool, &cfg).expect("valid config");
+        (pool, planted)
+    }
+
+    fn doc_text<'a>(planted: &'a Planted, id: &str) -> &'a str {
+        &planted
+            .docs
+            .iter()
+            .find(|d| d.id == id)
+            .expect("member names a document")
+            .text
+    }
+
+    #[test]
+    fn boundary_kinds_parse_by_name() {
+        assert_eq!(
+            BoundaryKind::parse_list("all").expect("all"),
+            BoundaryKind::ALL
+        );
+        assert_eq!(
+            BoundaryKind::parse_list("spans-two, hard-wrap,spans-two").expect("two"),
+            [BoundaryKind::HardWrap, BoundaryKind::SpansTwo]
+        );
+        for k in BoundaryKind::ALL {
+            assert_eq!(k.name().parse::<BoundaryKind>().expect("name"), k);
+        }
+        assert!(matches!(
+            BoundaryKind::parse_list("hard-wrap,nope"),
+            Err(Error::Param(m)) if m.contains("\"nope\"")
+        ));
+        assert!(BoundaryKind::parse_list(" , ").is_err());
+        let bad = PlantConfig {
+            boundary_share: 1.2,
+            ..PlantConfig::default()
+        };
+        assert!(matches!(plant(&[], &bad), Err(Error::Param(m)) if m.contains("boundary_share")));
+    }
+
+    #[test]
+    fn hard_wrap_breaks_lines_at_the_width_and_keeps_offsets() {
+        let text = "Copper prices fell sharply in London as Chilean mines resumed full \
+                    production after a strike that lasted three weeks, traders said. The \
+                    ministry said exports rose.\n    Wheat exports from the port slowed \
+                    after heavy storms delayed three grain cargoes, a shipping agent said.";
+        let wrapped = hard_wrap(text, 40);
+        assert_eq!(wrapped.len(), text.len());
+        for (a, b) in text.bytes().zip(wrapped.bytes()) {
+            assert!(a == b || (a == b' ' && b == b'\n'), "only spaces change");
+        }
+        for line in wrapped.lines() {
+            assert!(line.chars().count() <= 40, "{line:?}");
+            assert!(!line.is_empty() && !line.ends_with(' '), "{line:?}");
+        }
+        assert!(wrapped.contains("\n    Wheat"), "indent kept: {wrapped}");
+        assert_eq!(
+            hard_wrap("a verylongwordindeed b", 5),
+            "a\nverylongwordindeed\nb"
+        );
+        assert_eq!(hard_wrap("", 10), "");
+    }
+
+    #[test]
+    fn boundary_plant_is_deterministic_and_covers_every_kind() {
+        let (_, a) = boundary_planted(1);
+        let (_, b) = boundary_planted(1);
+        assert_eq!(a, b);
+        let counts = a.kind_counts();
+        for (kind, n) in &counts {
+            match kind {
+                CopyKind::Edited => assert_eq!(*n, 0, "share 1: no edited copies"),
+                CopyKind::Boundary(_) => assert!(*n >= 8, "{kind}: {n} copies"),
+            }
+        }
+        let total: usize = counts.iter().map(|(_, n)| n).sum();
+        assert_eq!(total, a.copies());
+        assert_eq!(a.copies(), 150, "half of 300 documents receive one copy");
+    }
+
+    #[test]
+    fn boundary_truth_spans_hold_the_copied_text_with_its_damage_around_it() {
+        let (_, planted) = boundary_planted(2);
+        let copy_docs: HashSet<&str> = planted
+            .truth
+            .iter()
+            .flat_map(|g| &g.members)
+            .filter(|m| m.kind.is_some())
+            .map(|m| m.doc.as_str())
+            .collect();
+        let mut wrapped_with_break = (0, 0);
+        for group in &planted.truth {
+            let CopyKind::Boundary(kind) = group.kind else {
+                panic!("share 1 plants only boundary kinds");
+            };
+            let originals = if kind == BoundaryKind::SpansTwo { 2 } else { 1 };
+            for (i, m) in group.members.iter().enumerate() {
+                let text = slice(&planted, m);
+                assert!(!text.is_empty() && text == text.trim(), "{text:?}");
+                assert_eq!(m.kind.is_none(), i < originals, "{m:?}");
+                if i < originals {
+                    assert!(
+                        !copy_docs.contains(m.doc.as_str()),
+                        "original in a receiver"
+                    );
+                    continue;
+                }
+                assert_eq!(m.kind, Some(CopyKind::Boundary(kind)));
+                assert!(m.edits[0].starts_with(kind.name()), "{:?}", m.edits);
+                let doc = doc_text(&planted, &m.doc);
+                let before = &doc[..m.start as usize];
+                let after = &doc[m.end as usize..];
+                match kind {
+                    BoundaryKind::LowerCaseCopy => {
+                        assert!(!text.chars().any(char::is_uppercase), "{text}");
+                        assert!(
+                            before.ends_with(". ")
+                                || before.ends_with("! ")
+                                || before.ends_with("? ")
+                        );
+                    }
+                    BoundaryKind::UpperCaseCopy => {
+                        assert!(!text.chars().any(char::is_lowercase), "{text}");
+                        assert!(before.ends_with(' '));
+                    }
+                    BoundaryKind::LowerCaseStart => {
+                        assert!(text.starts_with(char::is_lowercase), "{text}");
+                        assert!(before.ends_with(' '));
+                    }
+                    BoundaryKind::CreditNoPeriod => {
+                        let tag = CREDIT_TAGS
+                            .iter()
+                            .find(|t| after.starts_with(**t))
+                            .unwrap_or_else(|| panic!("a credit after {text:?}: {after:?}"));
+                        assert!(after[tag.len()..].starts_with(' '), "{after:?}");
+                        assert!(!text.ends_with('.'));
+                    }
+                    BoundaryKind::MissingSpace => {
+                        let glued_before = before.ends_with(|c: char| !c.is_whitespace());
+                        let glued_after = after.starts_with(|c: char| !c.is_whitespace());
+                        assert!(glued_before != glued_after, "{before:?} {text:?} {after:?}");
+                    }
+                    BoundaryKind::NavPrefix => {
+                        assert!(
+                            NAV_PREFIXES.iter().any(|p| before.ends_with(p)),
+                            "{before:?}"
+                        );
+                    }
+                    BoundaryKind::HardWrap => {
+                        assert!(
+                            doc.lines()
+                                .all(|l| l.chars().count() <= WRAP_COLUMNS
+                                    || !l.trim().contains(' '))
+                        );
+                        wrapped_with_break.0 += usize::from(text.contains('\n'));
+                        wrapped_with_break.1 += 1;
+                    }
+                    BoundaryKind::SpansTwo => {
+                        if i % 2 == 1 {
+                            let tail = &group.members[i - 1];
+                            assert_eq!(tail.doc, m.doc);
+                            assert_eq!(tail.end + 1, m.start, "head follows the tail");
+                        }
+                    }
+                    BoundaryKind::QuotedInParagraph => {
+                        assert!(before.ends_with('"') && after.starts_with('"'), "{text}");
+                        assert!(!text.ends_with('.'));
+                    }
+                }
+            }
+            if kind == BoundaryKind::SpansTwo {
+                assert_eq!(group.members.len() % 2, 0);
+                let (tail, head) = (&group.members[0], &group.members[1]);
+                assert_eq!(tail.doc, head.doc, "consecutive sentences of one document");
+                assert!(tail.end < head.start);
+                let original = slice(&planted, tail);
+                let copy = slice(&planted, &group.members[2]);
+                assert!(similarity(original, copy) >= 0.4, "{original:?} {copy:?}");
+            } else {
+                let original = slice(&planted, &group.members[0]);
+                for copy in &group.members[1..] {
+                    let copy = slice(&planted, copy).to_lowercase();
+                    assert!(similarity(original, &copy) >= 0.4, "{original:?} {copy:?}");
+                }
+            }
+        }
+        let (broken, all) = wrapped_with_break;
+        assert!(
+            all >= 8 && broken * 10 >= all * 9,
+            "{broken} of {all} wrapped copies break"
+        );
+    }
+
+    #[test]
+    fn boundary_kinds_off_change_nothing() {
+        let pool = pool(3000, 12);
+        let cfg = PlantConfig {
+            docs: 100,
+            ..PlantConfig::default()
+        };
+        let with_share = PlantConfig {
+            boundary_share: 0.9,
+            boundary_edits: (2, 2),
+            ..cfg.clone()
+        };
+        let a = plant(&pool, &cfg).expect("valid config");
+        assert_eq!(a, plant(&pool, &with_share).expect("valid config"));
+        assert!(a.truth.iter().all(|g| g.kind == CopyKind::Edited));
+        assert!(a.kind_counts()[0].1 > 0);
+    }
 }
