@@ -1094,12 +1094,16 @@ impl Serialize for CopyKind {
 }
 
 /// Navigation artifacts glued to a copy's front ([`BoundaryKind::NavPrefix`]).
+/// Each has fewer than six words (the sentence scan's default
+/// `--min-tokens`): one the splitter cuts off is then skipped, where a longer
+/// one would be a unit repeated in every copy that has it, a true repeat the
+/// truth does not label.
 pub const NAV_PREFIXES: &[&str] = &[
     "Share This Article",
     "Skip to main content",
     "Advertisement",
     "Related Stories",
-    "Sign up for our daily newsletter",
+    "Sign up for our newsletter",
     "Read more:",
     "Most Popular",
     "Click here to subscribe",
@@ -3047,6 +3051,14 @@ mod tests {
             all >= 8 && broken * 10 >= all * 9,
             "{broken} of {all} wrapped copies break"
         );
+    }
+
+    #[test]
+    fn artifacts_are_shorter_than_a_sentence_unit() {
+        let words = |s: &str| token_count(&norm(s));
+        for p in NAV_PREFIXES.iter().chain(GLUED_PREFIXES) {
+            assert!(words(p) < 6, "{p:?}");
+        }
     }
 
     #[test]
