@@ -2089,10 +2089,8 @@ impl Sources<'_> {
     ) -> Option<(usize, usize)> {
         let used = &self.used;
         let ok = |(d, p): (usize, usize)| {
-            !group.contains(&d)
-                && !used.contains(&(d, p))
-                && !(with_next && used.contains(&(d, p + 1)))
-                && suits(d, p)
+            let taken = used.contains(&(d, p)) || (with_next && used.contains(&(d, p + 1)));
+            !group.contains(&d) && !taken && suits(d, p)
         };
         let found = match self.skipped.iter().position(|&dp| ok(dp)) {
             Some(i) => Some(self.skipped.remove(i)),
