@@ -5,7 +5,8 @@
 //! cargo run --release --example gen_corpus -- \
 //!     --source ../shared/corpora/reuters21578.jsonl.gz \
 //!     --out-corpus /tmp/synth.jsonl --out-truth /tmp/synth-truth.jsonl \
-//!     [--docs N | --target-mb M] [--seed S] [--planted-fraction F]
+//!     [--docs N | --target-mb M] [--seed S] [--planted-fraction F] \
+//!     [--boundary-kinds all|KIND,KIND... [--boundary-share F] [--boundary-edits LO,HI]]
 //! ```
 //!
 //! **Method.** The sources (text, JSONL, `.gz`, `.zst`, read by
@@ -27,10 +28,24 @@
 //! char 5-gram Jaccard similarities it measured (they should stay well below
 //! 0.5; typically under 0.1). Document ids are `r{round}-{number}`.
 //!
+//! **Boundary kinds** (issue #10). `--boundary-kinds all` (or a comma list of
+//! `lower-case-copy`, `upper-case-copy`, `lower-case-start`,
+//! `credit-no-period`, `missing-space`, `nav-prefix`, `hard-wrap`,
+//! `spans-two`, `quoted-in-paragraph`) makes a share `--boundary-share` of
+//! the planted groups (default 0.5) copies whose boundaries differ from the
+//! original's, the kinds taking turns; each such copy first gets
+//! `--boundary-edits` word edits (default `0,1`). See [`synth::BoundaryKind`]
+//! for each kind and [`synth::plant`] for the rules. Without the flag the
+//! output is what it was before the kinds existed, plus the `kind` field.
+//!
 //! **Output.** `--out-corpus`: JSON Lines `{"id","text"}`. `--out-truth`: one
-//! planted group per line, `{"group","members":[{"doc","start","end","edits"}]}`,
-//! the original first; `start`/`end` are UTF-8 byte offsets into `text`, and
-//! `edits` (copies only) lists what was done to each copy, for debugging.
+//! planted group per line,
+//! `{"group","members":[{"doc","start","end","edits","kind"}]}`, the original
+//! first; `start`/`end` are UTF-8 byte offsets into `text`, `edits` (copies
+//! only) lists what was done to each copy, for debugging, and `kind` (copies
+//! only) is `edited` or the boundary kind, which `dupscan eval` scores
+//! recall by. A `spans-two` group has two originals (the end of one
+//! sentence, the start of the next) and two members per copy.
 //! `--target-mb` counts bytes of the corpus file, in units of 10^6.
 //!
 //! **Checks.** Stderr gets a summary: documents, bytes, groups, copies by edit
@@ -50,7 +65,9 @@ use clap::Parser;
 use dupscan::config::UnitKind;
 use dupscan::corpus::{ReadOptions, read_inputs};
 use dupscan::segment::{Span, segment};
-use dupscan::synth::{self, Edit, PlantConfig, Planted, TruthMember, Vocabulary};
+use dupscan::synth::{
+    self, BoundaryKind, CopyKind, Edit, PlantConfig, Planted, TruthMember, Vocabulary,
+};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -86,6 +103,33 @@ struct Args {
     /// Pool sentences are pairwise at most this similar (char 5-gram Jaccard).
     #[arg(long, default_value_t = 0.3)]
     max_similarity: f64,
+    /// Boundary kinds to plant: `all`, or names separated by commas.
+    #[arg(long, value_parser = parse_kinds)]
+    boundary_kinds: Option<Kinds>,
+    /// Share of planted groups that get a boundary kind.
+    #[arg(long, default_value_t = PlantConfig::default().boundary_share, requires = "boundary_kinds")]
+    boundary_share: f64,
+    /// Word edits on each boundary copy, `LO,HI`.
+    #[arg(long, value_parser = parse_range, default_value = "0,1", requires = "boundary_kinds")]
+    boundary_edits: (usize, usize),
+}
+
+/// A list of boundary kinds, as one clap value.
+#[derive(Debug, Clone)]
+struct Kinds(Vec<BoundaryKind>);
+
+fn parse_kinds(s: &str) -> Result<Kinds, String> {
+    BoundaryKind::parse_list(s)
+        .map(Kinds)
+        .map_err(|e| e.to_string())
+}
+
+fn parse_range(s: &str) -> Result<(usize, usize), String> {
+    let (lo, hi) = s
+        .split_once(',')
+        .ok_or_else(|| format!("expected LO,HI, got {s:?}"))?;
+    let num = |t: &str| t.trim().parse::<usize>().map_err(|e| format!("{t:?}: {e}"));
+    Ok((num(lo)?, num(hi)?))
 }
 
 /// How big the corpus should get.
@@ -192,6 +236,12 @@ fn run(args: &Args) -> Result<()> {
             docs: wanted.max(1),
             planted_fraction: args.planted_fraction,
             id_prefix: format!("r{round}-"),
+            boundary_kinds: args
+                .boundary_kinds
+                .as_ref()
+                .map_or_else(Vec::new, |k| k.0.clone()),
+            boundary_share: args.boundary_share,
+            boundary_edits: args.boundary_edits,
             ..PlantConfig::default()
         };
         let planted = synth::plant(&round_pool, &cfg)?;
@@ -244,6 +294,12 @@ fn run(args: &Args) -> Result<()> {
         .map(|(e, n)| format!("{e} {n}"))
         .collect();
     eprintln!("gen_corpus: copies by edit: {}", by_kind.join(", "));
+    let by_copy_kind: Vec<String> = CopyKind::all()
+        .zip(&totals.kinds)
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    eprintln!("gen_corpus: copies by kind: {}", by_copy_kind.join(", "));
     eprintln!(
         "gen_corpus: truth spans found by the sentence splitter: {} of {} exactly ({:.1}%), \
          {} at least half-covered by one unit ({:.1}%)",
@@ -339,6 +395,7 @@ struct Totals {
     groups: usize,
     copies: usize,
     edits: [usize; Edit::ALL.len()],
+    kinds: [usize; 1 + BoundaryKind::ALL.len()],
     aligned: Alignment,
 }
 
@@ -349,6 +406,9 @@ impl Totals {
         self.groups += planted.truth.len();
         self.copies += planted.copies();
         for (count, (_, n)) in self.edits.iter_mut().zip(planted.edit_counts()) {
+            *count += n;
+        }
+        for (count, (_, n)) in self.kinds.iter_mut().zip(planted.kind_counts()) {
             *count += n;
         }
         let a = alignment(planted);

@@ -48,7 +48,9 @@ TRUTH is JSON Lines, one labelled group per line:
 doc is a string or a number (7 and \"7\" are the same document); start/end are
 byte offsets, end exclusive; without them the member is the whole document.
 Each distinct member is a labelled unit and may be in one group only; a group
-of one is a labelled singleton. Blank lines are ignored.
+of one is a labelled singleton. Blank lines are ignored. A member may carry a
+\"kind\" (a string, e.g. gen_corpus's \"edited\" or \"hard-wrap\"): recall is
+then also given per kind, over the true pairs with a member of that kind.
 
 REPORT is a dupscan JSON report, a dupscan JSONL report, or groups JSON Lines
 in the truth format (to score other tools); the format is detected.
@@ -58,7 +60,8 @@ when they overlap by at least half of the labelled unit's length
 (2 x overlap >= end - start); of several, the largest overlap wins (ties: the
 smallest start). Otherwise it matches the document's whole-document unit, if
 labelled. A member without a span matches only a whole-document unit. An
-unmatched member stands for itself.
+unmatched member stands for itself. A reported member with match_start and
+match_end (the matched part of its unit) is matched by that range instead.
 
 Items are the labelled units plus the unmatched reported members. True
 clusters are the labelled groups; predicted clusters are the reported groups

@@ -6,12 +6,18 @@
 //! `"7"` are the same document). `start`/`end` are byte offsets, end
 //! exclusive; without them the member is the whole document. Each distinct
 //! member is a *labelled unit*; a unit may appear in only one group, a group of
-//! one is a labelled singleton, and blank lines are ignored.
+//! one is a labelled singleton, and blank lines are ignored. A member may
+//! carry a `kind` (a string, such as `gen_corpus`'s `edited` or
+//! `hard-wrap`): the kind of copy it is, which recall is also broken down by.
 //!
 //! **Prediction** is any of: a dupscan JSON report, a dupscan JSON Lines
 //! report (header line, then one group per line), or groups JSON Lines in the
 //! truth format (so other tools' output can be scored). The format is detected
-//! from the first non-blank line; see [`PredictedFormat`].
+//! from the first non-blank line; see [`PredictedFormat`]. A reported member
+//! with `match_start` and `match_end` (byte offsets in the document, like
+//! `start` and `end`: the part of its unit that was found to match) is
+//! matched by that range instead of `[start, end)`, so a unit that holds a
+//! copy among other text is matched by the copy.
 //!
 //! **Matching.** A reported member with a span matches a labelled span unit of
 //! the same document when they overlap by at least half of the *labelled*
@@ -43,6 +49,14 @@
 //! `E = Σ C(a_i,2) · Σ C(b_j,2) / C(n,2)`; when the denominator is 0 it is 1 if
 //! the clusterings are identical, else 0.
 //!
+//! **Recall by kind.** When the truth gives kinds, each kind `K` gets its
+//! own pair recall: the true pairs with at least one member of kind `K`
+//! (in a group of `n` units, `m` of kind `K`: `C(n,2) − C(n−m,2)`), and how
+//! many of them are in one predicted cluster. A pair of two kinds counts for
+//! both; originals (members without a kind) only through their copies. With
+//! no true pairs of a kind, its recall is 1. Precision stays overall: a
+//! false pair has no labelled kind.
+//!
 //! ```
 //! use dupscan::eval::{score, Member, Truth};
 //!
@@ -53,7 +67,7 @@
 //! # Ok::<(), dupscan::Error>(())
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -101,6 +115,32 @@ impl Member {
     }
 }
 
+/// A labelled member and its kind, if the truth gives one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Labelled {
+    /// The member.
+    pub member: Member,
+    /// Its kind (`edited`, `hard-wrap`, …); `None` for an original or
+    /// when the truth gives none.
+    pub kind: Option<String>,
+}
+
+impl Labelled {
+    /// `member` of kind `kind`.
+    pub fn new(member: Member, kind: Option<&str>) -> Self {
+        Self {
+            member,
+            kind: kind.map(str::to_owned),
+        }
+    }
+}
+
+impl From<Member> for Labelled {
+    fn from(member: Member) -> Self {
+        Self { member, kind: None }
+    }
+}
+
 /// Labelled units of one document, indexed for matching.
 #[derive(Debug, Clone, Default)]
 struct DocUnits {
@@ -124,11 +164,26 @@ pub struct Truth {
     index: HashMap<String, DocUnits>,
     /// Where each unit was first seen: its group number.
     seen: HashMap<Member, u32>,
+    /// The kind of each unit, as an index into `kinds`.
+    kind_of: Vec<Option<u32>>,
+    /// Kind names, in order of first appearance.
+    kinds: Vec<String>,
 }
 
 impl Truth {
     /// Labelled groups from memory. Errors name groups by 0-based index.
     pub fn from_groups(groups: Vec<Vec<Member>>) -> Result<Self> {
+        Self::from_labelled_groups(
+            groups
+                .into_iter()
+                .map(|g| g.into_iter().map(Labelled::from).collect())
+                .collect(),
+        )
+    }
+
+    /// Labelled groups whose members may carry a kind. Errors name groups by
+    /// 0-based index.
+    pub fn from_labelled_groups(groups: Vec<Vec<Labelled>>) -> Result<Self> {
         let mut truth = Truth::default();
         for (i, group) in groups.into_iter().enumerate() {
             truth.push_group(group).map_err(|e| {
@@ -152,10 +207,16 @@ impl Truth {
         self.groups as usize
     }
 
-    /// Adds one group; duplicates within it count once.
-    fn push_group(&mut self, members: Vec<Member>) -> std::result::Result<(), GroupError> {
+    /// The kinds the truth gives, in order of first appearance.
+    pub fn kinds(&self) -> &[String] {
+        &self.kinds
+    }
+
+    /// Adds one group; duplicates within it count once (the first one's
+    /// kind is kept).
+    fn push_group(&mut self, members: Vec<Labelled>) -> std::result::Result<(), GroupError> {
         let group = self.groups;
-        for m in members {
+        for Labelled { member: m, kind } in members {
             if m.span.is_some_and(|s| s.start >= s.end) {
                 return Err(GroupError::EmptySpan(m));
             }
@@ -176,6 +237,14 @@ impl Truth {
             }
             self.units.push(m);
             self.group_of.push(group);
+            let kind = kind.map(|k| match self.kinds.iter().position(|x| *x == k) {
+                Some(i) => i as u32,
+                None => {
+                    self.kinds.push(k);
+                    (self.kinds.len() - 1) as u32
+                }
+            });
+            self.kind_of.push(kind);
         }
         self.groups = group.checked_add(1).ok_or(GroupError::TooMany)?;
         Ok(())
@@ -307,6 +376,25 @@ pub struct Scores {
     pub unmatched_members: u64,
     /// Labelled units matched by no reported member.
     pub missed_units: u64,
+    /// Pair recall by the kind of the labelled members (module docs); only
+    /// when the truth gives kinds, which it does not have to.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_kind: BTreeMap<String, KindScores>,
+}
+
+/// Pair recall of one kind of labelled member (see [`Scores::by_kind`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KindScores {
+    /// True pairs with at least one member of the kind.
+    pub true_pairs: u64,
+    /// Those of them in one predicted cluster.
+    pub found_pairs: u64,
+    /// `found_pairs / true_pairs` (1 when there are no true pairs).
+    pub recall: f64,
+    /// Labelled units of the kind.
+    pub units: u64,
+    /// Those matched by no reported member.
+    pub missed_units: u64,
 }
 
 impl fmt::Display for Scores {
@@ -332,7 +420,19 @@ impl fmt::Display for Scores {
             f,
             "reported        {} members in {} groups; {} match no labelled unit",
             self.reported_members, self.reported_groups, self.unmatched_members
-        )
+        )?;
+        if !self.by_kind.is_empty() {
+            writeln!(f, "recall by kind")?;
+            let width = self.by_kind.keys().map(String::len).max().unwrap_or(0);
+            for (kind, k) in &self.by_kind {
+                writeln!(
+                    f,
+                    "  {kind:<width$}  {:.4}  ({} of {} pairs; {} of {} units not found)",
+                    k.recall, k.found_pairs, k.true_pairs, k.missed_units, k.units
+                )?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -422,6 +522,7 @@ pub fn score(truth: &Truth, predicted: &[Vec<Member>]) -> Result<Scores> {
         2.0 * precision * recall / (precision + recall)
     };
     let ari = adjusted_rand(correct, predicted_pairs, true_pairs, used as u64);
+    let by_kind = recall_by_kind(truth, &mut uf, &found);
 
     Ok(Scores {
         pair_precision: precision,
@@ -437,7 +538,81 @@ pub fn score(truth: &Truth, predicted: &[Vec<Member>]) -> Result<Scores> {
         reported_members: reported_members as u64,
         unmatched_members: unmatched as u64,
         missed_units: found.iter().filter(|&&f| !f).count() as u64,
+        by_kind,
     })
+}
+
+/// Pair recall per kind (module docs), from the labelled units' true groups,
+/// predicted clusters and kinds; `found` says which units were matched.
+fn recall_by_kind(
+    truth: &Truth,
+    uf: &mut UnionFind,
+    found: &[bool],
+) -> BTreeMap<String, KindScores> {
+    let mut out = BTreeMap::new();
+    if truth.kinds.is_empty() {
+        return out;
+    }
+    let kinds = truth.kinds.len();
+    // (true group, predicted cluster, kind or `kinds` for none) per unit.
+    let mut cells: Vec<(u32, u32, u32)> = (0..truth.units.len())
+        .map(|x| {
+            let k = truth.kind_of[x].unwrap_or(kinds as u32);
+            (truth.group_of[x], uf.find(x as u32), k)
+        })
+        .collect();
+    cells.sort_unstable();
+    let mut true_pairs = vec![0u64; kinds];
+    let mut found_pairs = vec![0u64; kinds];
+    let mut units = vec![0u64; kinds];
+    let mut missed = vec![0u64; kinds];
+    for (x, k) in truth.kind_of.iter().enumerate() {
+        if let Some(k) = k {
+            units[*k as usize] += 1;
+            missed[*k as usize] += u64::from(!found[x]);
+        }
+    }
+    // Pairs among `n` units with at least one of the `m` of a kind.
+    let with_kind = |n: u64, m: u64| pairs(n) - pairs(n - m);
+    let mut per_kind = vec![0u64; kinds];
+    for group in cells.chunk_by(|a, b| a.0 == b.0) {
+        per_kind.iter_mut().for_each(|c| *c = 0);
+        for &(_, _, k) in group {
+            if let Some(c) = per_kind.get_mut(k as usize) {
+                *c += 1;
+            }
+        }
+        let n = group.len() as u64;
+        for (k, &m) in per_kind.iter().enumerate() {
+            true_pairs[k] += with_kind(n, m);
+        }
+        for cluster in group.chunk_by(|a, b| a.1 == b.1) {
+            let n = cluster.len() as u64;
+            for run in cluster.chunk_by(|a, b| a.2 == b.2) {
+                if let Some(f) = found_pairs.get_mut(run[0].2 as usize) {
+                    *f += with_kind(n, run.len() as u64);
+                }
+            }
+        }
+    }
+    for (k, name) in truth.kinds.iter().enumerate() {
+        let recall = if true_pairs[k] == 0 {
+            1.0
+        } else {
+            found_pairs[k] as f64 / true_pairs[k] as f64
+        };
+        out.insert(
+            name.clone(),
+            KindScores {
+                true_pairs: true_pairs[k],
+                found_pairs: found_pairs[k],
+                recall,
+                units: units[k],
+                missed_units: missed[k],
+            },
+        );
+    }
+    out
 }
 
 /// Hubert–Arabie ARI from the pair sums of the contingency table over `n`
@@ -467,35 +642,56 @@ struct RawMember {
     doc: String,
     start: Option<u64>,
     end: Option<u64>,
+    match_start: Option<u64>,
+    match_end: Option<u64>,
+    kind: Option<String>,
 }
 
 /// A validated member; invalid spans fail inside serde, so errors carry the
 /// position.
 #[derive(Deserialize)]
 #[serde(try_from = "RawMember")]
-struct MemberLine(Member);
+struct MemberLine {
+    member: Member,
+    /// `match_start`/`match_end`, if given.
+    matched: Option<Span>,
+    kind: Option<String>,
+}
+
+/// `[start, end)` from two optional offsets named `what` (`start`/`end` or
+/// `match_start`/`match_end`).
+fn span_of(
+    doc: &str,
+    (start, end): (Option<u64>, Option<u64>),
+    (a, b): (&str, &str),
+) -> std::result::Result<Option<Span>, String> {
+    match (start, end) {
+        (None, None) => Ok(None),
+        (Some(start), Some(end)) if start <= end => Ok(Some(Span { start, end })),
+        (Some(start), Some(end)) => {
+            Err(format!("document {doc:?}: {a} {start} is after {b} {end}"))
+        }
+        _ => Err(format!(
+            "document {doc:?}: give both {a} and {b}, or neither"
+        )),
+    }
+}
 
 impl TryFrom<RawMember> for MemberLine {
     type Error = String;
 
     fn try_from(raw: RawMember) -> std::result::Result<Self, String> {
-        let span = match (raw.start, raw.end) {
-            (None, None) => None,
-            (Some(start), Some(end)) if start <= end => Some(Span { start, end }),
-            (Some(start), Some(end)) => {
-                return Err(format!(
-                    "document {:?}: start {start} is after end {end}",
-                    raw.doc
-                ));
-            }
-            _ => {
-                return Err(format!(
-                    "document {:?}: give both start and end, or neither",
-                    raw.doc
-                ));
-            }
-        };
-        Ok(MemberLine(Member { doc: raw.doc, span }))
+        let span = span_of(&raw.doc, (raw.start, raw.end), ("start", "end"))?;
+        let matched = span_of(
+            &raw.doc,
+            (raw.match_start, raw.match_end),
+            ("match_start", "match_end"),
+        )?;
+        Ok(MemberLine {
+            member: Member { doc: raw.doc, span },
+            matched,
+            kind: raw.kind,
+        })
     }
 }
 
@@ -506,8 +702,29 @@ struct GroupLine {
 }
 
 impl GroupLine {
+    /// Reported members: each by its matched range when it has one.
     fn members(self) -> Vec<Member> {
-        self.members.into_iter().map(|m| m.0).collect()
+        self.members.into_iter().map(MemberLine::reported).collect()
+    }
+
+    /// Labelled members with their kinds (a matched range is ignored).
+    fn labelled(self) -> Vec<Labelled> {
+        self.members
+            .into_iter()
+            .map(|m| Labelled {
+                member: m.member,
+                kind: m.kind,
+            })
+            .collect()
+    }
+}
+
+impl MemberLine {
+    fn reported(self) -> Member {
+        Member {
+            span: self.matched.or(self.member.span),
+            ..self.member
+        }
     }
 }
 
@@ -619,7 +836,7 @@ pub fn parse_truth<R: BufRead>(reader: R, path: &Path) -> Result<Truth> {
     for_each_line(reader, path, |line, bytes| {
         let group: GroupLine =
             serde_json::from_slice(bytes).map_err(|e| bad_line(path, line, json_message(&e)))?;
-        truth.push_group(group.members()).map_err(|e| {
+        truth.push_group(group.labelled()).map_err(|e| {
             let name = |g: u32| format!("the group on line {}", lines[g as usize]);
             bad_line(path, line, e.message(name))
         })?;
@@ -699,7 +916,7 @@ pub fn parse_predicted<R: BufRead>(mut reader: R, path: &Path) -> Result<Predict
         FirstLine {
             members: Some(ms), ..
         } => {
-            groups.push(ms.into_iter().map(|m| m.0).collect());
+            groups.push(ms.into_iter().map(MemberLine::reported).collect());
             PredictedFormat::Groups
         }
         FirstLine { tool: Some(_), .. } => PredictedFormat::JsonLines,
@@ -1192,5 +1409,146 @@ mod tests {
         assert!(text.contains("pair precision  0.6667"), "{text}");
         assert!(text.contains("adjusted Rand   0.2424"), "{text}");
         assert!(text.contains("6 units in 2 groups; 0 not found"), "{text}");
+    }
+
+    fn kinded(doc: &str, start: u64, end: u64, kind: Option<&str>) -> Labelled {
+        Labelled::new(sp(doc, start, end), kind)
+    }
+
+    #[test]
+    fn recall_by_kind_counts_pairs_with_a_member_of_the_kind() {
+        let t = Truth::from_labelled_groups(vec![
+            vec![
+                kinded("o1", 0, 10, None),
+                kinded("a1", 0, 10, Some("a")),
+                kinded("b1", 0, 10, Some("b")),
+            ],
+            vec![kinded("o2", 0, 10, None), kinded("a2", 0, 10, Some("a"))],
+        ])
+        .expect("truth");
+        assert_eq!(t.kinds(), ["a", "b"]);
+        // Group 1 found as {o1, a1} (b1 missed); group 2 found whole.
+        let p = vec![
+            vec![sp("o1", 0, 10), sp("a1", 0, 10)],
+            vec![sp("o2", 0, 10), sp("a2", 0, 10)],
+        ];
+        let s = run(&t, &p);
+        // Kind a: pairs o1-a1, a1-b1, o2-a2 (3), found o1-a1 and o2-a2.
+        let a = &s.by_kind["a"];
+        assert_eq!(
+            (a.true_pairs, a.found_pairs, a.units, a.missed_units),
+            (3, 2, 2, 0)
+        );
+        assert!(close(a.recall, 2.0 / 3.0));
+        // Kind b: o1-b1 and a1-b1, none found.
+        let b = &s.by_kind["b"];
+        assert_eq!(
+            (b.true_pairs, b.found_pairs, b.units, b.missed_units),
+            (2, 0, 1, 1)
+        );
+        assert_eq!(b.recall, 0.0);
+        assert_eq!((s.true_pairs, s.correct_pairs), (4, 2), "overall unchanged");
+        let text = s.to_string();
+        assert!(text.contains("recall by kind"), "{text}");
+        assert!(
+            text.contains("  a  0.6667  (2 of 3 pairs; 0 of 2 units not found)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn recall_by_kind_follows_predicted_clusters_inside_a_group() {
+        // Four copies of one kind and an original, found as {o, c1, c2} and
+        // {c3, c4}: of the 10 pairs (all involve a copy), 3 + 1 are found.
+        let mut group = vec![kinded("o", 0, 10, None)];
+        group.extend((1..=4).map(|i| kinded(&format!("c{i}"), 0, 10, Some("k"))));
+        let t = Truth::from_labelled_groups(vec![group]).expect("truth");
+        let p = vec![
+            vec![sp("o", 0, 10), sp("c1", 0, 10), sp("c2", 0, 10)],
+            vec![sp("c3", 0, 10), sp("c4", 0, 10)],
+        ];
+        let k = &run(&t, &p).by_kind["k"];
+        assert_eq!((k.true_pairs, k.found_pairs), (10, 4));
+        // Nothing reported: all missed.
+        let k = &run(&t, &[]).by_kind["k"];
+        assert_eq!((k.found_pairs, k.missed_units, k.recall), (0, 4, 0.0));
+    }
+
+    #[test]
+    fn truth_without_kinds_has_no_by_kind_and_old_scores_still_parse() {
+        let t = Truth::from_groups(clusters(&[0, 0])).expect("truth");
+        let s = run(&t, &[vec![unit(0), unit(1)]]);
+        assert!(s.by_kind.is_empty());
+        let json = serde_json::to_string(&s).expect("json");
+        assert!(!json.contains("by_kind"), "{json}");
+        assert!(!s.to_string().contains("by kind"));
+        let back: Scores = serde_json::from_str(&json).expect("no by_kind field");
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn truth_files_carry_kinds_and_scores_serialize_them() {
+        let t = truth(concat!(
+            "{\"members\":[{\"doc\":\"a\",\"start\":0,\"end\":5},",
+            "{\"doc\":\"b\",\"start\":0,\"end\":5,\"kind\":\"hard-wrap\"}]}\n",
+            "{\"members\":[{\"doc\":\"c\",\"start\":0,\"end\":5},",
+            "{\"doc\":\"d\",\"start\":0,\"end\":5,\"kind\":\"edited\"}]}\n",
+        ));
+        assert_eq!(t.kinds(), ["hard-wrap", "edited"]);
+        let s = run(&t, &[vec![sp("c", 0, 5), sp("d", 0, 5)]]);
+        let json: serde_json::Value = serde_json::to_value(&s).expect("json");
+        assert_eq!(json["by_kind"]["edited"]["recall"], 1.0);
+        assert_eq!(json["by_kind"]["hard-wrap"]["found_pairs"], 0);
+        assert_eq!(json["by_kind"]["hard-wrap"]["true_pairs"], 1);
+        let back: Scores = serde_json::from_value(json).expect("round trip");
+        assert_eq!(back.by_kind, s.by_kind);
+    }
+
+    #[test]
+    fn a_matched_range_is_matched_instead_of_the_unit() {
+        // Document a holds two labelled spans; the reported unit a[0,100)
+        // overlaps the first more, but its matched part is the second.
+        let t = Truth::from_groups(vec![
+            vec![sp("a", 0, 50), sp("b", 0, 50)],
+            vec![sp("a", 60, 90), sp("c", 0, 30)],
+        ])
+        .expect("truth");
+        let member = |extra: &str| {
+            format!(
+                "{{\"members\":[{{\"doc\":\"a\",\"start\":0,\"end\":100{extra}}},{{\"doc\":\"c\",\"start\":0,\"end\":30}}]}}\n"
+            )
+        };
+        let plain = predicted(&member(""));
+        assert_eq!(plain.groups[0][0], sp("a", 0, 100));
+        let s = run(&t, &plain.groups);
+        assert_eq!(s.correct_pairs, 0, "the whole unit matches a[0,50)");
+        let matched = predicted(&member(",\"match_start\":60,\"match_end\":90"));
+        assert_eq!(matched.groups[0][0], sp("a", 60, 90));
+        let s = run(&t, &matched.groups);
+        assert_eq!((s.correct_pairs, s.pair_precision), (1, 1.0));
+        // The same in a dupscan report.
+        let mut r = report();
+        r["groups"][0]["members"][0]["match_start"] = 2.into();
+        r["groups"][0]["members"][0]["match_end"] = 8.into();
+        let p = predicted(&serde_json::to_string(&r).expect("json"));
+        assert_eq!(p.groups[0][0], sp("a", 2, 8));
+        assert_eq!(p.groups[1], expected_groups()[1]);
+    }
+
+    #[test]
+    fn malformed_matched_ranges_name_their_line() {
+        let bad = |fields: &str| {
+            let text =
+                format!("{{\"members\":[{{\"doc\":\"a\",\"start\":0,\"end\":9{fields}}}]}}\n");
+            match parse_predicted(text.as_bytes(), Path::new("r")) {
+                Err(Error::BadLine { line, message, .. }) => (line, message),
+                other => panic!("expected BadLine, got {other:?}"),
+            }
+        };
+        let (line, msg) = bad(",\"match_start\":3");
+        assert_eq!(line, 1);
+        assert!(msg.contains("both match_start and match_end"), "{msg}");
+        let (_, msg) = bad(",\"match_start\":5,\"match_end\":4");
+        assert!(msg.contains("match_start 5 is after match_end 4"), "{msg}");
     }
 }

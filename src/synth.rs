@@ -43,6 +43,7 @@
 //! # Ok::<(), dupscan::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
@@ -395,6 +396,11 @@ impl Rng {
     /// Uniform in `0..n`; `n` must be positive.
     fn below(&mut self, n: usize) -> usize {
         ((u128::from(self.next()) * n as u128) >> 64) as usize
+    }
+
+    /// True with probability `p` (53 random bits against `p`).
+    fn chance(&mut self, p: f64) -> bool {
+        ((self.next() >> 11) as f64) < p * (1u64 << 53) as f64
     }
 
     /// Uniform in `lo..=hi`.
@@ -927,6 +933,459 @@ fn credit(text: &str, rng: &mut Rng) -> Option<Applied> {
 }
 
 // ---------------------------------------------------------------------------
+// Boundary kinds
+// ---------------------------------------------------------------------------
+
+/// Ways a copy's boundaries differ from its original's, so that a sentence
+/// splitter cuts the copy differently (issue #10). Unlike an [`Edit`], which
+/// changes a copy that still stands as a sentence of its own, a boundary kind
+/// damages where the copy starts and ends: it glues the copy to its
+/// neighbours, buries it in a longer unit or spreads it over two.
+///
+/// Each planted group has one kind; its copies' truth spans are the copied
+/// text only, never a glued prefix, credit or frame. See [`plant`] for how
+/// the kinds are drawn and placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BoundaryKind {
+    /// The whole copy lower-cased, its first letter too, placed after another
+    /// sentence of its paragraph: a splitter glues it to that sentence.
+    LowerCaseCopy,
+    /// The whole copy upper-cased, placed after another sentence of its
+    /// paragraph.
+    UpperCaseCopy,
+    /// The copy's first word lower-cased (a sentence that starts in lower
+    /// case after a period), placed after another sentence of its paragraph.
+    LowerCaseStart,
+    /// The copy's final punctuation replaced by a credit or tag
+    /// ([`CREDIT_TAGS`]: `… mobiles – AP Its electoral roll fell …`), with
+    /// another sentence of its paragraph after it.
+    CreditNoPeriod,
+    /// No space between the copy and the sentence before or after it
+    /// (`…said.The United States…`).
+    MissingSpace,
+    /// A navigation artifact ([`NAV_PREFIXES`]) glued to the copy's front
+    /// (`Share This ArticleThe United States has warned…`). Like
+    /// [`Edit::GluedPrefix`], with more and longer artifacts.
+    NavPrefix,
+    /// The copy is a sentence of a document hard-wrapped at
+    /// [`WRAP_COLUMNS`] columns (Reuters style: a line break in place of a
+    /// space, paragraphs opening with an indented line), so its own words
+    /// break across lines. Half the copies sit between two sentences of a
+    /// paragraph; the other half are pasted on lines of their own between two
+    /// lines of a neighbouring sentence, which is split in two.
+    HardWrap,
+    /// The end of one original sentence and the start of the next, copied
+    /// as one stretch of text (at least half of each). The truth has two
+    /// spans on each side, one per original sentence: see [`plant`].
+    SpansTwo,
+    /// The copy, its final punctuation removed, quoted inside a longer
+    /// sentence of other text (`In a statement, the bank said that "…" and
+    /// that …`; frames in [`QUOTE_FRAMES`]).
+    QuotedInParagraph,
+}
+
+impl BoundaryKind {
+    /// Every kind.
+    pub const ALL: [BoundaryKind; 9] = [
+        BoundaryKind::LowerCaseCopy,
+        BoundaryKind::UpperCaseCopy,
+        BoundaryKind::LowerCaseStart,
+        BoundaryKind::CreditNoPeriod,
+        BoundaryKind::MissingSpace,
+        BoundaryKind::NavPrefix,
+        BoundaryKind::HardWrap,
+        BoundaryKind::SpansTwo,
+        BoundaryKind::QuotedInParagraph,
+    ];
+
+    /// The kind's name, as written in truth files (`kind`) and accepted by
+    /// [`str::parse`].
+    pub fn name(self) -> &'static str {
+        match self {
+            BoundaryKind::LowerCaseCopy => "lower-case-copy",
+            BoundaryKind::UpperCaseCopy => "upper-case-copy",
+            BoundaryKind::LowerCaseStart => "lower-case-start",
+            BoundaryKind::CreditNoPeriod => "credit-no-period",
+            BoundaryKind::MissingSpace => "missing-space",
+            BoundaryKind::NavPrefix => "nav-prefix",
+            BoundaryKind::HardWrap => "hard-wrap",
+            BoundaryKind::SpansTwo => "spans-two",
+            BoundaryKind::QuotedInParagraph => "quoted-in-paragraph",
+        }
+    }
+
+    /// `all`, or names separated by commas, as a list without repeats in
+    /// [`BoundaryKind::ALL`] order.
+    pub fn parse_list(list: &str) -> Result<Vec<BoundaryKind>> {
+        if list.trim() == "all" {
+            return Ok(BoundaryKind::ALL.to_vec());
+        }
+        let mut kinds = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            kinds.push(name.parse::<BoundaryKind>()?);
+        }
+        kinds.sort_unstable();
+        kinds.dedup();
+        if kinds.is_empty() {
+            return Err(Error::Param("no boundary kind given".into()));
+        }
+        Ok(kinds)
+    }
+}
+
+impl fmt::Display for BoundaryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for BoundaryKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        BoundaryKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = BoundaryKind::ALL.iter().map(|k| k.name()).collect();
+                Error::Param(format!(
+                    "unknown boundary kind {s:?}; expected `all` or some of {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// What kind of copy a planted group holds: the `kind` of its copies in the
+/// truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CopyKind {
+    /// A sentence of its own with random [`Edit`]s (`edited`).
+    Edited,
+    /// A copy with damaged boundaries.
+    Boundary(BoundaryKind),
+}
+
+impl CopyKind {
+    /// Every kind: [`CopyKind::Edited`], then [`BoundaryKind::ALL`].
+    pub fn all() -> impl Iterator<Item = CopyKind> {
+        std::iter::once(CopyKind::Edited).chain(BoundaryKind::ALL.map(CopyKind::Boundary))
+    }
+
+    /// The name written in truth files.
+    pub fn name(self) -> &'static str {
+        match self {
+            CopyKind::Edited => "edited",
+            CopyKind::Boundary(b) => b.name(),
+        }
+    }
+}
+
+impl fmt::Display for CopyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for CopyKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Navigation artifacts glued to a copy's front ([`BoundaryKind::NavPrefix`]).
+/// Each has fewer than six words (the sentence scan's default
+/// `--min-tokens`): one the splitter cuts off is then skipped, where a longer
+/// one would be a unit repeated in every copy that has it, a true repeat the
+/// truth does not label.
+pub const NAV_PREFIXES: &[&str] = &[
+    "Share This Article",
+    "Skip to main content",
+    "Advertisement",
+    "Related Stories",
+    "Sign up for our newsletter",
+    "Read more:",
+    "Most Popular",
+    "Click here to subscribe",
+];
+
+/// Credits and tags that end a copy in place of its final punctuation
+/// ([`BoundaryKind::CreditNoPeriod`]).
+pub const CREDIT_TAGS: &[&str] = &[
+    " – AP",
+    " - AP",
+    " (Reuters)",
+    " | Reuters",
+    " - AFP",
+    " — BBC News",
+];
+
+/// Sentences that quote a copy ([`BoundaryKind::QuotedInParagraph`]): text
+/// before and after it, each `{}` filled with a vocabulary word.
+pub const QUOTE_FRAMES: &[(&str, &str)] = &[
+    (
+        "In a statement, the {} said that \"",
+        "\" and that it would review the {} next week.",
+    ),
+    (
+        "Asked about the {}, one official told reporters that \"",
+        "\" before declining to comment further.",
+    ),
+    (
+        "According to the {} report, \"",
+        "\" was the main finding of the study.",
+    ),
+    (
+        "Critics have long argued that \"",
+        "\" but the {} rejects that view.",
+    ),
+    (
+        "The minister repeated on Monday that \"",
+        "\" during a visit to the {} region.",
+    ),
+    ("\"", "\" the {} said in a letter to shareholders."),
+];
+
+/// Line width of hard-wrapped documents ([`BoundaryKind::HardWrap`]).
+pub const WRAP_COLUMNS: usize = 70;
+
+/// Paragraph separator of hard-wrapped documents: a line break and a 4-space
+/// indent, as in Reuters-21578.
+pub const WRAPPED_PARAGRAPH: &str = "\n    ";
+
+/// `text` hard-wrapped at `width` columns: a single space between two words
+/// becomes a line break where the next word would pass the column; columns
+/// count chars from the last line break, which resets them. Only spaces
+/// change, one byte for one, so byte offsets into `text` stay valid; an
+/// indent after a line break is kept, and a word longer than a line stays
+/// whole.
+///
+/// ```
+/// let text = "one two three four five six seven";
+/// assert_eq!(dupscan::synth::hard_wrap(text, 14), "one two three\nfour five six\nseven");
+/// ```
+pub fn hard_wrap(text: &str, width: usize) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    let is_char_start = |b: u8| b & 0xC0 != 0x80;
+    let mut col = 0usize;
+    for i in 0..bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' {
+            col = 0;
+            continue;
+        }
+        let between_words = b == b' '
+            && col > 0
+            && i > 0
+            && !bytes[i - 1].is_ascii_whitespace()
+            && bytes.get(i + 1).is_some_and(|c| !c.is_ascii_whitespace());
+        if between_words {
+            let word = bytes[i + 1..]
+                .iter()
+                .take_while(|c| !c.is_ascii_whitespace())
+                .filter(|&&c| is_char_start(c))
+                .count();
+            if col + 1 + word > width {
+                bytes[i] = b'\n';
+                col = 0;
+                continue;
+            }
+        }
+        col += usize::from(is_char_start(b));
+    }
+    String::from_utf8(bytes).expect("replacing ASCII spaces keeps UTF-8 valid")
+}
+
+/// Whether the first letter of `s` is uppercase.
+fn starts_upper(s: &str) -> bool {
+    s.chars()
+        .find(|c| c.is_alphabetic())
+        .is_some_and(char::is_uppercase)
+}
+
+/// `s` without its final run of `.`, `!` and `?`.
+fn without_final_punctuation(s: &str) -> &str {
+    s.trim_end_matches(['.', '!', '?'])
+}
+
+/// Whether `s` ends in terminal punctuation with nothing after it.
+fn ends_plainly(s: &str) -> bool {
+    s.ends_with(['.', '!', '?']) && !without_final_punctuation(s).is_empty()
+}
+
+/// A copy with `n` word-level edits (substitute, delete, insert) of
+/// distinct kinds, as many as apply.
+fn random_word_copy(sentence: &str, n: usize, vocab: &Vocabulary, rng: &mut Rng) -> EditedCopy {
+    let mut kinds = [Edit::Substitute, Edit::Delete, Edit::Insert];
+    rng.shuffle(&mut kinds);
+    let chosen: Vec<Edit> = kinds
+        .into_iter()
+        .filter(|&k| apply(k, sentence, Slot::default(), vocab, &mut rng.clone()).is_some())
+        .take(n)
+        .collect();
+    apply_edits(sentence, &chosen, Slot::default(), vocab, rng)
+}
+
+/// The last `k` whitespace-separated words of `s` (single spaces).
+fn last_words(s: &str, k: usize) -> &str {
+    let n = s.split(' ').count();
+    if k >= n {
+        return s;
+    }
+    s.match_indices(' ')
+        .nth(n - k - 1)
+        .map_or(s, |(i, _)| &s[i + 1..])
+}
+
+/// The first `k` whitespace-separated words of `s` (single spaces).
+fn first_words(s: &str, k: usize) -> &str {
+    s.match_indices(' ')
+        .nth(k.saturating_sub(1))
+        .map_or(s, |(i, _)| &s[..i])
+}
+
+/// A copy of one sentence with damaged boundaries: the text inserted, the
+/// copied text's range in it, the record of what was done, and how it sits
+/// among its neighbours.
+struct BoundaryCopy {
+    text: String,
+    core: Range<usize>,
+    record: String,
+    layout: Layout,
+}
+
+/// Whether a copy of `kind` may go at `slot`: the kinds that glue a copy to
+/// a neighbour need that neighbour in the same paragraph.
+fn boundary_slot_ok(kind: BoundaryKind, slot: Slot) -> bool {
+    match kind {
+        BoundaryKind::LowerCaseCopy
+        | BoundaryKind::UpperCaseCopy
+        | BoundaryKind::LowerCaseStart => !slot.starts_paragraph,
+        BoundaryKind::CreditNoPeriod => !slot.ends_paragraph,
+        BoundaryKind::MissingSpace => !(slot.starts_paragraph && slot.ends_paragraph),
+        _ => true,
+    }
+}
+
+/// Whether `sentence` can be the original of a copy of `kind`.
+fn boundary_source_ok(kind: BoundaryKind, sentence: &str) -> bool {
+    match kind {
+        BoundaryKind::LowerCaseCopy | BoundaryKind::LowerCaseStart => starts_upper(sentence),
+        BoundaryKind::CreditNoPeriod | BoundaryKind::QuotedInParagraph => ends_plainly(sentence),
+        _ => true,
+    }
+}
+
+/// Applies `kind` (not [`BoundaryKind::SpansTwo`]) to `sentence`, a copy
+/// placed at `slot`.
+fn boundary_copy(
+    kind: BoundaryKind,
+    sentence: &str,
+    slot: Slot,
+    vocab: &Vocabulary,
+    rng: &mut Rng,
+) -> BoundaryCopy {
+    let whole = |text: String, record: String, layout: Layout| BoundaryCopy {
+        core: 0..text.len(),
+        text,
+        record,
+        layout,
+    };
+    let name = kind.name();
+    match kind {
+        BoundaryKind::LowerCaseCopy => whole(
+            sentence.to_lowercase(),
+            format!("{name}: whole copy lower-cased"),
+            Layout::Plain,
+        ),
+        BoundaryKind::UpperCaseCopy => whole(
+            sentence.to_uppercase(),
+            format!("{name}: whole copy upper-cased"),
+            Layout::Plain,
+        ),
+        BoundaryKind::LowerCaseStart => {
+            let end = sentence.find(' ').unwrap_or(sentence.len());
+            let first = &sentence[..end];
+            whole(
+                format!("{}{}", first.to_lowercase(), &sentence[end..]),
+                format!("{name}: {first} -> {}", first.to_lowercase()),
+                Layout::Plain,
+            )
+        }
+        BoundaryKind::CreditNoPeriod => {
+            let body = without_final_punctuation(sentence);
+            let tag = *rng.pick(CREDIT_TAGS);
+            BoundaryCopy {
+                text: format!("{body}{tag}"),
+                core: 0..body.len(),
+                record: format!("{name}:{tag}"),
+                layout: Layout::Plain,
+            }
+        }
+        BoundaryKind::MissingSpace => {
+            let before = !slot.starts_paragraph && (slot.ends_paragraph || rng.below(2) == 0);
+            let (layout, side) = if before {
+                (Layout::GlueBefore, "before")
+            } else {
+                (Layout::GlueAfter, "after")
+            };
+            whole(
+                sentence.to_owned(),
+                format!("{name}: no space {side} the copy"),
+                layout,
+            )
+        }
+        BoundaryKind::NavPrefix => {
+            let prefix = *rng.pick(NAV_PREFIXES);
+            BoundaryCopy {
+                text: format!("{prefix}{sentence}"),
+                core: prefix.len()..prefix.len() + sentence.len(),
+                record: format!("{name}: {prefix}"),
+                layout: Layout::Plain,
+            }
+        }
+        BoundaryKind::HardWrap => {
+            let between = !(slot.starts_paragraph && slot.ends_paragraph) && rng.below(2) == 0;
+            if between {
+                // Split the next sentence when it is in the paragraph, else
+                // the previous one.
+                let next = !slot.ends_paragraph;
+                let draw = rng.next();
+                let which = if next { "next" } else { "previous" };
+                whole(
+                    sentence.to_owned(),
+                    format!("{name}: on lines of its own inside the {which} sentence"),
+                    Layout::BetweenLines { next, draw },
+                )
+            } else {
+                whole(
+                    sentence.to_owned(),
+                    format!("{name}: a sentence of a wrapped paragraph"),
+                    Layout::Wrapped,
+                )
+            }
+        }
+        BoundaryKind::QuotedInParagraph => {
+            let (before, after) = *rng.pick(QUOTE_FRAMES);
+            let mut fill = |frame: &str| {
+                let word = vocab.pick_other("", rng).unwrap_or("company").to_owned();
+                frame.replace("{}", &word)
+            };
+            let before = fill(before);
+            let after = fill(after);
+            let body = without_final_punctuation(sentence);
+            BoundaryCopy {
+                text: format!("{before}{body}{after}"),
+                core: before.len()..before.len() + body.len(),
+                record: format!("{name}: {before}…{after}"),
+                layout: Layout::Plain,
+            }
+        }
+        BoundaryKind::SpansTwo => unreachable!("spans-two copies are built by plant"),
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Planting
 // ---------------------------------------------------------------------------
 
@@ -952,6 +1411,17 @@ pub struct PlantConfig {
     pub min_plant_words: usize,
     /// Document ids are this prefix and a six-digit number.
     pub id_prefix: String,
+    /// Boundary kinds to plant; empty (the default) plants only
+    /// [`CopyKind::Edited`] copies, exactly as without this field.
+    pub boundary_kinds: Vec<BoundaryKind>,
+    /// With `boundary_kinds`, the share of planted groups, in `[0, 1]`, whose
+    /// copies get a boundary kind instead of random [`Edit`]s; the kinds take
+    /// turns, so each gets about the same number of groups.
+    pub boundary_share: f64,
+    /// Word-level edits (substitute, delete, insert) on each boundary copy,
+    /// `lo..=hi`, before its boundaries are damaged; at most one for
+    /// sentences under 12 words.
+    pub boundary_edits: (usize, usize),
 }
 
 impl Default for PlantConfig {
@@ -966,6 +1436,9 @@ impl Default for PlantConfig {
             edits: (1, 2),
             min_plant_words: 12,
             id_prefix: "synth-".to_owned(),
+            boundary_kinds: Vec::new(),
+            boundary_share: 0.5,
+            boundary_edits: (0, 1),
         }
     }
 }
@@ -985,14 +1458,19 @@ impl PlantConfig {
         range("sentences_per_doc", self.sentences_per_doc, 1)?;
         range("copies", self.copies, 1)?;
         range("edits", self.edits, 0)?;
+        range("boundary_edits", self.boundary_edits, 0)?;
         if self.paragraph_every == 0 {
             return Err(Error::Param("paragraph_every must be at least 1".into()));
         }
-        if !(0.0..=1.0).contains(&self.planted_fraction) {
-            return Err(Error::Param(format!(
-                "planted_fraction must be in [0, 1], got {}",
-                self.planted_fraction
-            )));
+        for (name, share) in [
+            ("planted_fraction", self.planted_fraction),
+            ("boundary_share", self.boundary_share),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(Error::Param(format!(
+                    "{name} must be in [0, 1], got {share}"
+                )));
+            }
         }
         Ok(())
     }
@@ -1003,7 +1481,8 @@ impl PlantConfig {
 pub struct SynthDoc {
     /// Unique id.
     pub id: String,
-    /// The text: sentences joined by a space, paragraphs by a blank line.
+    /// The text: sentences joined by a space, paragraphs by a blank line
+    /// (in a hard-wrapped document, [`WRAPPED_PARAGRAPH`]).
     pub text: String,
 }
 
@@ -1017,18 +1496,36 @@ pub struct TruthMember {
     pub start: u32,
     /// One past the last byte.
     pub end: u32,
-    /// For a copy, one record per edit, `"kind: detail"` (see [`Edit`]);
-    /// empty for the original. Written only when non-empty.
+    /// For a copy, one record per edit, `"kind: detail"` (see [`Edit`]; a
+    /// boundary copy's first record names its [`BoundaryKind`]); empty for
+    /// an original. Written only when non-empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub edits: Vec<String>,
+    /// For a copy, its kind; `None` for an original. Written only for copies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<CopyKind>,
 }
 
 /// An original sentence (the first member) and its edited copies, each in a
-/// different document.
+/// different document. A [`BoundaryKind::SpansTwo`] group has two originals,
+/// the end of one sentence and the start of the next, and two members per
+/// copy, the same two parts in the copy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TruthGroup {
-    /// The original first, then the copies.
+    /// The kind of every copy in the group.
+    pub kind: CopyKind,
+    /// The original(s) first, then the copies.
     pub members: Vec<TruthMember>,
+}
+
+impl TruthGroup {
+    /// Number of copies (a spans-two copy has two members).
+    pub fn copies(&self) -> usize {
+        match self.kind {
+            CopyKind::Boundary(BoundaryKind::SpansTwo) => self.members.len().saturating_sub(2) / 2,
+            _ => self.members.len().saturating_sub(1),
+        }
+    }
 }
 
 /// A corpus with planted near-duplicates.
@@ -1047,7 +1544,7 @@ pub struct Planted {
 impl Planted {
     /// Number of planted copies.
     pub fn copies(&self) -> usize {
-        self.truth.iter().map(|g| g.members.len() - 1).sum()
+        self.truth.iter().map(TruthGroup::copies).sum()
     }
 
     /// How many copies received each kind of edit, in [`Edit::ALL`] order.
@@ -1065,15 +1562,72 @@ impl Planted {
         }
         Edit::ALL.into_iter().zip(counts).collect()
     }
+
+    /// How many copies of each kind were planted, in [`CopyKind::all`] order.
+    pub fn kind_counts(&self) -> Vec<(CopyKind, usize)> {
+        CopyKind::all()
+            .map(|kind| {
+                let n = self
+                    .truth
+                    .iter()
+                    .filter(|g| g.kind == kind)
+                    .map(TruthGroup::copies)
+                    .sum();
+                (kind, n)
+            })
+            .collect()
+    }
+}
+
+/// How a copy sits among its neighbours in its document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Like any sentence: a space or a paragraph break on each side.
+    Plain,
+    /// No space between the sentence before and the copy.
+    GlueBefore,
+    /// No space between the copy and the sentence after it.
+    GlueAfter,
+    /// A sentence of a hard-wrapped document.
+    Wrapped,
+    /// In a hard-wrapped document, on lines of its own inside the next
+    /// (`next`) or previous sentence, which is split at the space `draw`
+    /// picks.
+    BetweenLines { next: bool, draw: u64 },
+}
+
+impl Layout {
+    fn wraps(self) -> bool {
+        matches!(self, Layout::Wrapped | Layout::BetweenLines { .. })
+    }
+}
+
+/// A truth member inside a piece of a document: its group, its index in the
+/// group, its byte range in the piece, and the member's record.
+#[derive(Debug, Clone)]
+struct Mark {
+    group: usize,
+    member: usize,
+    range: Range<usize>,
+    edits: Vec<String>,
+    kind: Option<CopyKind>,
 }
 
 /// A copy waiting to be placed.
 struct Insert {
     /// Its sentence position in the finished document.
     at: usize,
-    copy: EditedCopy,
-    group: usize,
-    member: usize,
+    text: String,
+    marks: Vec<Mark>,
+    layout: Layout,
+}
+
+/// One stretch of a document being assembled: the separator before it, its
+/// text and the truth members inside it.
+struct Piece<'a> {
+    sep: &'static str,
+    text: Cow<'a, str>,
+    marks: Vec<Mark>,
 }
 
 /// Builds documents from `pool` and plants edited copies of some of their
@@ -1096,8 +1650,27 @@ struct Insert {
 /// kinds (at most [`MAX_WORD_EDITS`] of them word-level, one for sentences
 /// under 12 words). Word edits draw from the pool's [`Vocabulary`].
 ///
+/// **Boundary kinds.** With [`PlantConfig::boundary_kinds`], each group
+/// becomes a boundary group with probability `boundary_share`, the kinds
+/// taking turns; its copies get `boundary_edits` word-level edits, then the
+/// damage of their kind (see [`BoundaryKind`]), at a position where the
+/// damage happens (a copy glued to the sentence before it is never the first
+/// of its paragraph). Originals are then drawn only from documents that
+/// receive no copy, so no copy's damage reaches another group's original;
+/// and each original sentence suits its kind (a lower-cased start needs an
+/// uppercase one). A [`BoundaryKind::SpansTwo`] group copies the last `k`
+/// words of an original sentence and the first `m` of the next one (each at
+/// least half of its sentence and short of all of it) as one stretch of
+/// text; its truth has the two parts as separate members on each side, in
+/// the order tail of the original, head of the original, then tail and head
+/// of each copy. Without boundary kinds the random choices, and so the
+/// output, are the same as before they existed.
+///
 /// **Truth.** Spans are byte offsets into the finished texts, recorded while
-/// each text is assembled; a copy's span is its [`EditedCopy::core`].
+/// each text is assembled; a copy's span is its [`EditedCopy::core`], and a
+/// boundary copy's the copied text without a glued prefix, credit or quoting
+/// frame. Hard-wrapping replaces spaces by line breaks byte for byte, so it
+/// moves no span.
 ///
 /// Errors only on an invalid configuration ([`PlantConfig::validate`]).
 pub fn plant(pool: &[String], cfg: &PlantConfig) -> Result<Planted> {
@@ -1134,6 +1707,11 @@ pub fn plant(pool: &[String], cfg: &PlantConfig) -> Result<Planted> {
         ((n as f64 * cfg.planted_fraction).round() as usize).min(n)
     };
     let receivers = &doc_order[..receiving];
+    let boundary = !cfg.boundary_kinds.is_empty();
+    let mut receives = vec![false; n];
+    for &r in receivers {
+        receives[r] = true;
+    }
 
     let normalizer = Normalizer::default();
     let mut norm = String::new();
@@ -1143,6 +1721,9 @@ pub fn plant(pool: &[String], cfg: &PlantConfig) -> Result<Planted> {
     };
     let mut eligible: Vec<(usize, usize)> = Vec::new();
     for (d, doc) in skeletons.iter().enumerate() {
+        if boundary && receives[d] {
+            continue;
+        }
         for (p, &s) in doc.iter().enumerate() {
             if words(&pool[s as usize]) >= cfg.min_plant_words {
                 eligible.push((d, p));
@@ -1154,6 +1735,7 @@ pub fn plant(pool: &[String], cfg: &PlantConfig) -> Result<Planted> {
         eligible: &eligible,
         next: 0,
         skipped: Vec::new(),
+        used: HashSet::new(),
     };
 
     let vocab = if receiving > 0 {
@@ -1161,91 +1743,239 @@ pub fn plant(pool: &[String], cfg: &PlantConfig) -> Result<Planted> {
     } else {
         Vocabulary::default()
     };
-    let mut group_sources: Vec<(usize, usize)> = Vec::new();
+    let sentence_at = |(d, p): (usize, usize)| pool[skeletons[d][p] as usize].as_str();
+    let mut group_kinds: Vec<CopyKind> = Vec::new();
     let mut group_sizes: Vec<usize> = Vec::new();
+    let mut source_marks: HashMap<(usize, usize), Vec<Mark>> = HashMap::new();
     let mut inserts: Vec<Option<Insert>> = (0..n).map(|_| None).collect();
     let mut next = 0;
+    let mut turn = 0;
     while next < receivers.len() {
         let k = rng.range(cfg.copies).min(receivers.len() - next);
         let group = &receivers[next..next + k];
-        let Some((d, p)) = sources.take(group) else {
+        let kind = if boundary && rng.chance(cfg.boundary_share) {
+            turn += 1;
+            Some(cfg.boundary_kinds[(turn - 1) % cfg.boundary_kinds.len()])
+        } else {
+            None
+        };
+        let spans_two = kind == Some(BoundaryKind::SpansTwo);
+        let suits = |d: usize, p: usize| match kind {
+            Some(BoundaryKind::SpansTwo) => p + 1 < skeletons[d].len(),
+            Some(b) => boundary_source_ok(b, sentence_at((d, p))),
+            None => true,
+        };
+        let Some((d, p)) = sources.take(group, suits, spans_two) else {
             break;
         };
         next += k;
-        let g = group_sources.len();
-        group_sources.push((d, p));
-        group_sizes.push(k + 1);
-        let sentence = &pool[skeletons[d][p] as usize];
+        let g = group_kinds.len();
+        let sentence = sentence_at((d, p));
         let max_word = if words(sentence) >= 12 {
             MAX_WORD_EDITS
         } else {
             1
         };
-        for (i, &r) in group.iter().enumerate() {
-            let total = skeletons[r].len() + 1;
-            let at = rng.below(total);
-            let slot = Slot {
-                starts_paragraph: at % cfg.paragraph_every == 0,
-                ends_paragraph: (at + 1) % cfg.paragraph_every == 0 || at + 1 == total,
-            };
-            let edits = rng.range(cfg.edits);
-            let copy = random_copy(sentence, edits, max_word, slot, &vocab, &mut rng);
-            inserts[r] = Some(Insert {
-                at,
-                copy,
-                group: g,
-                member: i + 1,
-            });
+        match kind {
+            None => {
+                group_kinds.push(CopyKind::Edited);
+                group_sizes.push(k + 1);
+                source_marks.entry((d, p)).or_default().push(original_mark(
+                    g,
+                    0,
+                    0..sentence.len(),
+                ));
+                for (i, &r) in group.iter().enumerate() {
+                    let total = skeletons[r].len() + 1;
+                    let at = rng.below(total);
+                    let slot = slot_at(at, total, cfg.paragraph_every);
+                    let edits = rng.range(cfg.edits);
+                    let copy = random_copy(sentence, edits, max_word, slot, &vocab, &mut rng);
+                    inserts[r] = Some(Insert {
+                        at,
+                        marks: vec![Mark {
+                            group: g,
+                            member: i + 1,
+                            range: copy.core,
+                            edits: copy.edits,
+                            kind: Some(CopyKind::Edited),
+                        }],
+                        text: copy.text,
+                        layout: Layout::Plain,
+                    });
+                }
+            }
+            Some(BoundaryKind::SpansTwo) => {
+                let following = sentence_at((d, p + 1));
+                let count = |s: &str| s.split(' ').count();
+                let part = |rng: &mut Rng, n: usize| rng.range((n.div_ceil(2), n.max(2) - 1));
+                let tail = last_words(sentence, part(&mut rng, count(sentence)));
+                let head = first_words(following, part(&mut rng, count(following)));
+                group_kinds.push(CopyKind::Boundary(BoundaryKind::SpansTwo));
+                group_sizes.push(2 + 2 * k);
+                source_marks.entry((d, p)).or_default().push(original_mark(
+                    g,
+                    0,
+                    sentence.len() - tail.len()..sentence.len(),
+                ));
+                source_marks
+                    .entry((d, p + 1))
+                    .or_default()
+                    .push(original_mark(g, 1, 0..head.len()));
+                let (tail_words, head_words) = (count(tail), count(head));
+                let records = [
+                    format!(
+                        "spans-two: tail, the last {tail_words} of {} words",
+                        count(sentence)
+                    ),
+                    format!(
+                        "spans-two: head, the first {head_words} of {} words",
+                        count(following)
+                    ),
+                ];
+                for (i, &r) in group.iter().enumerate() {
+                    let total = skeletons[r].len() + 1;
+                    let at = rng.below(total);
+                    let edits = rng.range(cfg.boundary_edits).min(max_word);
+                    let copy = random_word_copy(tail, edits, &vocab, &mut rng);
+                    let text = format!("{} {head}", copy.text);
+                    let mark = |member: usize, range: Range<usize>, mut edits: Vec<String>| {
+                        edits.insert(0, records[member % 2].clone());
+                        Mark {
+                            group: g,
+                            member,
+                            range,
+                            edits,
+                            kind: Some(CopyKind::Boundary(BoundaryKind::SpansTwo)),
+                        }
+                    };
+                    let marks = vec![
+                        mark(2 + 2 * i, 0..copy.text.len(), copy.edits),
+                        mark(3 + 2 * i, copy.text.len() + 1..text.len(), Vec::new()),
+                    ];
+                    inserts[r] = Some(Insert {
+                        at,
+                        text,
+                        marks,
+                        layout: Layout::Plain,
+                    });
+                }
+            }
+            Some(b) => {
+                group_kinds.push(CopyKind::Boundary(b));
+                group_sizes.push(k + 1);
+                source_marks.entry((d, p)).or_default().push(original_mark(
+                    g,
+                    0,
+                    0..sentence.len(),
+                ));
+                for (i, &r) in group.iter().enumerate() {
+                    let total = skeletons[r].len() + 1;
+                    let pe = cfg.paragraph_every;
+                    let fits: Vec<usize> = (0..total)
+                        .filter(|&at| boundary_slot_ok(b, slot_at(at, total, pe)))
+                        .collect();
+                    let at = if fits.is_empty() {
+                        rng.below(total)
+                    } else {
+                        *rng.pick(&fits)
+                    };
+                    let slot = slot_at(at, total, pe);
+                    let edits = rng.range(cfg.boundary_edits).min(max_word);
+                    let edited = random_word_copy(sentence, edits, &vocab, &mut rng);
+                    let copy = boundary_copy(b, &edited.text, slot, &vocab, &mut rng);
+                    let mut records = vec![copy.record];
+                    records.extend(edited.edits);
+                    inserts[r] = Some(Insert {
+                        at,
+                        marks: vec![Mark {
+                            group: g,
+                            member: i + 1,
+                            range: copy.core,
+                            edits: records,
+                            kind: Some(CopyKind::Boundary(b)),
+                        }],
+                        text: copy.text,
+                        layout: copy.layout,
+                    });
+                }
+            }
         }
     }
 
     // Assemble the texts, recording spans as they are written.
-    let source_of: HashMap<(usize, usize), usize> = group_sources
-        .iter()
-        .enumerate()
-        .map(|(g, &dp)| (dp, g))
-        .collect();
     let mut members: Vec<Vec<Option<TruthMember>>> =
         group_sizes.iter().map(|&k| vec![None; k]).collect();
     let mut docs = Vec::with_capacity(n);
     for (d, skeleton) in skeletons.iter().enumerate() {
         let id = format!("{}{d:06}", cfg.id_prefix);
         let insert = inserts[d].take();
+        let layout = insert.as_ref().map_or(Layout::Plain, |i| i.layout);
+        let paragraph = if layout.wraps() {
+            WRAPPED_PARAGRAPH
+        } else {
+            "\n\n"
+        };
         let items = skeleton.len() + usize::from(insert.is_some());
-        let mut text = String::new();
+        let mut pieces: Vec<Piece<'_>> = Vec::with_capacity(items + 1);
+        let mut copy_at = None;
+        let mut insert = insert;
         let mut p = 0;
         for i in 0..items {
-            if i > 0 {
-                text.push_str(if i % cfg.paragraph_every == 0 {
-                    "\n\n"
-                } else {
-                    " "
-                });
-            }
-            let start = text.len();
-            match &insert {
-                Some(ins) if ins.at == i => {
-                    text.push_str(&ins.copy.text);
-                    let span = start + ins.copy.core.start..start + ins.copy.core.end;
-                    debug_assert_eq!(&text[span.clone()], &ins.copy.text[ins.copy.core.clone()]);
-                    members[ins.group][ins.member] =
-                        Some(member(&id, span, ins.copy.edits.clone()));
+            let sep = match i {
+                0 => "",
+                i if i % cfg.paragraph_every == 0 => paragraph,
+                _ => " ",
+            };
+            match insert.take_if(|ins| ins.at == i) {
+                Some(ins) => {
+                    copy_at = Some(pieces.len());
+                    pieces.push(Piece {
+                        sep,
+                        text: Cow::Owned(ins.text),
+                        marks: ins.marks,
+                    });
                 }
-                _ => {
-                    let sentence = &pool[skeleton[p] as usize];
-                    text.push_str(sentence);
-                    if let Some(&g) = source_of.get(&(d, p)) {
-                        members[g][0] = Some(member(&id, start..text.len(), Vec::new()));
-                    }
+                None => {
+                    pieces.push(Piece {
+                        sep,
+                        text: Cow::Borrowed(&pool[skeleton[p] as usize]),
+                        marks: source_marks.remove(&(d, p)).unwrap_or_default(),
+                    });
                     p += 1;
                 }
             }
+        }
+        if let Some(c) = copy_at {
+            arrange(&mut pieces, c, layout);
+        }
+        let mut text = String::new();
+        for piece in pieces {
+            text.push_str(piece.sep);
+            let start = text.len();
+            text.push_str(&piece.text);
+            for mark in piece.marks {
+                let span = start + mark.range.start..start + mark.range.end;
+                debug_assert_eq!(&text[span.clone()], &piece.text[mark.range.clone()]);
+                members[mark.group][mark.member] = Some(TruthMember {
+                    doc: id.clone(),
+                    start: span.start as u32,
+                    end: span.end as u32,
+                    edits: mark.edits,
+                    kind: mark.kind,
+                });
+            }
+        }
+        if layout.wraps() {
+            text = hard_wrap(&text, WRAP_COLUMNS);
         }
         docs.push(SynthDoc { id, text });
     }
     let truth = members
         .into_iter()
-        .map(|m| TruthGroup {
+        .zip(group_kinds)
+        .map(|(m, kind)| TruthGroup {
+            kind,
             members: m
                 .into_iter()
                 .map(|m| m.expect("every planted member is placed"))
@@ -1260,37 +1990,129 @@ pub fn plant(pool: &[String], cfg: &PlantConfig) -> Result<Planted> {
     })
 }
 
-fn member(doc: &str, span: Range<usize>, edits: Vec<String>) -> TruthMember {
-    TruthMember {
-        doc: doc.to_owned(),
-        start: span.start as u32,
-        end: span.end as u32,
-        edits,
+/// Where sentence position `at` of `total` falls in its paragraph.
+fn slot_at(at: usize, total: usize, paragraph_every: usize) -> Slot {
+    Slot {
+        starts_paragraph: at % paragraph_every == 0,
+        ends_paragraph: (at + 1) % paragraph_every == 0 || at + 1 == total,
+    }
+}
+
+fn original_mark(group: usize, member: usize, range: Range<usize>) -> Mark {
+    Mark {
+        group,
+        member,
+        range,
+        edits: Vec::new(),
+        kind: None,
+    }
+}
+
+/// Applies a copy's layout to the pieces around it, the copy being
+/// `pieces[c]`: glue drops a space; between-lines splits a neighbouring
+/// sentence in two around the copy, with line breaks on both sides.
+fn arrange(pieces: &mut Vec<Piece<'_>>, c: usize, layout: Layout) {
+    match layout {
+        Layout::Plain | Layout::Wrapped => {}
+        Layout::GlueBefore => {
+            if c > 0 && pieces[c].sep == " " {
+                pieces[c].sep = "";
+            }
+        }
+        Layout::GlueAfter => {
+            if let Some(after) = pieces.get_mut(c + 1).filter(|p| p.sep == " ") {
+                after.sep = "";
+            }
+        }
+        Layout::BetweenLines { next, draw } => {
+            // The neighbour must be in the copy's paragraph and hold no
+            // truth span (plant draws originals from other documents).
+            let host = if next { c + 1 } else { c.wrapping_sub(1) };
+            let joined = if next {
+                pieces.get(host).is_some_and(|h| h.sep == " ")
+            } else {
+                pieces[c].sep == " "
+            };
+            let Some(h) = pieces.get(host).filter(|h| joined && h.marks.is_empty()) else {
+                return;
+            };
+            let spaces: Vec<usize> = h.text.match_indices(' ').map(|(i, _)| i).collect();
+            if spaces.is_empty() {
+                return;
+            }
+            let cut = spaces[(draw % spaces.len() as u64) as usize];
+            let (first, second) = (h.text[..cut].to_owned(), h.text[cut + 1..].to_owned());
+            let (lo, sep) = if next {
+                (c, pieces[c].sep)
+            } else {
+                (host, pieces[host].sep)
+            };
+            let copy = pieces.remove(c);
+            pieces.remove(lo);
+            let split = [
+                Piece {
+                    sep,
+                    text: Cow::Owned(first),
+                    marks: Vec::new(),
+                },
+                Piece { sep: "\n", ..copy },
+                Piece {
+                    sep: "\n",
+                    text: Cow::Owned(second),
+                    marks: Vec::new(),
+                },
+            ];
+            pieces.splice(lo..lo, split);
+        }
     }
 }
 
 /// Eligible source sentences `(doc, position)` in random order; those skipped
-/// because their document was in a group are tried first next time.
+/// because their document was in a group (or they did not suit the group's
+/// kind) are tried first next time. Sentences taken, and the sentence after
+/// a spans-two source, are `used` and never handed out.
 struct Sources<'a> {
     eligible: &'a [(usize, usize)],
     next: usize,
     skipped: Vec<(usize, usize)>,
+    used: HashSet<(usize, usize)>,
 }
 
 impl Sources<'_> {
-    fn take(&mut self, group: &[usize]) -> Option<(usize, usize)> {
-        if let Some(i) = self.skipped.iter().position(|(d, _)| !group.contains(d)) {
-            return Some(self.skipped.remove(i));
+    /// The next source outside `group` that `suits`; with `with_next`, the
+    /// sentence after it must be free too, and is taken with it.
+    fn take(
+        &mut self,
+        group: &[usize],
+        suits: impl Fn(usize, usize) -> bool,
+        with_next: bool,
+    ) -> Option<(usize, usize)> {
+        let used = &self.used;
+        let ok = |(d, p): (usize, usize)| {
+            let taken = used.contains(&(d, p)) || (with_next && used.contains(&(d, p + 1)));
+            !group.contains(&d) && !taken && suits(d, p)
+        };
+        let found = match self.skipped.iter().position(|&dp| ok(dp)) {
+            Some(i) => Some(self.skipped.remove(i)),
+            None => loop {
+                let Some(&dp) = self.eligible.get(self.next) else {
+                    break None;
+                };
+                self.next += 1;
+                if ok(dp) {
+                    break Some(dp);
+                }
+                if !self.used.contains(&dp) {
+                    self.skipped.push(dp);
+                }
+            },
+        };
+        let (d, p) = found?;
+        self.used.insert((d, p));
+        if with_next {
+            self.used.insert((d, p + 1));
         }
-        while let Some(&(d, p)) = self.eligible.get(self.next) {
-            self.next += 1;
-            if group.contains(&d) {
-                self.skipped.push((d, p));
-            } else {
-                return Some((d, p));
-            }
-        }
-        None
+        Some((d, p))
     }
 }
 
@@ -2026,5 +2848,232 @@ mod tests {
         );
         assert!(r.contains(" Inc. ") && r.contains(" Jan. "), "{r}");
         assert!(!r.contains("Texaco") && !r.contains("300"), "{r}");
+    }
+
+    fn boundary_planted(seed: u64) -> (Vec<String>, Planted) {
+        let pool = pool(6000, 20 + seed);
+        let cfg = PlantConfig {
+            seed,
+            docs: 300,
+            planted_fraction: 0.5,
+            boundary_kinds: BoundaryKind::ALL.to_vec(),
+            boundary_share: 1.0,
+            ..PlantConfig::default()
+        };
+        let planted = plant(&pool, &cfg).expect("valid config");
+        (pool, planted)
+    }
+
+    fn doc_text<'a>(planted: &'a Planted, id: &str) -> &'a str {
+        &planted
+            .docs
+            .iter()
+            .find(|d| d.id == id)
+            .expect("member names a document")
+            .text
+    }
+
+    #[test]
+    fn boundary_kinds_parse_by_name() {
+        assert_eq!(
+            BoundaryKind::parse_list("all").expect("all"),
+            BoundaryKind::ALL
+        );
+        assert_eq!(
+            BoundaryKind::parse_list("spans-two, hard-wrap,spans-two").expect("two"),
+            [BoundaryKind::HardWrap, BoundaryKind::SpansTwo]
+        );
+        for k in BoundaryKind::ALL {
+            assert_eq!(k.name().parse::<BoundaryKind>().expect("name"), k);
+        }
+        assert!(matches!(
+            BoundaryKind::parse_list("hard-wrap,nope"),
+            Err(Error::Param(m)) if m.contains("\"nope\"")
+        ));
+        assert!(BoundaryKind::parse_list(" , ").is_err());
+        let bad = PlantConfig {
+            boundary_share: 1.2,
+            ..PlantConfig::default()
+        };
+        assert!(matches!(plant(&[], &bad), Err(Error::Param(m)) if m.contains("boundary_share")));
+    }
+
+    #[test]
+    fn hard_wrap_breaks_lines_at_the_width_and_keeps_offsets() {
+        let text = "Copper prices fell sharply in London as Chilean mines resumed full \
+                    production after a strike that lasted three weeks, traders said. The \
+                    ministry said exports rose.\n    Wheat exports from the port slowed \
+                    after heavy storms delayed three grain cargoes, a shipping agent said.";
+        let wrapped = hard_wrap(text, 40);
+        assert_eq!(wrapped.len(), text.len());
+        for (a, b) in text.bytes().zip(wrapped.bytes()) {
+            assert!(a == b || (a == b' ' && b == b'\n'), "only spaces change");
+        }
+        for line in wrapped.lines() {
+            assert!(line.chars().count() <= 40, "{line:?}");
+            assert!(!line.is_empty() && !line.ends_with(' '), "{line:?}");
+        }
+        assert!(wrapped.contains("\n    Wheat"), "indent kept: {wrapped}");
+        assert_eq!(
+            hard_wrap("a verylongwordindeed b", 5),
+            "a\nverylongwordindeed\nb"
+        );
+        assert_eq!(hard_wrap("", 10), "");
+    }
+
+    #[test]
+    fn boundary_plant_is_deterministic_and_covers_every_kind() {
+        let (_, a) = boundary_planted(1);
+        let (_, b) = boundary_planted(1);
+        assert_eq!(a, b);
+        let counts = a.kind_counts();
+        for (kind, n) in &counts {
+            match kind {
+                CopyKind::Edited => assert_eq!(*n, 0, "share 1: no edited copies"),
+                CopyKind::Boundary(_) => assert!(*n >= 8, "{kind}: {n} copies"),
+            }
+        }
+        let total: usize = counts.iter().map(|(_, n)| n).sum();
+        assert_eq!(total, a.copies());
+        assert_eq!(a.copies(), 150, "half of 300 documents receive one copy");
+    }
+
+    #[test]
+    fn boundary_truth_spans_hold_the_copied_text_with_its_damage_around_it() {
+        let (_, planted) = boundary_planted(2);
+        let copy_docs: HashSet<&str> = planted
+            .truth
+            .iter()
+            .flat_map(|g| &g.members)
+            .filter(|m| m.kind.is_some())
+            .map(|m| m.doc.as_str())
+            .collect();
+        let mut wrapped_with_break = (0, 0);
+        for group in &planted.truth {
+            let CopyKind::Boundary(kind) = group.kind else {
+                panic!("share 1 plants only boundary kinds");
+            };
+            let originals = if kind == BoundaryKind::SpansTwo { 2 } else { 1 };
+            for (i, m) in group.members.iter().enumerate() {
+                let text = slice(&planted, m);
+                assert!(!text.is_empty() && text == text.trim(), "{text:?}");
+                assert_eq!(m.kind.is_none(), i < originals, "{m:?}");
+                if i < originals {
+                    assert!(
+                        !copy_docs.contains(m.doc.as_str()),
+                        "original in a receiver"
+                    );
+                    continue;
+                }
+                assert_eq!(m.kind, Some(CopyKind::Boundary(kind)));
+                assert!(m.edits[0].starts_with(kind.name()), "{:?}", m.edits);
+                let doc = doc_text(&planted, &m.doc);
+                let before = &doc[..m.start as usize];
+                let after = &doc[m.end as usize..];
+                match kind {
+                    BoundaryKind::LowerCaseCopy => {
+                        assert!(!text.chars().any(char::is_uppercase), "{text}");
+                        assert!(
+                            before.ends_with(". ")
+                                || before.ends_with("! ")
+                                || before.ends_with("? ")
+                        );
+                    }
+                    BoundaryKind::UpperCaseCopy => {
+                        assert!(!text.chars().any(char::is_lowercase), "{text}");
+                        assert!(before.ends_with(' '));
+                    }
+                    BoundaryKind::LowerCaseStart => {
+                        assert!(text.starts_with(char::is_lowercase), "{text}");
+                        assert!(before.ends_with(' '));
+                    }
+                    BoundaryKind::CreditNoPeriod => {
+                        let tag = CREDIT_TAGS
+                            .iter()
+                            .find(|t| after.starts_with(**t))
+                            .unwrap_or_else(|| panic!("a credit after {text:?}: {after:?}"));
+                        assert!(after[tag.len()..].starts_with(' '), "{after:?}");
+                        assert!(!text.ends_with('.'));
+                    }
+                    BoundaryKind::MissingSpace => {
+                        let glued_before = before.ends_with(|c: char| !c.is_whitespace());
+                        let glued_after = after.starts_with(|c: char| !c.is_whitespace());
+                        assert!(glued_before != glued_after, "{before:?} {text:?} {after:?}");
+                    }
+                    BoundaryKind::NavPrefix => {
+                        assert!(
+                            NAV_PREFIXES.iter().any(|p| before.ends_with(p)),
+                            "{before:?}"
+                        );
+                    }
+                    BoundaryKind::HardWrap => {
+                        assert!(
+                            doc.lines()
+                                .all(|l| l.chars().count() <= WRAP_COLUMNS
+                                    || !l.trim().contains(' '))
+                        );
+                        wrapped_with_break.0 += usize::from(text.contains('\n'));
+                        wrapped_with_break.1 += 1;
+                    }
+                    BoundaryKind::SpansTwo => {
+                        if i % 2 == 1 {
+                            let tail = &group.members[i - 1];
+                            assert_eq!(tail.doc, m.doc);
+                            assert_eq!(tail.end + 1, m.start, "head follows the tail");
+                        }
+                    }
+                    BoundaryKind::QuotedInParagraph => {
+                        assert!(before.ends_with('"') && after.starts_with('"'), "{text}");
+                        assert!(!text.ends_with('.'));
+                    }
+                }
+            }
+            if kind == BoundaryKind::SpansTwo {
+                assert_eq!(group.members.len() % 2, 0);
+                let (tail, head) = (&group.members[0], &group.members[1]);
+                assert_eq!(tail.doc, head.doc, "consecutive sentences of one document");
+                assert!(tail.end < head.start);
+                let original = slice(&planted, tail);
+                let copy = slice(&planted, &group.members[2]);
+                assert!(similarity(original, copy) >= 0.4, "{original:?} {copy:?}");
+            } else {
+                let original = slice(&planted, &group.members[0]);
+                for copy in &group.members[1..] {
+                    let copy = slice(&planted, copy).to_lowercase();
+                    assert!(similarity(original, &copy) >= 0.4, "{original:?} {copy:?}");
+                }
+            }
+        }
+        let (broken, all) = wrapped_with_break;
+        assert!(
+            all >= 8 && broken * 10 >= all * 9,
+            "{broken} of {all} wrapped copies break"
+        );
+    }
+
+    #[test]
+    fn artifacts_are_shorter_than_a_sentence_unit() {
+        let words = |s: &str| token_count(&norm(s));
+        for p in NAV_PREFIXES.iter().chain(GLUED_PREFIXES) {
+            assert!(words(p) < 6, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn boundary_kinds_off_change_nothing() {
+        let pool = pool(3000, 12);
+        let cfg = PlantConfig {
+            docs: 100,
+            ..PlantConfig::default()
+        };
+        let with_share = PlantConfig {
+            boundary_share: 0.9,
+            boundary_edits: (2, 2),
+            ..cfg.clone()
+        };
+        let a = plant(&pool, &cfg).expect("valid config");
+        assert_eq!(a, plant(&pool, &with_share).expect("valid config"));
+        assert!(a.truth.iter().all(|g| g.kind == CopyKind::Edited));
+        assert!(a.kind_counts()[0].1 > 0);
     }
 }

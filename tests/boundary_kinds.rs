@@ -1,0 +1,188 @@
+//! Planted copies whose boundaries differ from the original's (issue #10),
+//! scored per kind at the default sentence settings.
+//!
+//! The sentences the project wrote (`tests/fixtures/pool.txt`), plus four
+//! reworded rounds of them for room, are assembled into documents, and
+//! copies of every [`BoundaryKind`] are planted into other documents. The
+//! truth must be well formed and every kind planted; today's unit scan is
+//! scored per kind. What holds today is asserted (precision); the quality
+//! target of #10 (recall of at least 0.95 in every kind) is a separate test,
+//! ignored until the span path exists, so it shows as ignored rather than
+//! passed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use dupscan::config::{ScanConfig, ScanParams, UnitKind};
+use dupscan::corpus::{Compression, Corpus, Document, Format, Layout, Source};
+use dupscan::eval::{self, Labelled, Member, Scores, Truth};
+use dupscan::pipeline::{self, Scan};
+use dupscan::progress::Silent;
+use dupscan::synth::{self, BoundaryKind, CopyKind, PlantConfig, Planted};
+
+/// Copies each kind must get in [`planted`].
+const MIN_COPIES_PER_KIND: usize = 10;
+
+fn pool() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool.txt");
+    let base: Vec<String> = std::fs::read_to_string(path)
+        .expect("pool")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let mut pool = base.clone();
+    for round in 1..=4 {
+        pool.extend(synth::reword_pool(&base, round, 7));
+    }
+    pool
+}
+
+/// Every boundary kind, no edited copies.
+fn planted(seed: u64) -> Planted {
+    let cfg = PlantConfig {
+        seed,
+        docs: 400,
+        sentences_per_doc: (5, 10),
+        planted_fraction: 0.5,
+        boundary_kinds: BoundaryKind::ALL.to_vec(),
+        boundary_share: 1.0,
+        ..PlantConfig::default()
+    };
+    synth::plant(&pool(), &cfg).expect("plants")
+}
+
+fn scan(planted: &Planted) -> Scan {
+    let corpus = Corpus {
+        sources: vec![Source {
+            path: PathBuf::from("planted.jsonl"),
+            relative: PathBuf::from("planted.jsonl"),
+            format: Format {
+                layout: Layout::Jsonl,
+                compression: Compression::None,
+            },
+        }],
+        docs: planted
+            .docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Document {
+                id: d.id.clone(),
+                source: 0,
+                line: i as u64 + 1,
+                text: d.text.clone(),
+            })
+            .collect(),
+        stats: Default::default(),
+    };
+    let config = ScanConfig::new(ScanParams::new(
+        vec!["planted.jsonl".into()],
+        UnitKind::Sentence,
+    ))
+    .expect("defaults are valid");
+    pipeline::scan_corpus(&config, corpus, &Silent)
+}
+
+fn truth(planted: &Planted) -> Truth {
+    let groups = planted
+        .truth
+        .iter()
+        .map(|g| {
+            g.members
+                .iter()
+                .map(|m| {
+                    let member = Member::span(m.doc.clone(), m.start.into(), m.end.into());
+                    Labelled::new(member, m.kind.map(CopyKind::name))
+                })
+                .collect()
+        })
+        .collect();
+    Truth::from_labelled_groups(groups).expect("valid truth")
+}
+
+fn predicted(scan: &Scan) -> Vec<Vec<Member>> {
+    scan.groups
+        .iter()
+        .map(|g| {
+            g.members
+                .iter()
+                .map(|m| {
+                    let u = scan.units.get(m.unit);
+                    let doc = &scan.corpus.docs[u.doc as usize].id;
+                    Member::span(doc.clone(), u.span.start.into(), u.span.end.into())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn scores(seed: u64) -> Scores {
+    let planted = planted(seed);
+    let scores = eval::score(&truth(&planted), &predicted(&scan(&planted))).expect("scores");
+    eprintln!("seed {seed}:\n{scores}");
+    scores
+}
+
+#[test]
+fn every_kind_is_planted_with_valid_truth() {
+    let planted = planted(1);
+    let texts: HashMap<&str, &str> = planted
+        .docs
+        .iter()
+        .map(|d| (d.id.as_str(), d.text.as_str()))
+        .collect();
+    for (kind, n) in planted.kind_counts() {
+        match kind {
+            CopyKind::Edited => assert_eq!(n, 0),
+            CopyKind::Boundary(b) => {
+                assert!(n >= MIN_COPIES_PER_KIND, "{b}: only {n} copies planted")
+            }
+        }
+    }
+    let mut spans: HashMap<&str, Vec<(u32, u32)>> = HashMap::new();
+    for group in &planted.truth {
+        for m in &group.members {
+            let text = texts[m.doc.as_str()];
+            let span = text
+                .get(m.start as usize..m.end as usize)
+                .expect("span on char boundaries inside the text");
+            assert!(!span.is_empty() && span == span.trim(), "{span:?}");
+            spans.entry(&m.doc).or_default().push((m.start, m.end));
+        }
+    }
+    for (doc, mut s) in spans {
+        s.sort_unstable();
+        assert!(
+            s.windows(2).all(|w| w[0].1 <= w[1].0),
+            "{doc}: truth spans overlap: {s:?}"
+        );
+    }
+}
+
+#[test]
+fn todays_scan_is_scored_per_kind_and_stays_precise() {
+    for seed in [1, 2] {
+        let s = scores(seed);
+        for kind in BoundaryKind::ALL {
+            let k = s
+                .by_kind
+                .get(kind.name())
+                .unwrap_or_else(|| panic!("seed {seed}: no recall for {kind}"));
+            assert!(k.true_pairs > 0 && (0.0..=1.0).contains(&k.recall));
+        }
+        assert!(!s.by_kind.contains_key("edited"));
+        assert!(s.pair_precision >= 0.98, "seed {seed}: {s}");
+    }
+}
+
+#[test]
+#[ignore = "needs the span path (#10)"]
+fn every_kind_is_found_at_default_settings() {
+    for seed in [1, 2] {
+        let s = scores(seed);
+        assert!(s.pair_recall >= 0.97, "seed {seed}: {s}");
+        assert!(s.pair_precision >= 0.98, "seed {seed}: {s}");
+        for (kind, k) in &s.by_kind {
+            assert!(k.recall >= 0.95, "seed {seed}: {kind} recall {}", k.recall);
+        }
+    }
+}
