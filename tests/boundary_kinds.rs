@@ -11,13 +11,12 @@
 //! passed.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use dupscan::config::{ScanConfig, ScanParams, UnitKind};
-use dupscan::corpus::{Compression, Corpus, Document, Format, Layout, Source};
+use dupscan::config::{Options, UnitKind};
 use dupscan::eval::{self, Labelled, Member, Scores, Truth};
-use dupscan::pipeline::{self, Scan};
-use dupscan::progress::Silent;
+use dupscan::pipeline::Scan;
+use dupscan::scanner::Scanner;
 use dupscan::synth::{self, BoundaryKind, CopyKind, PlantConfig, Planted};
 
 /// Copies each kind must get in [`planted`].
@@ -52,34 +51,14 @@ fn planted(seed: u64) -> Planted {
 }
 
 fn scan(planted: &Planted) -> Scan {
-    let corpus = Corpus {
-        sources: vec![Source {
-            path: PathBuf::from("planted.jsonl"),
-            relative: PathBuf::from("planted.jsonl"),
-            format: Format {
-                layout: Layout::Jsonl,
-                compression: Compression::None,
-            },
-        }],
-        docs: planted
-            .docs
-            .iter()
-            .enumerate()
-            .map(|(i, d)| Document {
-                id: d.id.clone(),
-                source: 0,
-                line: i as u64 + 1,
-                text: d.text.clone(),
-            })
-            .collect(),
-        stats: Default::default(),
-    };
-    let config = ScanConfig::new(ScanParams::new(
-        vec!["planted.jsonl".into()],
-        UnitKind::Sentence,
-    ))
-    .expect("defaults are valid");
-    pipeline::scan_corpus(&config, corpus, &Silent)
+    Scanner::new(Options::new(UnitKind::Sentence))
+        .expect("defaults are valid")
+        .scan(
+            planted
+                .docs
+                .iter()
+                .map(|d| (d.id.as_str(), d.text.as_str())),
+        )
 }
 
 fn truth(planted: &Planted) -> Truth {
