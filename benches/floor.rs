@@ -53,7 +53,6 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use dupscan::cli::ScanArgs;
 use dupscan::config::{ScanConfig, UnitKind};
 use dupscan::corpus::{Corpus, read_inputs};
 use dupscan::normalize::{ascii_token_bound, token_count};
@@ -62,6 +61,15 @@ use dupscan::shingle::{ShingleKind, Shingler};
 use dupscan::units::Unit;
 use rayon::prelude::*;
 use serde::Serialize;
+
+/// The binary's own flag definitions, so that the floor takes exactly the
+/// flags of `dupscan scan` (the peer harness passes the same ones to both).
+/// The example uses only [`cli::ScanArgs`].
+#[allow(dead_code)]
+#[path = "../src/cli.rs"]
+mod cli;
+
+use cli::ScanArgs;
 
 /// Reads, segments, normalizes and hashes every shingle once; prints the
 /// seconds each took as one JSON line.

@@ -63,7 +63,7 @@ use dupscan::corpus::{ReadOptions, read_inputs};
 use dupscan::minhash::SplitMix64;
 use dupscan::normalize::Normalizer;
 use dupscan::segment::{Span, segment};
-use dupscan::synth::{self, CREDIT_TAGS, Edit, Slot, Vocabulary, WRAP_COLUMNS};
+use dupscan_synth::{self as synth, CREDIT_TAGS, Edit, Slot, Vocabulary, WRAP_COLUMNS};
 use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;

@@ -65,8 +65,8 @@ use clap::Parser;
 use dupscan::config::UnitKind;
 use dupscan::corpus::{ReadOptions, read_inputs};
 use dupscan::segment::{Span, segment};
-use dupscan::synth::{
-    self, BoundaryKind, CopyKind, Edit, PlantConfig, Planted, TruthMember, Vocabulary,
+use dupscan_synth::{
+    self as synth, BoundaryKind, CopyKind, Edit, PlantConfig, Planted, TruthMember, Vocabulary,
 };
 use rayon::prelude::*;
 use serde::Serialize;

@@ -67,9 +67,9 @@ use dupscan::scanner::Scanner;
 use dupscan::segment;
 use dupscan::shingle::{ShingleKind, Shingler};
 use dupscan::sign;
-use dupscan::synth::{self, PlantConfig};
 use dupscan::units::{self, ExactClasses, Units};
 use dupscan::verify::{self, Match};
+use dupscan_synth::{self as synth, PlantConfig};
 
 /// Bytes of document text benchmarked: whole documents up to this total.
 const PREFIX_BYTES: usize = 4_000_000;

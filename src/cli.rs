@@ -5,16 +5,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{
+use dupscan::config::{
     DEFAULT_NUM_PERM, DEFAULT_SEED, Grouping, ScanConfig, ScanParams, Scope, UnitKind,
     Verification, parse_size,
 };
-use crate::corpus::{BadLines, ReadOptions};
-use crate::dedup::{DedupOptions, Emptied, Keep, Mode, Overwrite};
-use crate::error::Result;
-use crate::minhash::Sketch;
-use crate::normalize::Normalizer;
-use crate::shingle::ShingleKind;
+use dupscan::corpus::{BadLines, ReadOptions};
+use dupscan::dedup::{DedupOptions, Emptied, Keep, Mode, Overwrite};
+use dupscan::error::Result;
+use dupscan::minhash::Sketch;
+use dupscan::normalize::Normalizer;
+use dupscan::shingle::ShingleKind;
 
 /// dupscan: find near-duplicate sentences, paragraphs and documents in text corpora.
 #[derive(Debug, Parser)]
@@ -515,7 +515,7 @@ mod tests {
         assert_eq!(p.scope, Scope::All);
         assert_eq!(
             c.read.max_document_bytes,
-            crate::corpus::DEFAULT_MAX_DOCUMENT_BYTES
+            dupscan::corpus::DEFAULT_MAX_DOCUMENT_BYTES
         );
     }
 

@@ -1,9 +1,16 @@
 //! dupscan: near-duplicate detection for text corpora.
 //!
-//! The pipeline is a chain of pure stages, sequenced by [`pipeline`]:
-//! read ([`corpus`]) → segment ([`segment`]) → normalize ([`normalize`]) →
-//! shingle ([`shingle`]) → sign ([`minhash`]) → band ([`lsh`]) → verify
-//! ([`verify`]) → cluster ([`cluster`]) → report ([`report`]).
+//! This crate is the library with the `dupscan` tool on top. The algorithms
+//! live in [`dupscan_core`] (re-exported here: [`config`], [`segment`],
+//! [`normalize`], [`shingle`], [`minhash`], [`lsh`], [`verify`],
+//! [`cluster`], [`report`], ...), pure stages on plain data. This crate
+//! adds what touches files: reading inputs ([`corpus`]), running a scan
+//! over files ([`pipeline::run`]), writing the corpus back without its
+//! duplicates ([`dedup`]), outputs written whole or not at all ([`output`]),
+//! the on-disk stage files of staged runs ([`artifact`]) and scoring
+//! reports against labelled truth ([`eval`]). The command line, progress
+//! bars and `main` are the binary's (`src/main.rs`, `src/cli.rs`,
+//! `src/bars.rs`), behind the default `cli` feature.
 //!
 //! ```
 //! use dupscan::config::{ScanConfig, ScanParams, UnitKind};
@@ -21,28 +28,13 @@
 //! ```
 
 pub mod artifact;
-pub mod cli;
-pub mod cluster;
-pub mod config;
 pub mod corpus;
 pub mod dedup;
-pub mod error;
-pub mod escape;
 pub mod eval;
-pub mod exact;
-pub mod lsh;
-pub mod minhash;
-pub mod normalize;
 pub mod output;
 pub mod pipeline;
-pub mod progress;
-pub mod report;
-pub mod scanner;
-pub mod segment;
-pub mod shingle;
-pub mod sign;
-pub mod synth;
-pub mod units;
-pub mod verify;
 
-pub use error::{Error, Result};
+pub use dupscan_core::{
+    Error, Result, cluster, config, error, escape, exact, lsh, minhash, normalize, progress,
+    report, scanner, segment, shingle, sign, units, verify,
+};

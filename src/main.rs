@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 
-use dupscan::cli::{
+mod bars;
+mod cli;
+
+use bars::{Bars, Timed};
+use cli::{
     Cli, Command, DedupCmd, EvalCmd, FormatArg, OutputArgs, ScanArgs, ScanCmd, ScoresFormatArg,
 };
 use dupscan::dedup;
@@ -19,7 +23,7 @@ use dupscan::escape::escape;
 use dupscan::eval;
 use dupscan::output::{self, Destination};
 use dupscan::pipeline;
-use dupscan::progress::{Bars, Progress, Silent, Stage, Timed};
+use dupscan::progress::{Progress, Silent, Stage};
 use dupscan::report::{Json, JsonLines, Report, ReportWriter, Text};
 
 fn main() -> ExitCode {

@@ -17,7 +17,7 @@ use dupscan::config::{Options, UnitKind};
 use dupscan::eval::{self, Labelled, Member, Scores, Truth};
 use dupscan::pipeline::Scan;
 use dupscan::scanner::Scanner;
-use dupscan::synth::{self, BoundaryKind, CopyKind, PlantConfig, Planted};
+use dupscan_synth::{self as synth, BoundaryKind, CopyKind, PlantConfig, Planted};
 
 /// Copies each kind must get in [`planted`].
 const MIN_COPIES_PER_KIND: usize = 10;

@@ -14,7 +14,7 @@ use dupscan::corpus::{Compression, Corpus, Document, Format, Layout, Origin, Sou
 use dupscan::eval::{self, Member, Truth};
 use dupscan::pipeline::{self, Scan};
 use dupscan::progress::Silent;
-use dupscan::synth::{self, PlantConfig, Planted};
+use dupscan_synth::{self as synth, PlantConfig, Planted};
 
 fn pool() -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool.txt");

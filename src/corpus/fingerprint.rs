@@ -25,16 +25,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, Result};
 
-/// What a file held when it was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fingerprint {
-    /// Raw bytes read (the file's length for a regular file).
-    pub len: u64,
-    /// Modification time when it was opened, where the system tells.
-    pub modified: Option<SystemTime>,
-    /// xxh3-64 of the raw bytes.
-    pub hash: u64,
-}
+pub use dupscan_core::corpus::Fingerprint;
 
 /// The file and the hash of what was read of it so far.
 struct State {
@@ -119,15 +110,12 @@ impl Tally {
     }
 }
 
-impl Fingerprint {
-    /// Checks that `now`, the fingerprint of the bytes read again, is this
-    /// one.
-    pub(crate) fn check_read(&self, path: &Path, now: &Fingerprint) -> Result<()> {
-        if now.len != self.len || now.hash != self.hash {
-            return Err(changed(path, "its content differs"));
-        }
-        Ok(())
+/// Checks that `now`, the fingerprint of the bytes read again, is `then`.
+pub(crate) fn check_read(then: &Fingerprint, path: &Path, now: &Fingerprint) -> Result<()> {
+    if now.len != then.len || now.hash != then.hash {
+        return Err(changed(path, "its content differs"));
     }
+    Ok(())
 }
 
 fn changed(path: &Path, how: &str) -> Error {
@@ -185,7 +173,7 @@ mod tests {
             .check_opened(&path, &then)
             .expect("same length and time");
         let now = tally.finish().expect("finish");
-        let err = then.check_read(&path, &now).expect_err("other content");
+        let err = check_read(&then, &path, &now).expect_err("other content");
         assert!(matches!(err, Error::Changed { .. }), "{err:?}");
         assert!(err.to_string().contains("content differs"), "{err}");
     }

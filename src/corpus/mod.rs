@@ -51,7 +51,6 @@ mod jsonl;
 mod open;
 mod text;
 mod walk;
-mod warning;
 
 use std::collections::HashSet;
 use std::io::{self, BufRead, Cursor, Read};
@@ -61,173 +60,15 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 pub use detect::{detect_format, unsupported_extension};
-pub use fingerprint::Fingerprint;
-pub(crate) use fingerprint::{Tally, open_hashed};
+pub(crate) use fingerprint::{Tally, check_read, open_hashed};
 pub(crate) use jsonl::unicode_escape;
 pub use open::open;
 pub(crate) use open::open_tallied;
 pub use walk::{Listing, list_sources};
-pub use warning::Warning;
+
+pub use dupscan_core::corpus::*;
 
 use crate::error::{Error, Result};
-
-/// How a file's bytes are compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Compression {
-    /// Stored as is.
-    None,
-    /// gzip (`.gz`).
-    Gzip,
-    /// Zstandard (`.zst`).
-    Zstd,
-}
-
-/// How a file's (decompressed) bytes hold documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Layout {
-    /// The whole file is one document.
-    Text,
-    /// One JSON object per line.
-    Jsonl,
-}
-
-/// The format of one input file, detected from its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Format {
-    /// Record layout.
-    pub layout: Layout,
-    /// Compression wrapper.
-    pub compression: Compression,
-}
-
-/// One input file (or stdin) as it was read.
-#[derive(Debug, Clone)]
-pub struct Source {
-    /// The path as the user named it (joined with the walked relative path for
-    /// directories); `-` for stdin.
-    pub path: PathBuf,
-    /// For files found by walking a directory, the path relative to that
-    /// directory; for files named directly, the file name. `dedup` writes each
-    /// source to this relative path under its output directory.
-    pub relative: PathBuf,
-    /// Detected format.
-    pub format: Format,
-    /// What the file held when it was read ([`read_sources`] sets it; `None`
-    /// for stdin and before reading). `dedup` checks it when it reads the
-    /// file again.
-    pub fingerprint: Option<Fingerprint>,
-    /// Whether the file was named or found by walking a directory.
-    pub origin: Origin,
-}
-
-/// How a source came to be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Origin {
-    /// Named on the command line (or stdin).
-    #[default]
-    Named,
-    /// Found by walking a directory that was named.
-    Walked,
-}
-
-/// One document: an id, where it came from, and its text (held once; units
-/// are byte spans into it).
-#[derive(Debug, Clone)]
-pub struct Document {
-    /// The document id: the id field for JSONL (`path:line` when absent), the
-    /// path for text files.
-    pub id: String,
-    /// Index into [`Corpus::sources`].
-    pub source: u32,
-    /// 1-based line number of the record in its (decompressed) file; 1 for
-    /// whole-file documents.
-    pub line: u64,
-    /// The document text (invalid UTF-8 already replaced).
-    pub text: String,
-}
-
-/// Counters gathered while reading.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ReadStats {
-    /// Bytes read after decompression.
-    pub bytes: u64,
-    /// Documents (text files or JSONL records) whose bytes were not valid
-    /// UTF-8 and had invalid sequences replaced.
-    pub invalid_utf8: u64,
-    /// JSONL records with lone surrogate escapes (`\ud800` without its
-    /// pair), read as U+FFFD.
-    pub lone_surrogates: u64,
-    /// Documents whose id an earlier document already has (so an id in a
-    /// report or an annotation may name several documents).
-    pub duplicate_ids: u64,
-    /// JSONL lines skipped because they were malformed, and documents (JSONL
-    /// lines or whole text files) skipped for being larger than
-    /// [`ReadOptions::max_document_bytes`] (only with [`BadLines::Skip`]).
-    pub bad_lines: u64,
-    /// Blank JSONL lines, ignored silently.
-    pub blank_lines: u64,
-}
-
-/// What to do with a malformed JSONL line or a document over
-/// [`ReadOptions::max_document_bytes`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BadLines {
-    /// Stop with an error naming the path and line.
-    #[default]
-    Fail,
-    /// Skip the line (or document), count it in [`ReadStats::bad_lines`]
-    /// and, for an oversized document, add a [`Warning::TooLarge`].
-    Skip,
-}
-
-/// The default [`ReadOptions::max_document_bytes`]: 256 MiB.
-pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 256 << 20;
-
-/// The largest [`ReadOptions::max_document_bytes`]: what dupscan's 32-bit
-/// offsets can address (4 GiB less one byte).
-pub const MAX_DOCUMENT_BYTES: u64 = text::MAX_DOC;
-
-/// Options for reading.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadOptions {
-    /// JSONL field holding the text.
-    pub text_field: String,
-    /// JSONL field holding the document id.
-    pub id_field: String,
-    /// Policy for malformed JSONL lines and oversized documents.
-    pub bad_lines: BadLines,
-    /// The largest document, in bytes: a whole text file (after
-    /// decompression) or one JSONL line. Reading stops as soon as a document
-    /// passes it, so a decompression bomb or an endless stream cannot exhaust
-    /// memory. At most [`MAX_DOCUMENT_BYTES`].
-    pub max_document_bytes: u64,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        Self {
-            text_field: "text".into(),
-            id_field: "id".into(),
-            bad_lines: BadLines::Fail,
-            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
-        }
-    }
-}
-
-/// Everything read from the inputs, in input order.
-#[derive(Debug, Clone, Default)]
-pub struct Corpus {
-    /// Input files in the order they were read.
-    pub sources: Vec<Source>,
-    /// Documents in input order.
-    pub docs: Vec<Document>,
-    /// Counters.
-    pub stats: ReadStats,
-    /// What was skipped while listing and reading, in order.
-    pub warnings: Vec<Warning>,
-}
 
 /// Reads every input into a [`Corpus`], in input order.
 ///
@@ -414,7 +255,13 @@ fn read_stream(
     Ok(())
 }
 
-impl Corpus {
+/// Reading's own additions to a [`Corpus`].
+trait Fill {
+    fn not_text(&mut self, index: usize, what: detect::NotText) -> Result<()>;
+    fn push_text(&mut self, index: usize, read: text::TextRead, opts: &ReadOptions) -> Result<()>;
+}
+
+impl Fill for Corpus {
     /// Refuses source `index`, which is `what` rather than text dupscan
     /// reads, or skips it with a warning when it is binary content found by
     /// walking a directory (it stays a source without documents, so `dedup`

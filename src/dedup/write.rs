@@ -488,7 +488,7 @@ impl Job<'_> {
             path: path.clone(),
             source,
         })?;
-        then.check_read(path, &now)?;
+        corpus::check_read(then, path, &now)?;
         Ok(value)
     }
 

@@ -7,7 +7,7 @@
 //! and gives each member its exact similarity to the representative.
 //!
 //! ```
-//! use dupscan::cluster::UnionFind;
+//! use dupscan_core::cluster::UnionFind;
 //! let mut uf = UnionFind::new(4);
 //! uf.union(3, 1);
 //! uf.union(2, 3);

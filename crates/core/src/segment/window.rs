@@ -10,14 +10,14 @@
 //! skip words when `stride > words`.
 //!
 //! ```
-//! use dupscan::segment::{FixedWindow, Segmenter};
+//! use dupscan_core::segment::{FixedWindow, Segmenter};
 //!
 //! let text = "one two three four five";
 //! let mut spans = Vec::new();
 //! FixedWindow::new(3, 2)?.segment(text, &mut spans);
 //! let units: Vec<&str> = spans.iter().map(|s| s.text(text)).collect();
 //! assert_eq!(units, ["one two three", "three four five"]);
-//! # Ok::<(), dupscan::error::Error>(())
+//! # Ok::<(), dupscan_core::error::Error>(())
 //! ```
 
 use crate::error::Error;

@@ -19,7 +19,7 @@
 //! Everything is deterministic from a seed, and nothing here does I/O.
 //!
 //! ```
-//! use dupscan::synth::{plant, PlantConfig};
+//! use dupscan_synth::{plant, PlantConfig};
 //!
 //! let words = ["copper", "wheat", "shares", "profit", "tonnes", "export", "bank", "rate"];
 //! let pool: Vec<String> = (0..1000)
@@ -40,7 +40,7 @@
 //!         assert!(doc.text.get(m.start as usize..m.end as usize).is_some());
 //!     }
 //! }
-//! # Ok::<(), dupscan::Error>(())
+//! # Ok::<(), dupscan_core::Error>(())
 //! ```
 
 use std::borrow::Cow;
@@ -52,11 +52,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128};
 
-use crate::error::{Error, Result};
-use crate::lsh::{Bands, band_keys};
-use crate::minhash::{MinHasher, SplitMix64};
-use crate::normalize::{Normalizer, token_count};
-use crate::shingle::{ShingleKind, Shingler, jaccard};
+use dupscan_core::error::{Error, Result};
+use dupscan_core::lsh::{Bands, band_keys};
+use dupscan_core::minhash::{MinHasher, SplitMix64};
+use dupscan_core::normalize::{Normalizer, token_count};
+use dupscan_core::shingle::{ShingleKind, Shingler, jaccard};
 
 // ---------------------------------------------------------------------------
 // The distinct pool
@@ -1162,7 +1162,7 @@ pub const WRAPPED_PARAGRAPH: &str = "\n    ";
 ///
 /// ```
 /// let text = "one two three four five six seven";
-/// assert_eq!(dupscan::synth::hard_wrap(text, 14), "one two three\nfour five six\nseven");
+/// assert_eq!(dupscan_synth::hard_wrap(text, 14), "one two three\nfour five six\nseven");
 /// ```
 pub fn hard_wrap(text: &str, width: usize) -> String {
     let mut bytes = text.as_bytes().to_vec();

@@ -7,8 +7,8 @@
 //! [`crate::pipeline::run`]'s job; both end in the same stages.
 //!
 //! ```
-//! use dupscan::config::{Options, UnitKind};
-//! use dupscan::scanner::Scanner;
+//! use dupscan_core::config::{Options, UnitKind};
+//! use dupscan_core::scanner::Scanner;
 //!
 //! let scanner = Scanner::new(Options::new(UnitKind::Sentence))?;
 //! let scan = scanner.scan([
@@ -18,7 +18,7 @@
 //! assert_eq!(scan.groups.len(), 1);
 //! let rep = scan.groups[0].members[0].unit;
 //! assert_eq!(scan.text(rep), "The council approved the budget on Tuesday after a long debate.");
-//! # Ok::<(), dupscan::Error>(())
+//! # Ok::<(), dupscan_core::Error>(())
 //! ```
 
 use std::path::PathBuf;

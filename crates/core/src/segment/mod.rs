@@ -57,8 +57,8 @@
 //! linear: every look-back or look-ahead is bounded by a small constant.
 //!
 //! ```
-//! use dupscan::config::UnitKind;
-//! use dupscan::segment::segment;
+//! use dupscan_core::config::UnitKind;
+//! use dupscan_core::segment::segment;
 //!
 //! let text = "Mr. Smith went to the U.S. Treasury. He paid $2.5 billion.";
 //! let mut spans = Vec::new();
@@ -168,8 +168,8 @@ impl Segmenter for WholeDocument {
 /// The segmenter for `kind`.
 ///
 /// ```
-/// use dupscan::config::UnitKind;
-/// use dupscan::segment::segmenter;
+/// use dupscan_core::config::UnitKind;
+/// use dupscan_core::segment::segmenter;
 ///
 /// let text = "One line.\nTwo lines.\n\nA second paragraph.";
 /// let mut spans = Vec::new();

@@ -19,7 +19,7 @@
 //! serde_json escapes control characters itself.
 //!
 //! ```
-//! use dupscan::escape::escape;
+//! use dupscan_core::escape::escape;
 //!
 //! assert_eq!(escape("a\u{1b}[2Jb\nFAKE"), "a\\x1b[2Jb\\nFAKE");
 //! assert_eq!(escape("plain é"), "plain é");

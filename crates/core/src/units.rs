@@ -8,8 +8,8 @@
 //! unit, and corpora have far more units than documents.
 //!
 //! ```
-//! use dupscan::segment::Span;
-//! use dupscan::units::{Unit, Units};
+//! use dupscan_core::segment::Span;
+//! use dupscan_core::units::{Unit, Units};
 //!
 //! let span = |start, end| Span { start, end };
 //! let units = Units::from_docs(vec![vec![span(0, 3), span(4, 9)], vec![], vec![span(0, 5)]]);

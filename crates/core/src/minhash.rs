@@ -22,7 +22,7 @@
 //!   shingle, kept for comparison.
 //!
 //! ```
-//! use dupscan::minhash::MinHasher;
+//! use dupscan_core::minhash::MinHasher;
 //! let m = MinHasher::new(64, 1);
 //! let mut a = vec![0; 64];
 //! let mut b = vec![0; 64];

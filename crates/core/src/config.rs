@@ -277,13 +277,13 @@ fn band_split(
 /// and the unit are allowed.
 ///
 /// ```
-/// use dupscan::config::parse_size;
+/// use dupscan_core::config::parse_size;
 ///
 /// assert_eq!(parse_size("256MiB")?, 256 << 20);
 /// assert_eq!(parse_size("1M")?, 1 << 20);
 /// assert_eq!(parse_size("2 GB")?, 2_000_000_000);
 /// assert_eq!(parse_size("4096")?, 4096);
-/// # Ok::<(), dupscan::Error>(())
+/// # Ok::<(), dupscan_core::Error>(())
 /// ```
 ///
 /// # Errors

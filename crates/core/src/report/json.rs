@@ -112,7 +112,7 @@ impl ReportWriter for JsonLines {
 mod tests {
     use super::*;
     use crate::config::{ScanConfig, ScanParams, Scope, UnitKind};
-    use crate::corpus::{Corpus, Document, Origin, Source, detect_format};
+    use crate::corpus::{Compression, Corpus, Document, Format, Layout, Origin, Source};
     use crate::pipeline::{Scan, scan_corpus};
     use crate::progress::Silent;
 
@@ -135,7 +135,10 @@ mod tests {
         let path = std::path::PathBuf::from("in.jsonl");
         let corpus = Corpus {
             sources: vec![Source {
-                format: detect_format(&path),
+                format: Format {
+                    layout: Layout::Jsonl,
+                    compression: Compression::None,
+                },
                 relative: path.clone(),
                 path,
                 origin: Origin::Named,

@@ -8,8 +8,8 @@
 //! [`crate::lsh::NARROW_KEYS_MAX_UNITS`] units), see [`BandKeys`].
 //!
 //! ```
-//! use dupscan::config::{Params, UnitKind};
-//! use dupscan::sign;
+//! use dupscan_core::config::{Params, UnitKind};
+//! use dupscan_core::sign;
 //!
 //! let texts = ["the quick brown fox jumps over the lazy dog", "the quick brown fox jumps over the lazy cat"];
 //! let params = Params::new(UnitKind::Sentence);

@@ -125,7 +125,7 @@ pub fn band_keys(sig: &[u32], bands: Bands, keys: &mut [u64]) {
 /// depend on hash-map order.
 ///
 /// ```
-/// use dupscan::lsh::{Bands, Index};
+/// use dupscan_core::lsh::{Bands, Index};
 /// let bands = Bands { bands: 4, rows: 2 };
 /// let mut index = Index::new(bands);
 /// index.insert(7, &[1, 2, 3, 4, 5, 6, 7, 8]);

@@ -1,7 +1,7 @@
 //! What reading skipped, for the caller to tell the user.
 //!
 //! Library code never prints: listing and reading return their warnings in
-//! [`Listing::warnings`](super::Listing::warnings) and
+//! the `dupscan` crate's `Listing::warnings` and
 //! [`Corpus::warnings`](super::Corpus::warnings), and the binary shows them
 //! on stderr. Their [`Display`](std::fmt::Display) escapes paths (see
 //! [`crate::escape`]), so a file name cannot garble the line it is shown on.

@@ -11,10 +11,10 @@
 //! then 8 bytes per repeat ([`ExactClasses`]) and 4 per representative.
 //!
 //! ```
-//! use dupscan::config::{Params, UnitKind};
-//! use dupscan::exact;
-//! use dupscan::segment::Span;
-//! use dupscan::units::Units;
+//! use dupscan_core::config::{Params, UnitKind};
+//! use dupscan_core::exact;
+//! use dupscan_core::segment::Span;
+//! use dupscan_core::units::Units;
 //!
 //! let texts = ["One two three four five six.", "ONE two three, four five six!", "Seven eight nine ten eleven twelve."];
 //! let units = Units::from_docs(texts.iter().map(|t| vec![Span { start: 0, end: t.len() as u32 }]).collect());

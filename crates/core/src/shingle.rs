@@ -6,7 +6,7 @@
 //! yields a single shingle of the whole text, so short units still compare.
 //!
 //! ```
-//! use dupscan::shingle::{ShingleKind, Shingler};
+//! use dupscan_core::shingle::{ShingleKind, Shingler};
 //! let s = Shingler::new(ShingleKind::Word, 2, 7);
 //! let mut out = Vec::new();
 //! s.hashes("the cat sat", &mut out);

@@ -15,7 +15,7 @@
 //! Control characters are always dropped.
 //!
 //! ```
-//! use dupscan::normalize::Normalizer;
+//! use dupscan_core::normalize::Normalizer;
 //! let n = Normalizer::default();
 //! let mut out = String::new();
 //! n.normalize_into("He said: “Stop!”  — and left.", &mut out);
@@ -29,7 +29,7 @@
 //! source:
 //!
 //! ```
-//! use dupscan::normalize::Normalizer;
+//! use dupscan_core::normalize::Normalizer;
 //! let text = "Le CAFÉ — ﬁne!";
 //! let (norm, map) = Normalizer::default().normalize_with_offsets(text);
 //! assert_eq!(norm, "le café fine");

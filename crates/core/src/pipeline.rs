@@ -1,0 +1,253 @@
+//! The one place that sequences the stages.
+//!
+//! (read, by the `dupscan` crate's `pipeline::run`) → segment
+//! ([`crate::units::segment_docs`]) →
+//! exact classes ([`crate::exact`]) → sign and band the class
+//! representatives ([`crate::sign`]) → candidate pairs ([`crate::lsh`]) →
+//! verify ([`crate::verify`]) → cluster ([`crate::cluster`]).
+//!
+//! Every stage is a public function on plain data, so a benchmark, a staged
+//! run or a binding can call them one by one; this module only wires them
+//! together and counts. Every unit gets a global id: its position in input
+//! order (file, then line, then position in the document). Every parallel
+//! step writes into slots indexed by id or sorts its output, so the result
+//! does not depend on the number of threads. Text is held once, in the
+//! documents; units are spans into it (see README, "Memory").
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::{self, Clustering};
+use crate::config::{ScanConfig, Verification};
+use crate::corpus::Corpus;
+use crate::exact;
+use crate::progress::{Progress, Stage};
+use crate::shingle::Shingler;
+use crate::sign;
+use crate::units::{self, UnitSet, Units};
+use crate::verify::{self, Match};
+
+pub use crate::cluster::{Group, Member};
+
+/// Counters of a scan; the report's `stats` object (field names and order
+/// are part of the report contract).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScanStats {
+    /// Documents read.
+    pub documents: u64,
+    /// Units segmented.
+    pub units: u64,
+    /// Units skipped for having fewer than `min_tokens` tokens.
+    pub skipped_units: u64,
+    /// Units whose normalized text equals an earlier unit's.
+    pub exact_duplicate_units: u64,
+    /// Candidate pairs from LSH.
+    pub candidate_pairs: u64,
+    /// Candidate pairs that passed verification.
+    pub verified_pairs: u64,
+    /// Groups reported.
+    pub groups: u64,
+    /// Units in reported groups other than the representatives.
+    pub duplicate_units: u64,
+    /// Bytes read (after decompression).
+    pub bytes: u64,
+    /// Documents with invalid UTF-8 replaced.
+    pub invalid_utf8: u64,
+    /// JSONL records with lone surrogate escapes read as U+FFFD (absent
+    /// from reports of earlier versions: 0).
+    #[serde(default)]
+    pub lone_surrogates: u64,
+    /// Documents whose id an earlier document of the same inputs (corpus or
+    /// reference) already has (absent from reports of earlier versions: 0).
+    #[serde(default)]
+    pub duplicate_ids: u64,
+    /// Malformed lines skipped.
+    pub bad_lines: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// The result of a scan: the corpus, its units and the groups found.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    /// The configuration used.
+    pub config: ScanConfig,
+    /// Everything read: reference documents first (when checking for
+    /// contamination), then the corpus.
+    pub corpus: Corpus,
+    /// How many of `corpus.docs` (and of `corpus.sources`, see
+    /// [`Scan::reference_sources`]) are reference documents; 0 for a plain scan.
+    pub reference_docs: u32,
+    /// How many of `corpus.sources` are reference files.
+    pub reference_sources: u32,
+    /// Every unit by global id.
+    pub units: Units,
+    /// The units that were compared (the others were skipped as shorter
+    /// than `min_tokens`).
+    pub compared: UnitSet,
+    /// Groups ordered by representative.
+    pub groups: Vec<Group>,
+    /// The verified pairs that joined the groups, between exact classes
+    /// (see [`Member::class`]), sorted. With `--no-verify`, every candidate
+    /// pair with its exact similarity.
+    pub matches: Vec<Match>,
+    /// Counters.
+    pub stats: ScanStats,
+}
+
+impl Scan {
+    /// Whether unit `id` belongs to the reference side.
+    pub fn is_reference(&self, id: u32) -> bool {
+        self.units.doc(id) < self.reference_docs
+    }
+
+    /// Whether unit `id` was compared (not skipped as too short).
+    pub fn compared(&self, id: u32) -> bool {
+        self.compared.contains(id)
+    }
+
+    /// The original text of unit `id`.
+    pub fn text(&self, id: u32) -> &str {
+        let doc = self.units.doc(id);
+        self.units
+            .span(id)
+            .text(&self.corpus.docs[doc as usize].text)
+    }
+}
+
+thread_local! {
+    /// Normalization scratch for verification, one per worker thread.
+    static NORM: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Contamination check: scans `reference` and `corpus` together (reference
+/// first, so a group's representative is a reference unit whenever it has
+/// one) and keeps only the groups that join a reference unit with a corpus
+/// unit.
+pub fn scan_against_reference(
+    config: &ScanConfig,
+    reference: Corpus,
+    corpus: Corpus,
+    progress: &dyn Progress,
+) -> Scan {
+    let reference_docs = reference.docs.len() as u32;
+    let reference_sources = reference.sources.len() as u32;
+    let mut joined = reference;
+    joined.sources.extend(corpus.sources);
+    joined.docs.extend(corpus.docs.into_iter().map(|mut d| {
+        d.source += reference_sources;
+        d
+    }));
+    joined.stats.bytes += corpus.stats.bytes;
+    joined.stats.invalid_utf8 += corpus.stats.invalid_utf8;
+    joined.stats.lone_surrogates += corpus.stats.lone_surrogates;
+    joined.stats.duplicate_ids += corpus.stats.duplicate_ids;
+    joined.stats.bad_lines += corpus.stats.bad_lines;
+    joined.stats.blank_lines += corpus.stats.blank_lines;
+    joined.warnings.extend(corpus.warnings);
+    run_stages(config, joined, reference_docs, reference_sources, progress)
+}
+
+/// Runs every stage after reading, on an already read corpus.
+pub fn scan_corpus(config: &ScanConfig, corpus: Corpus, progress: &dyn Progress) -> Scan {
+    run_stages(config, corpus, 0, 0, progress)
+}
+
+fn run_stages(
+    config: &ScanConfig,
+    corpus: Corpus,
+    reference_docs: u32,
+    reference_sources: u32,
+    progress: &dyn Progress,
+) -> Scan {
+    let started = Instant::now();
+    let params = &config.params;
+    progress.start(Stage::Segmenting, None);
+    let units = units::segment_docs(&corpus.docs, |d| &d.text, params.unit);
+    progress.finish();
+    let text_of = |id: u32| -> &str {
+        let doc = units.doc(id);
+        units.span(id).text(&corpus.docs[doc as usize].text)
+    };
+    let shingler = Shingler::new(params.shingle, params.ngram, params.seed);
+    let set_of = |id: u32, norm: &mut String, buf: &mut Vec<u64>| {
+        params.normalizer.normalize_into(text_of(id), norm);
+        shingler.set(norm, buf);
+    };
+
+    progress.start(Stage::Fingerprinting, None);
+    let prints = exact::fingerprints(&units, params, &text_of);
+    let compared = UnitSet::from_ids(units.len(), prints.iter().map(|p| p.1));
+    let skipped = units.len() as u64 - prints.len() as u64;
+    let (classes, reps) = exact::classes(prints);
+    progress.finish();
+    let exact_duplicates = units.len() as u64 - skipped - reps.len() as u64;
+
+    progress.start(Stage::Signing, Some(reps.len() as u64));
+    let keys = sign::band_keys(&reps, params, &text_of, &|n| progress.advance(n));
+    progress.finish();
+    progress.start(Stage::Banding, None);
+    let pairs: Vec<(u32, u32)> = keys
+        .candidate_pairs(params.bands.bands)
+        .into_iter()
+        .map(|(a, b)| (reps[a as usize], reps[b as usize]))
+        .collect();
+    drop(keys);
+    progress.finish();
+
+    progress.start(Stage::Verifying, Some(pairs.len() as u64));
+    let set_fn = |id: u32, buf: &mut Vec<u64>| {
+        NORM.with_borrow_mut(|norm| set_of(id, norm, buf));
+    };
+    let matches = match params.verification {
+        Verification::Exact => {
+            verify::verify(&pairs, params.threshold, set_fn, &|n| progress.advance(n))
+        }
+        Verification::Trust => verify::similarities(&pairs, set_fn),
+    };
+    progress.finish();
+
+    progress.start(Stage::Clustering, None);
+    let groups = cluster::groups(
+        &Clustering {
+            units: &units,
+            classes: &classes,
+            matches: &matches,
+            scope: params.scope,
+            grouping: params.grouping,
+            threshold: params.threshold,
+            reference_docs,
+        },
+        &set_of,
+    );
+    progress.finish();
+
+    let stats = ScanStats {
+        documents: corpus.docs.len() as u64,
+        units: units.len() as u64,
+        skipped_units: skipped,
+        exact_duplicate_units: exact_duplicates,
+        candidate_pairs: pairs.len() as u64,
+        verified_pairs: matches.len() as u64,
+        groups: groups.len() as u64,
+        duplicate_units: groups.iter().map(|g| g.members.len() as u64 - 1).sum(),
+        bytes: corpus.stats.bytes,
+        invalid_utf8: corpus.stats.invalid_utf8,
+        lone_surrogates: corpus.stats.lone_surrogates,
+        duplicate_ids: corpus.stats.duplicate_ids,
+        bad_lines: corpus.stats.bad_lines,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    Scan {
+        config: config.clone(),
+        corpus,
+        reference_docs,
+        reference_sources,
+        units,
+        compared,
+        groups,
+        matches,
+        stats,
+    }
+}
