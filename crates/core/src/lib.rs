@@ -27,6 +27,7 @@ pub mod corpus;
 pub mod error;
 pub mod escape;
 pub mod exact;
+pub mod links;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;

@@ -1,0 +1,356 @@
+//! Span pairs → unit links: which units a verified span pair joins, and
+//! where inside each unit the match lies.
+//!
+//! Span alignment ([`crate::align`]) finds near-duplicate spans of words
+//! wherever the sentences and paragraphs are cut; the report speaks in units.
+//! A span pair `(A in doc a, B in doc b)` is cut along the unit boundaries of
+//! both documents: each unit `ua` overlapping `A` is projected onto `B`
+//! (linearly, by byte offset: the spans are near-duplicates, so their words
+//! run in step), and every unit `ub` overlapping the projection gives a
+//! *piece*, the part of `ua` and the part of `ub` that face each other. A
+//! piece links `ua` and `ub` when both sides hold at least `min_words` words
+//! and it covers at least `min_cover` of either unit: a copy glued to a
+//! navigation prefix ("Share This ArticleThe United States…") is most of its
+//! unit, a sentence quoted inside a longer one is all of the original. The
+//! link keeps both pieces, so the report can say what matched inside each
+//! member (`match_start`, `match_end`).
+//!
+//! Cost: 32 bytes per link; links are few (one or two per span pair).
+//!
+//! ```
+//! use dupscan_core::links::{unit_links, LinkParams, SpanPair};
+//! use dupscan_core::segment::Span;
+//! use dupscan_core::units::Units;
+//!
+//! let docs = ["Share This ArticleThe council approved the budget on Tuesday night after a long debate. Rain.",
+//!             "The council approved the budget on Tuesday night after a long debate."];
+//! // The sentence splitter keeps the glued prefix in the first unit.
+//! let units = Units::from_docs(vec![
+//!     vec![Span { start: 0, end: 87 }, Span { start: 88, end: 93 }],
+//!     vec![Span { start: 0, end: 69 }],
+//! ]);
+//! let pairs = [SpanPair { a_doc: 0, a: Span { start: 18, end: 86 }, b_doc: 1, b: Span { start: 0, end: 68 }, score: 1.0 }];
+//! let links = unit_links(&units, &|d| docs[d as usize], &pairs, &LinkParams::default());
+//! assert_eq!(links.len(), 1);
+//! assert_eq!((links[0].a, links[0].b), (0, 2));
+//! assert_eq!(&docs[0][18..86], "The council approved the budget on Tuesday night after a long debate");
+//! assert_eq!(links[0].a_range, Span { start: 18, end: 86 });
+//! ```
+
+use rayon::prelude::*;
+
+use crate::segment::Span;
+use crate::units::Units;
+
+/// A verified pair of near-duplicate spans, in byte offsets of their
+/// documents' original text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpanPair {
+    /// The first span's document.
+    pub a_doc: u32,
+    /// The first span.
+    pub a: Span,
+    /// The second span's document.
+    pub b_doc: u32,
+    /// The second span.
+    pub b: Span,
+    /// Their similarity.
+    pub score: f64,
+}
+
+/// Two units joined by a span pair, with the part of each that matched.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    /// The earlier unit (global id).
+    pub a: u32,
+    /// The later unit.
+    pub b: u32,
+    /// The similarity of the span pair that joined them.
+    pub score: f64,
+    /// Where in `a`'s document the match lies (inside unit `a`).
+    pub a_range: Span,
+    /// Where in `b`'s document the match lies (inside unit `b`).
+    pub b_range: Span,
+}
+
+/// When a piece of a span pair links two units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkParams {
+    /// Words both sides of a piece must hold.
+    pub min_words: usize,
+    /// Share of either unit's bytes the piece must cover.
+    pub min_cover: f64,
+}
+
+impl Default for LinkParams {
+    fn default() -> Self {
+        Self {
+            min_words: 8,
+            min_cover: 0.5,
+        }
+    }
+}
+
+/// The unit links of `pairs`, sorted by `(a, b)`, one per unit pair (the
+/// highest score; ties: the earliest pieces). `text(doc)` is a document's
+/// original text.
+pub fn unit_links<'t>(
+    units: &Units,
+    text: &(dyn Fn(u32) -> &'t str + Sync),
+    pairs: &[SpanPair],
+    params: &LinkParams,
+) -> Vec<Link> {
+    let mut links: Vec<Link> = pairs
+        .par_iter()
+        .flat_map_iter(|p| pieces(units, text, p, params))
+        .collect();
+    links.sort_by(|x, y| {
+        (x.a, x.b)
+            .cmp(&(y.a, y.b))
+            .then(y.score.total_cmp(&x.score))
+            .then((x.a_range, x.b_range).cmp(&(y.a_range, y.b_range)))
+    });
+    links.dedup_by_key(|l| (l.a, l.b));
+    links
+}
+
+/// Units of `doc` whose spans overlap `range`, as global ids.
+fn overlapping(units: &Units, doc: u32, range: Span) -> impl Iterator<Item = u32> + '_ {
+    let ids = units.of_doc(doc);
+    let spans: Vec<(u32, Span)> = ids.map(|id| (id, units.span(id))).collect();
+    let first = spans.partition_point(|(_, s)| s.end <= range.start);
+    spans
+        .into_iter()
+        .skip(first)
+        .take_while(move |(_, s)| s.start < range.end)
+        .map(|(id, _)| id)
+}
+
+fn intersect(x: Span, y: Span) -> Option<Span> {
+    let (start, end) = (x.start.max(y.start), x.end.min(y.end));
+    (start < end).then_some(Span { start, end })
+}
+
+/// Maps offset `x` of span `from` onto span `to`, in proportion.
+fn project(x: u32, from: Span, to: Span) -> u32 {
+    let (fl, tl) = (
+        u64::from(from.end - from.start),
+        u64::from(to.end - to.start),
+    );
+    if fl == 0 {
+        return to.start;
+    }
+    let off = u64::from(x.saturating_sub(from.start)).min(fl);
+    to.start + ((off * tl + fl / 2) / fl) as u32
+}
+
+/// `range` shrunk to whole words of `text`: a start inside a word (a run of
+/// letters and digits) moves past it, an end inside one moves back before
+/// it, and surrounding whitespace is trimmed.
+fn snap(text: &str, range: Span) -> Option<Span> {
+    let (mut start, mut end) = (range.start as usize, (range.end as usize).min(text.len()));
+    while start < end && !text.is_char_boundary(start) {
+        start += 1;
+    }
+    while end > start && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let alnum_before = |i: usize| {
+        text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+    };
+    let alnum_at = |i: usize| text[i..].chars().next().is_some_and(char::is_alphanumeric);
+    if alnum_before(start) && alnum_at(start) {
+        while start < end && alnum_at(start) {
+            start += text[start..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    if end < text.len() && alnum_at(end) && alnum_before(end) {
+        while end > start && alnum_before(end) {
+            end -= text[..end].chars().next_back().map_or(1, char::len_utf8);
+        }
+    }
+    while start < end && text[start..].starts_with(char::is_whitespace) {
+        start += text[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    while end > start && text[..end].ends_with(char::is_whitespace) {
+        end -= text[..end].chars().next_back().map_or(1, char::len_utf8);
+    }
+    (start < end).then_some(Span {
+        start: start as u32,
+        end: end as u32,
+    })
+}
+
+fn words(text: &str, range: Span) -> usize {
+    text.get(range.start as usize..range.end as usize)
+        .map_or(0, |t| t.split_whitespace().count())
+}
+
+/// The links one span pair makes.
+fn pieces<'t>(
+    units: &Units,
+    text: &(dyn Fn(u32) -> &'t str + Sync),
+    p: &SpanPair,
+    params: &LinkParams,
+) -> Vec<Link> {
+    let (ta, tb) = (text(p.a_doc), text(p.b_doc));
+    let mut out = Vec::new();
+    for ua in overlapping(units, p.a_doc, p.a) {
+        let Some(piece_a) = intersect(units.span(ua), p.a) else {
+            continue;
+        };
+        let proj = Span {
+            start: project(piece_a.start, p.a, p.b),
+            end: project(piece_a.end, p.a, p.b),
+        };
+        let Some(proj) = intersect(proj, p.b) else {
+            continue;
+        };
+        for ub in overlapping(units, p.b_doc, proj) {
+            if ub == ua {
+                continue;
+            }
+            let Some(raw_b) = intersect(units.span(ub), proj) else {
+                continue;
+            };
+            // The part of `ua` facing this part of `ub`.
+            let raw_a = Span {
+                start: project(raw_b.start, p.b, p.a).max(piece_a.start),
+                end: project(raw_b.end, p.b, p.a).min(piece_a.end),
+            };
+            let (Some(range_a), Some(range_b)) = (snap(ta, raw_a), snap(tb, raw_b)) else {
+                continue;
+            };
+            if words(ta, range_a) < params.min_words || words(tb, range_b) < params.min_words {
+                continue;
+            }
+            let cover = |range: Span, unit: u32| {
+                let s = units.span(unit);
+                f64::from(range.end - range.start) >= params.min_cover * f64::from(s.end - s.start)
+            };
+            if !(cover(range_a, ua) || cover(range_b, ub)) {
+                continue;
+            }
+            let (a, b, a_range, b_range) = if ua < ub {
+                (ua, ub, range_a, range_b)
+            } else {
+                (ub, ua, range_b, range_a)
+            };
+            out.push(Link {
+                a,
+                b,
+                score: p.score,
+                a_range,
+                b_range,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::UnitKind;
+    use crate::segment::segment;
+
+    fn table(docs: &[&str]) -> Units {
+        Units::from_docs(
+            docs.iter()
+                .map(|d| {
+                    let mut spans = Vec::new();
+                    segment(d, UnitKind::Sentence, &mut spans);
+                    spans
+                })
+                .collect(),
+        )
+    }
+
+    fn span_of(doc: &str, part: &str) -> Span {
+        let start = doc.find(part).expect("part of the document") as u32;
+        Span {
+            start,
+            end: start + part.len() as u32,
+        }
+    }
+
+    #[test]
+    fn a_copy_spanning_two_sentences_links_each_to_its_own() {
+        let s1 = "The central bank left its main rate unchanged at four percent on Thursday.";
+        let s2 = "Economists had expected a cut after inflation slowed for a third month running.";
+        let a = format!("{s1} {s2}");
+        // The copy: the end of s1 and the start of s2, one unit of its own.
+        let copy = "its main rate unchanged at four percent on Thursday. Economists had expected a cut after inflation slowed";
+        let b = format!("Markets were calm. As reported, {copy} and more.");
+        let docs = [a.as_str(), b.as_str()];
+        let units = table(&docs);
+        let pairs = [SpanPair {
+            a_doc: 0,
+            a: span_of(&a, copy),
+            b_doc: 1,
+            b: span_of(&b, copy),
+            score: 1.0,
+        }];
+        let links = unit_links(
+            &units,
+            &|d| docs[d as usize],
+            &pairs,
+            &LinkParams::default(),
+        );
+        let linked: Vec<(u32, u32)> = links.iter().map(|l| (l.a, l.b)).collect();
+        // Units: 0 = s1, 1 = s2, then b's sentences; the copy is split by the
+        // splitter at its period, so s1 links to its half and s2 to the other.
+        assert_eq!(links.len(), 2, "{links:#?}");
+        assert!(linked.iter().all(|&(x, y)| x < 2 && y >= 2), "{linked:?}");
+        assert_ne!(linked[0].0, linked[1].0);
+        for l in &links {
+            let text_a = &a[l.a_range.start as usize..l.a_range.end as usize];
+            let text_b = &b[l.b_range.start as usize..l.b_range.end as usize];
+            assert_eq!(text_a, text_b, "{l:?}");
+        }
+    }
+
+    #[test]
+    fn pieces_under_min_words_or_cover_do_not_link() {
+        let a = "One two three four five six seven eight nine ten eleven twelve.";
+        let b = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega one two three four five.";
+        let docs = [a, b];
+        let units = table(&docs);
+        let pairs = [SpanPair {
+            a_doc: 0,
+            a: span_of(a, "One two three four five"),
+            b_doc: 1,
+            b: span_of(b, "one two three four five"),
+            score: 1.0,
+        }];
+        let text = |d: u32| docs[d as usize];
+        assert!(unit_links(&units, &text, &pairs, &LinkParams::default()).is_empty());
+        let loose = LinkParams {
+            min_words: 5,
+            min_cover: 0.1,
+        };
+        assert_eq!(unit_links(&units, &text, &pairs, &loose).len(), 1);
+        let strict_cover = LinkParams {
+            min_words: 5,
+            min_cover: 0.5,
+        };
+        assert!(unit_links(&units, &text, &pairs, &strict_cover).is_empty());
+    }
+
+    #[test]
+    fn snapping_keeps_whole_words_on_char_boundaries() {
+        let t = "héllo wörld again";
+        assert_eq!(
+            snap(t, Span { start: 2, end: 19 }).map(|s| &t[s.start as usize..s.end as usize]),
+            Some("wörld again")
+        );
+        assert_eq!(
+            snap(t, Span { start: 0, end: 9 }).map(|s| &t[s.start as usize..s.end as usize]),
+            Some("héllo")
+        );
+        assert_eq!(snap(t, Span { start: 3, end: 4 }), None);
+    }
+}
