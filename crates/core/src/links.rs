@@ -145,8 +145,9 @@ fn project(x: u32, from: Span, to: Span) -> u32 {
 }
 
 /// `range` shrunk to whole words of `text`: a start inside a word (a run of
-/// letters and digits) moves past it, an end inside one moves back before
-/// it, and surrounding whitespace is trimmed.
+/// letters and digits, split at a glued case change such as "ArticleThe",
+/// as the tokenizer splits it) moves past it, an end inside one moves back
+/// before it, and surrounding whitespace is trimmed.
 fn snap(text: &str, range: Span) -> Option<Span> {
     let (mut start, mut end) = (range.start as usize, (range.end as usize).min(text.len()));
     while start < end && !text.is_char_boundary(start) {
@@ -155,28 +156,25 @@ fn snap(text: &str, range: Span) -> Option<Span> {
     while end > start && !text.is_char_boundary(end) {
         end -= 1;
     }
-    let alnum_before = |i: usize| {
-        text[..i]
-            .chars()
-            .next_back()
-            .is_some_and(char::is_alphanumeric)
+    let inside = |i: usize| match (text[..i].chars().next_back(), text[i..].chars().next()) {
+        (Some(b), Some(a)) => {
+            b.is_alphanumeric() && a.is_alphanumeric() && !(b.is_lowercase() && a.is_uppercase())
+        }
+        _ => false,
     };
-    let alnum_at = |i: usize| text[i..].chars().next().is_some_and(char::is_alphanumeric);
-    if alnum_before(start) && alnum_at(start) {
-        while start < end && alnum_at(start) {
-            start += text[start..].chars().next().map_or(1, char::len_utf8);
-        }
+    let next = |i: usize| i + text[i..].chars().next().map_or(1, char::len_utf8);
+    let prev = |i: usize| i - text[..i].chars().next_back().map_or(1, char::len_utf8);
+    while start < end && inside(start) {
+        start = next(start);
     }
-    if end < text.len() && alnum_at(end) && alnum_before(end) {
-        while end > start && alnum_before(end) {
-            end -= text[..end].chars().next_back().map_or(1, char::len_utf8);
-        }
+    while end > start && inside(end) {
+        end = prev(end);
     }
     while start < end && text[start..].starts_with(char::is_whitespace) {
-        start += text[start..].chars().next().map_or(1, char::len_utf8);
+        start = next(start);
     }
     while end > start && text[..end].ends_with(char::is_whitespace) {
-        end -= text[..end].chars().next_back().map_or(1, char::len_utf8);
+        end = prev(end);
     }
     (start < end).then_some(Span {
         start: start as u32,
