@@ -554,6 +554,7 @@ fn clustering(c: &mut Criterion, s: &Stages) {
                     units: &s.units,
                     classes: &s.classes,
                     matches: black_box(&s.matches),
+                    links: &[],
                     scope: params.scope,
                     grouping: params.grouping,
                     threshold: params.threshold,

@@ -20,6 +20,8 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::config::{Grouping, Scope};
+use crate::links::Link;
+use crate::segment::Span;
 use crate::shingle::jaccard;
 use crate::units::{ExactClasses, Units};
 use crate::verify::Match;
@@ -91,8 +93,31 @@ pub struct Member {
     /// Its exact class: the smallest id whose normalized text is the same
     /// (`unit` itself when it has no earlier exact copy).
     pub class: u32,
-    /// Exact Jaccard similarity to the group's representative (1 for itself).
+    /// Similarity to the group's representative (1 for itself and exact
+    /// copies): the exact Jaccard similarity of the two units, or, for a
+    /// member joined by span alignment, of the two aligned spans.
     pub similarity: f64,
+    /// How the member is tied to the representative.
+    pub via: Via,
+    /// The part of the unit that matched, in byte offsets of its document,
+    /// when it is not the whole unit (a member joined by span alignment, and
+    /// a representative whose members matched only part of it).
+    pub range: Option<Span>,
+}
+
+/// How a member is tied to its group's representative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    /// It is the representative.
+    Representative,
+    /// The same normalized text.
+    Exact,
+    /// Whole units similar enough (a verified pair, or with components the
+    /// exact similarity computed for the report).
+    Unit,
+    /// A verified span pair covering enough of one of the two units.
+    Span,
 }
 
 /// A group of near-duplicate units.
@@ -124,6 +149,9 @@ pub struct Clustering<'a> {
     pub classes: &'a ExactClasses,
     /// Verified pairs between classes, sorted.
     pub matches: &'a [Match],
+    /// Unit links from span alignment, sorted by `(a, b)` (empty when the
+    /// span path is off).
+    pub links: &'a [Link],
     /// Which groups to keep (ignored against a reference).
     pub scope: Scope,
     /// Reference documents come first; 0 for a plain scan. With a reference,
@@ -161,14 +189,49 @@ pub fn groups(
     set_of: &(dyn Fn(u32, &mut String, &mut Vec<u64>) + Sync),
 ) -> Vec<Group> {
     let (units, classes, matches) = (c.units, c.classes, c.matches);
+    // Span links between classes that no verified unit pair joins: `(class
+    // a, class b, link)`, one per class pair (the best score).
+    let mut span_edges: Vec<(u32, u32, usize)> = c
+        .links
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let (x, y) = (classes.of(l.a), classes.of(l.b));
+            let key = (x.min(y), x.max(y));
+            let joined = x == y || matches.binary_search_by_key(&key, |m| (m.a, m.b)).is_ok();
+            (!joined).then_some((key.0, key.1, i))
+        })
+        .collect();
+    span_edges.sort_by(|x, y| {
+        (x.0, x.1)
+            .cmp(&(y.0, y.1))
+            .then(c.links[y.2].score.total_cmp(&c.links[x.2].score))
+            .then(x.2.cmp(&y.2))
+    });
+    span_edges.dedup_by_key(|e| (e.0, e.1));
+    let mut edges: Vec<Match> = matches.to_vec();
+    edges.extend(span_edges.iter().map(|&(a, b, i)| Match {
+        a,
+        b,
+        similarity: c.links[i].score,
+    }));
+    edges.sort_by_key(|m| (m.a, m.b));
+    let span_link = |x: u32, y: u32| {
+        let key = (x.min(y), x.max(y));
+        span_edges
+            .binary_search_by_key(&key, |e| (e.0, e.1))
+            .ok()
+            .map(|i| &c.links[span_edges[i].2])
+    };
+
     let mut member_sets = if c.grouping == Grouping::Stars && c.reference_docs == 0 {
-        stars(c, set_of)
+        stars(c, &edges, set_of)
     } else {
         let mut uf = UnionFind::new(units.len());
         for &(unit, class) in classes.repeats() {
             uf.union(class, unit);
         }
-        for m in matches {
+        for m in &edges {
             uf.union(m.a, m.b);
         }
         uf.groups()
@@ -177,13 +240,13 @@ pub fn groups(
     if c.grouping == Grouping::Components || c.reference_docs > 0 {
         // The pairs that joined each component, by its smallest member.
         let mut uf = UnionFind::new(units.len());
-        for m in matches {
+        for m in &edges {
             uf.union(m.a, m.b);
         }
         for &(unit, class) in classes.repeats() {
             uf.union(class, unit);
         }
-        for m in matches {
+        for m in &edges {
             let root = uf.find(m.a);
             let e = edge_min.entry(root).or_insert(f64::INFINITY);
             *e = e.min(m.similarity);
@@ -195,6 +258,27 @@ pub fn groups(
     } else if c.scope == Scope::CrossDoc {
         member_sets.retain(|g| distinct_docs(g, units) >= 2);
     }
+    // A link's range on the side of `unit`'s class, moved onto `unit` (an
+    // exact copy of the linked unit, where the offsets carry over when the
+    // two have the same length; else the whole unit).
+    let range_on = |l: &Link, unit: u32| -> Option<Span> {
+        let (side, range) = if classes.of(l.a) == classes.of(unit) {
+            (l.a, l.a_range)
+        } else {
+            (l.b, l.b_range)
+        };
+        let (from, to) = (units.span(side), units.span(unit));
+        if side == unit {
+            Some(range)
+        } else if from.end - from.start == to.end - to.start {
+            Some(Span {
+                start: range.start - from.start + to.start,
+                end: range.end - from.start + to.start,
+            })
+        } else {
+            None
+        }
+    };
     member_sets
         .into_par_iter()
         .map_init(
@@ -204,34 +288,51 @@ pub fn groups(
                 let rep_class = classes.of(rep);
                 set_of(rep_class, norm, rep_set);
                 // Similarity to the representative, once per class: from a
-                // verified pair when there is one, else computed.
-                let mut cache: HashMap<u32, f64> = HashMap::new();
-                let mut similarity_of = |class: u32| {
+                // verified pair or a span link when there is one, else
+                // computed.
+                let mut cache: HashMap<u32, (f64, Via, Option<&Link>)> = HashMap::new();
+                let mut tie_of = |class: u32| {
                     if class == rep_class {
-                        return 1.0;
+                        return (1.0, Via::Exact, None);
                     }
                     *cache.entry(class).or_insert_with(|| {
                         let pair = (rep_class.min(class), rep_class.max(class));
-                        match matches.binary_search_by_key(&pair, |m| (m.a, m.b)) {
-                            Ok(i) => matches[i].similarity,
-                            Err(_) => {
-                                set_of(class, norm, other);
-                                jaccard(rep_set, other)
-                            }
+                        if let Ok(i) = matches.binary_search_by_key(&pair, |m| (m.a, m.b)) {
+                            return (matches[i].similarity, Via::Unit, None);
                         }
+                        if let Some(l) = span_link(rep_class, class) {
+                            return (l.score, Via::Span, Some(l));
+                        }
+                        set_of(class, norm, other);
+                        (jaccard(rep_set, other), Via::Unit, None)
                     })
                 };
-                let members: Vec<Member> = members
+                let mut rep_range: Option<Span> = None;
+                let mut members: Vec<Member> = members
                     .iter()
                     .map(|&unit| {
                         let class = classes.of(unit);
+                        let (similarity, via, link) = tie_of(class);
+                        if let Some(r) = link.and_then(|l| range_on(l, rep)) {
+                            rep_range = Some(rep_range.map_or(r, |x| Span {
+                                start: x.start.min(r.start),
+                                end: x.end.max(r.end),
+                            }));
+                        }
                         Member {
                             unit,
                             class,
-                            similarity: similarity_of(class),
+                            similarity,
+                            via: if unit == rep {
+                                Via::Representative
+                            } else {
+                                via
+                            },
+                            range: link.and_then(|l| range_on(l, unit)),
                         }
                     })
                     .collect();
+                members[0].range = rep_range;
                 let member_min = members
                     .iter()
                     .map(|m| m.similarity)
@@ -252,9 +353,10 @@ pub fn groups(
 /// each group, ascending, groups ordered by their smallest member.
 fn stars(
     c: &Clustering,
+    matches: &[Match],
     set_of: &(dyn Fn(u32, &mut String, &mut Vec<u64>) + Sync),
 ) -> Vec<Vec<u32>> {
-    let (units, classes, matches) = (c.units, c.classes, c.matches);
+    let (units, classes) = (c.units, c.classes);
     let n = units.len();
     // Adjacency of classes by verified pairs, each list ascending (pairs
     // are sorted by (a, b), so a node's smaller neighbours arrive first, in
@@ -424,6 +526,7 @@ mod tests {
                 units: &units,
                 classes: &classes,
                 matches: &matches,
+                links: &[],
                 scope: Scope::All,
                 reference_docs: 0,
             },

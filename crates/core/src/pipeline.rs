@@ -22,6 +22,7 @@ use crate::cluster::{self, Clustering};
 use crate::config::{ScanConfig, Verification};
 use crate::corpus::Corpus;
 use crate::exact;
+use crate::links::Link;
 use crate::progress::{Progress, Stage};
 use crate::shingle::Shingler;
 use crate::sign;
@@ -92,6 +93,9 @@ pub struct Scan {
     /// (see [`Member::class`]), sorted. With `--no-verify`, every candidate
     /// pair with its exact similarity.
     pub matches: Vec<Match>,
+    /// Units joined by span alignment, with the matched range in each,
+    /// sorted by `(a, b)`.
+    pub links: Vec<Link>,
     /// Counters.
     pub stats: ScanStats,
 }
@@ -208,12 +212,15 @@ fn run_stages(
     };
     progress.finish();
 
+    let links: Vec<Link> = Vec::new();
+
     progress.start(Stage::Clustering, None);
     let groups = cluster::groups(
         &Clustering {
             units: &units,
             classes: &classes,
             matches: &matches,
+            links: &links,
             scope: params.scope,
             grouping: params.grouping,
             threshold: params.threshold,
@@ -248,6 +255,7 @@ fn run_stages(
         compared,
         groups,
         matches,
+        links,
         stats,
     }
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 pub use json::{Json, JsonLines};
 pub use text::Text;
 
+use crate::cluster::Via;
 use crate::config;
 use crate::pipeline::{Scan, ScanStats};
 
@@ -62,8 +63,19 @@ pub struct ReportMember<'a> {
     pub start: u32,
     /// End byte offset (exclusive).
     pub end: u32,
-    /// Exact Jaccard similarity to the representative.
+    /// Similarity to the representative: exact Jaccard similarity of the two
+    /// units, or of the two aligned spans for a member joined by span
+    /// alignment (`via: "span"`).
     pub similarity: f64,
+    /// How the member is tied to the representative: `representative`,
+    /// `exact` (same normalized text), `unit` (whole units similar enough),
+    /// `span` (an aligned span covering enough of one of the two units).
+    pub via: Via,
+    /// Start byte offset of the part of the unit that matched (the unit's
+    /// `start` when all of it did).
+    pub match_start: u32,
+    /// End byte offset (exclusive) of the part that matched.
+    pub match_end: u32,
     /// The unit's original text.
     pub text: &'a str,
     /// In a contamination check (`--reference`), which side the unit is on;
@@ -226,6 +238,9 @@ impl<'a> Report<'a> {
                         start: u.span.start,
                         end: u.span.end,
                         similarity: m.similarity,
+                        via: m.via,
+                        match_start: m.range.map_or(u.span.start, |r| r.start),
+                        match_end: m.range.map_or(u.span.end, |r| r.end),
                         text: scan.text(m.unit),
                         side: reference.then(|| {
                             if scan.is_reference(m.unit) {
