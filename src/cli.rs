@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use dupscan::config::{
-    DEFAULT_NUM_PERM, DEFAULT_SEED, Grouping, ScanConfig, ScanParams, Scope, UnitKind,
-    Verification, parse_size,
+    DEFAULT_NUM_PERM, DEFAULT_SEED, Grouping, ScanConfig, ScanParams, Scope, SpanParams, SpanPath,
+    UnitKind, Verification, parse_size,
 };
 use dupscan::corpus::{BadLines, ReadOptions};
 use dupscan::dedup::{DedupOptions, Emptied, Keep, Mode, Overwrite};
@@ -250,6 +250,15 @@ pub enum SketchArg {
     Permutations,
 }
 
+/// The span path on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SpansArg {
+    /// Align spans.
+    On,
+    /// Whole units only.
+    Off,
+}
+
 /// Grouping on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GroupsArg {
@@ -346,6 +355,27 @@ pub struct ScanArgs {
     /// differ). Contamination checks always use components.
     #[arg(long = "groups", value_enum, default_value_t = GroupsArg::Stars)]
     pub groups: GroupsArg,
+
+    /// Span alignment beside the unit comparison: find near-duplicate runs of
+    /// words wherever sentences and paragraphs are cut, and join the units
+    /// they cover [default: on for sentence and paragraph, off for document].
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub spans: Option<SpansArg>,
+
+    /// Span path: a fingerprint seen more often than this is boilerplate,
+    /// not a seed.
+    #[arg(long, value_name = "N", default_value_t = SpanParams::default().max_df)]
+    pub span_max_df: u32,
+
+    /// Span path: words an aligned span, and each side of a unit link, must
+    /// hold.
+    #[arg(long, value_name = "N", default_value_t = SpanParams::default().min_words)]
+    pub span_min_words: u32,
+
+    /// Span path: share of a unit an aligned span must cover (on one side at
+    /// least) to join it.
+    #[arg(long, value_name = "F", default_value_t = SpanParams::default().min_cover)]
+    pub span_min_cover: f64,
 
     /// Trust LSH candidates without checking their exact Jaccard similarity.
     #[arg(long)]
@@ -464,6 +494,13 @@ impl ScanArgs {
         } else {
             Verification::Exact
         };
+        p.options.spans = self.spans.map(|s| match s {
+            SpansArg::On => SpanPath::On,
+            SpansArg::Off => SpanPath::Off,
+        });
+        p.options.span.max_df = self.span_max_df;
+        p.options.span.min_words = self.span_min_words;
+        p.options.span.min_cover = self.span_min_cover;
         p.options.grouping = match self.groups {
             GroupsArg::Stars => Grouping::Stars,
             GroupsArg::Components => Grouping::Components,

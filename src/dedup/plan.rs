@@ -37,7 +37,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::pipeline::{Group, Member, Scan};
 use crate::segment::Span;
-use crate::verify::Match;
 
 /// Which members of a group are kept first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -66,30 +65,122 @@ impl Keep {
     }
 }
 
-/// The verified pairs as adjacency lists of exact classes.
+/// The verified pairs and span links as adjacency lists of exact classes.
 struct Neighbours {
-    /// `(class, neighbour)` in both directions, sorted.
-    edges: Vec<(u32, u32)>,
+    /// `(class, neighbour, link)` in both directions, sorted; `link` is the
+    /// index of the span link in [`Scan::links`] for a pair that only span
+    /// alignment joined.
+    edges: Vec<(u32, u32, Option<u32>)>,
 }
 
 impl Neighbours {
-    fn new(matches: &[Match]) -> Self {
-        let mut edges: Vec<(u32, u32)> = matches
+    fn new(scan: &Scan) -> Self {
+        let classes = |u: u32| scan.class_of(u);
+        let mut edges: Vec<(u32, u32, Option<u32>)> = scan
+            .matches
             .iter()
-            .flat_map(|m| [(m.a, m.b), (m.b, m.a)])
+            .flat_map(|m| [(m.a, m.b, None), (m.b, m.a, None)])
             .collect();
+        let mut unit_pairs: Vec<(u32, u32)> = edges.iter().map(|&(a, b, _)| (a, b)).collect();
+        unit_pairs.sort_unstable();
+        for (i, l) in scan.links.iter().enumerate() {
+            let (a, b) = (classes(l.a), classes(l.b));
+            if a != b && unit_pairs.binary_search(&(a, b)).is_err() {
+                edges.push((a, b, Some(i as u32)));
+                edges.push((b, a, Some(i as u32)));
+            }
+        }
         edges.sort_unstable();
         edges.dedup();
+        // A pair joined as whole units needs no span link beside it.
+        edges.dedup_by(|later, earlier| {
+            (later.0, later.1) == (earlier.0, earlier.1) && earlier.2.is_none()
+        });
         Self { edges }
     }
 
-    /// The classes joined to `class` by a verified pair, ascending.
-    fn of(&self, class: u32) -> impl Iterator<Item = u32> + '_ {
-        let start = self.edges.partition_point(|&(c, _)| c < class);
+    /// The classes joined to `class`, ascending, each with the span link
+    /// that joined them when only span alignment did.
+    fn of(&self, class: u32) -> impl Iterator<Item = (u32, Option<u32>)> + '_ {
+        let start = self.edges.partition_point(|&(c, _, _)| c < class);
         self.edges[start..]
             .iter()
-            .take_while(move |&&(c, _)| c == class)
-            .map(|&(_, n)| n)
+            .take_while(move |&&(c, _, _)| c == class)
+            .map(|&(_, n, l)| (n, l))
+    }
+}
+
+/// What a span link leaves of `unit` to cut: its range on `unit`'s side
+/// (moved onto `unit` when the link names an exact copy of it of the same
+/// length, else the whole unit), widened to the unit's ends over what holds
+/// no letter or digit (a final period, a closing quote), so that no crumb of
+/// punctuation is left behind.
+fn cut_of(scan: &Scan, link: &dupscan_core::links::Link, unit: u32) -> Span {
+    let whole = scan.units.span(unit);
+    let class = scan.class_of(unit);
+    let (side, range) = if scan.class_of(link.a) == class {
+        (link.a, link.a_range)
+    } else {
+        (link.b, link.b_range)
+    };
+    let from = scan.units.span(side);
+    let moved = if side == unit {
+        range
+    } else if from.end - from.start == whole.end - whole.start {
+        Span {
+            start: range.start - from.start + whole.start,
+            end: range.end - from.start + whole.start,
+        }
+    } else {
+        return whole;
+    };
+    let text = &scan.corpus.docs[scan.units.doc(unit) as usize].text;
+    let bare = |r: std::ops::Range<usize>| !text[r].chars().any(char::is_alphanumeric);
+    Span {
+        start: if bare(whole.start as usize..moved.start as usize) {
+            whole.start
+        } else {
+            moved.start
+        },
+        end: if bare(moved.end as usize..whole.end as usize) {
+            whole.end
+        } else {
+            moved.end
+        },
+    }
+}
+
+/// Exact Jaccard similarity of parts of two units, as the scan measures
+/// whole units.
+struct PartSimilarity<'s> {
+    scan: &'s Scan,
+    shingler: dupscan_core::shingle::Shingler,
+}
+
+impl<'s> PartSimilarity<'s> {
+    fn new(scan: &'s Scan) -> Self {
+        let p = &scan.config.params;
+        Self {
+            scan,
+            shingler: dupscan_core::shingle::Shingler::new(p.shingle, p.ngram, p.seed),
+        }
+    }
+
+    /// Similarity of `a_part` of unit `a` and `b_part` of unit `b`.
+    fn of(&self, a: u32, a_part: Span, b: u32, b_part: Span) -> f64 {
+        let set = |unit: u32, part: Span| {
+            let text = &self.scan.corpus.docs[self.scan.units.doc(unit) as usize].text;
+            let norm = self
+                .scan
+                .config
+                .params
+                .normalizer
+                .normalize(&text[part.range()]);
+            let mut out = Vec::new();
+            self.shingler.set(&norm, &mut out);
+            out
+        };
+        dupscan_core::shingle::jaccard(&set(a, a_part), &set(b, b_part))
     }
 }
 
@@ -98,12 +189,16 @@ impl Neighbours {
 pub struct Removal {
     /// Its global id.
     pub unit: u32,
-    /// Its span in the document's text.
+    /// What is cut, in the document's text: the unit's span, or for a unit
+    /// joined only by span alignment the part of it that matched.
     pub span: Span,
     /// The group it belongs to (the report's group id).
     pub group: u32,
     /// The global id of the kept unit it duplicates.
     pub of: u32,
+    /// What of the kept unit it duplicates: the kept unit's span, or the
+    /// part span alignment matched.
+    pub of_span: Span,
 }
 
 /// What happens to one document.
@@ -179,13 +274,19 @@ pub struct Plan {
 /// members in `keep` order.
 pub fn plan(scan: &Scan, keep: Keep) -> Plan {
     let mut docs = vec![DocPlan::default(); scan.corpus.docs.len()];
-    let neighbours = Neighbours::new(&scan.matches);
+    let neighbours = Neighbours::new(scan);
+    let similarity = PartSimilarity::new(scan);
+    let threshold = scan.config.params.threshold;
     let decontaminate = scan.reference_docs > 0;
-    // The kept unit of each exact class in the current group.
+    // The kept unit of each exact class in the current group, and the units
+    // only part of which is cut (what is left of them is kept text, which
+    // a span link to that part may duplicate).
     let mut kept: HashMap<u32, u32> = HashMap::new();
+    let mut partly: HashMap<u32, (u32, Vec<Span>)> = HashMap::new();
     for (gid, group) in scan.groups.iter().enumerate() {
         let gid = gid as u32;
         kept.clear();
+        partly.clear();
         let mut members = keep.order(scan, group);
         if decontaminate {
             // Reference units first, whatever the keep rule.
@@ -198,17 +299,72 @@ pub fn plan(scan: &Scan, keep: Keep) -> Plan {
                 docs[doc].kept.push(gid);
                 continue;
             }
-            let of = kept
-                .get(&m.class)
-                .copied()
-                .or_else(|| neighbours.of(m.class).find_map(|c| kept.get(&c).copied()));
+            // Cut only a part whose text is a near-duplicate of the kept
+            // part (the span pair's score is for the whole aligned spans, a
+            // cut may be a piece of them).
+            let span_cut = |l: u32, of: u32| {
+                let l = &scan.links[l as usize];
+                let (cut, kept_part) = (cut_of(scan, l, m.unit), cut_of(scan, l, of));
+                (similarity.of(m.unit, cut, of, kept_part) >= threshold).then_some((cut, kept_part))
+            };
+            // A whole unit goes when it repeats a kept unit's normalized text
+            // or is a verified pair with one; else each part of it that span
+            // alignment matched with kept text goes (parts that do not
+            // overlap, in neighbour order).
+            let whole = kept.get(&m.class).copied().or_else(|| {
+                neighbours
+                    .of(m.class)
+                    .find_map(|(c, link)| link.is_none().then(|| kept.get(&c).copied()).flatten())
+            });
+            let mut cuts: Vec<(u32, Span, Span)> = Vec::new();
+            if whole.is_none() {
+                for (c, link) in neighbours.of(m.class) {
+                    let Some(l) = link else { continue };
+                    let (of, gone) = if let Some(&of) = kept.get(&c) {
+                        (of, &[][..])
+                    } else if let Some((of, gone)) = partly.get(&c) {
+                        (*of, gone.as_slice())
+                    } else {
+                        continue;
+                    };
+                    let Some((cut, kept_part)) = span_cut(l, of) else {
+                        continue;
+                    };
+                    let overlap = |x: Span, y: Span| x.start < y.end && y.start < x.end;
+                    if gone.iter().any(|&g| overlap(g, kept_part))
+                        || cuts.iter().any(|&(_, c, _)| overlap(c, cut))
+                    {
+                        continue;
+                    }
+                    cuts.push((of, cut, kept_part));
+                }
+            }
+            let of: Option<Vec<(u32, Span, Span)>> = match whole {
+                Some(of) => Some(vec![(of, scan.units.span(m.unit), scan.units.span(of))]),
+                None if !cuts.is_empty() => Some(cuts),
+                None => None,
+            };
             match of {
-                Some(of) => docs[doc].removed.push(Removal {
-                    unit: m.unit,
-                    span: scan.units.span(m.unit),
-                    group: gid,
-                    of,
-                }),
+                Some(cuts) => {
+                    let unit_span = scan.units.span(m.unit);
+                    let parts: Vec<Span> = cuts
+                        .iter()
+                        .map(|c| c.1)
+                        .filter(|&c| c != unit_span)
+                        .collect();
+                    if !parts.is_empty() {
+                        partly.entry(m.class).or_insert((m.unit, parts));
+                    }
+                    for (of, span, of_span) in cuts {
+                        docs[doc].removed.push(Removal {
+                            unit: m.unit,
+                            span,
+                            group: gid,
+                            of,
+                            of_span,
+                        });
+                    }
+                }
                 None => {
                     // In a decontamination a corpus unit that matches no
                     // reference unit stays without deduplicating others.
@@ -239,8 +395,19 @@ pub fn plan(scan: &Scan, keep: Keep) -> Plan {
     for (d, units) in docs[corpus.clone()].iter_mut().zip(&units_per_doc[corpus]) {
         d.removed.sort_unstable_by_key(|r| r.span);
         d.kept.dedup();
-        d.dropped = !d.removed.is_empty() && d.removed.len() == *units as usize;
-        counts.units_removed += d.removed.len() as u64;
+        // Dropped when every unit goes whole (a unit cut only in part
+        // leaves text behind).
+        let whole = d
+            .removed
+            .iter()
+            .filter(|r| r.span == scan.units.span(r.unit))
+            .count();
+        d.dropped = !d.removed.is_empty() && whole == *units as usize;
+        counts.units_removed += d.removed.len() as u64
+            - d.removed
+                .windows(2)
+                .filter(|w| w[0].unit == w[1].unit)
+                .count() as u64;
         counts.bytes_removed += d
             .removed
             .iter()

@@ -225,7 +225,25 @@ pub fn groups(
     };
 
     let mut member_sets = if c.grouping == Grouping::Stars && c.reference_docs == 0 {
-        stars(c, &edges, set_of)
+        // How many of a class's ties contain it whole: both ends of a
+        // verified unit pair; the side of a span link that the link covers
+        // (mostly). The unit copies were made from is contained in all its
+        // ties, a unit that merely holds a copy is not.
+        let mut contained: HashMap<u32, u32> = HashMap::new();
+        for m in matches {
+            *contained.entry(m.a).or_default() += 1;
+            *contained.entry(m.b).or_default() += 1;
+        }
+        for &(_, _, i) in &span_edges {
+            let l = &c.links[i];
+            for (unit, range) in [(l.a, l.a_range), (l.b, l.b_range)] {
+                let s = units.span(unit);
+                if 5 * u64::from(range.end - range.start) >= 4 * u64::from(s.end - s.start) {
+                    *contained.entry(classes.of(unit)).or_default() += 1;
+                }
+            }
+        }
+        stars(c, &edges, &contained, set_of)
     } else {
         let mut uf = UnionFind::new(units.len());
         for &(unit, class) in classes.repeats() {
@@ -354,6 +372,7 @@ pub fn groups(
 fn stars(
     c: &Clustering,
     matches: &[Match],
+    contained: &HashMap<u32, u32>,
     set_of: &(dyn Fn(u32, &mut String, &mut Vec<u64>) + Sync),
 ) -> Vec<Vec<u32>> {
     let (units, classes) = (c.units, c.classes);
@@ -388,7 +407,8 @@ fn stars(
     active.sort_unstable();
     active.dedup();
     let degree = |x: u32| start[x as usize + 1] - start[x as usize];
-    active.sort_by_key(|&x| (std::cmp::Reverse(degree(x)), x));
+    let inside = |x: u32| contained.get(&x).copied().unwrap_or(0);
+    active.sort_by_key(|&x| (std::cmp::Reverse((inside(x), degree(x))), x));
 
     const NONE: u32 = u32::MAX;
     let mut leader = vec![NONE; n];

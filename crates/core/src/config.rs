@@ -57,6 +57,47 @@ pub enum Grouping {
     Components,
 }
 
+/// Whether span alignment runs beside the unit comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpanPath {
+    /// Align spans of words wherever units are cut, and join the units the
+    /// aligned spans cover (see [`crate::align`], [`crate::links`]).
+    On,
+    /// Compare whole units only.
+    Off,
+}
+
+/// Parameters of the span path, as a report records them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SpanParams {
+    /// Word n-gram length of a fingerprint.
+    pub ngram: usize,
+    /// Winnowing window, in n-grams: every shared run of `ngram + window - 1`
+    /// words yields a seed.
+    pub window: usize,
+    /// Fingerprints occurring more often than this are boilerplate, not seeds.
+    pub max_df: u32,
+    /// Words an aligned span, and each side of a unit link, must hold.
+    pub min_words: u32,
+    /// Share of a unit's bytes a span pair must cover, on one side at least,
+    /// for the units to be linked.
+    pub min_cover: f64,
+}
+
+impl Default for SpanParams {
+    fn default() -> Self {
+        let a = crate::align::AlignParams::default();
+        Self {
+            ngram: a.ngram,
+            window: a.window,
+            max_df: a.max_df,
+            min_words: a.min_words,
+            min_cover: crate::links::LinkParams::default().min_cover,
+        }
+    }
+}
+
 /// How LSH candidates become matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -79,6 +120,8 @@ pub struct UnitDefaults {
     pub ngram: usize,
     /// Units with fewer normalized tokens are skipped.
     pub min_tokens: usize,
+    /// Whether span alignment runs.
+    pub spans: SpanPath,
 }
 
 impl UnitKind {
@@ -90,18 +133,21 @@ impl UnitKind {
                 shingle: ShingleKind::Char,
                 ngram: 5,
                 min_tokens: 6,
+                spans: SpanPath::On,
             },
             UnitKind::Paragraph => UnitDefaults {
                 threshold: 0.7,
                 shingle: ShingleKind::Char,
                 ngram: 5,
                 min_tokens: 10,
+                spans: SpanPath::On,
             },
             UnitKind::Document => UnitDefaults {
                 threshold: 0.8,
                 shingle: ShingleKind::Word,
                 ngram: 3,
                 min_tokens: 10,
+                spans: SpanPath::Off,
             },
         }
     }
@@ -143,6 +189,10 @@ pub struct Options {
     pub scope: Scope,
     /// How verified pairs become groups.
     pub grouping: Grouping,
+    /// Whether span alignment runs; `None`: the unit's default.
+    pub spans: Option<SpanPath>,
+    /// Parameters of the span path.
+    pub span: SpanParams,
 }
 
 impl Options {
@@ -163,6 +213,8 @@ impl Options {
             verification: Verification::Exact,
             scope: Scope::CrossDoc,
             grouping: Grouping::Stars,
+            spans: None,
+            span: SpanParams::default(),
         }
     }
 
@@ -186,6 +238,22 @@ impl Options {
             )));
         }
         let bands = band_split(self.bands, self.rows, threshold, self.num_perm)?;
+        let align = crate::align::AlignParams {
+            ngram: self.span.ngram,
+            window: self.span.window,
+            max_df: self.span.max_df,
+            min_words: self.span.min_words,
+            threshold,
+            seed: self.seed,
+            ..crate::align::AlignParams::default()
+        };
+        align.validate()?;
+        if !(self.span.min_cover > 0.0 && self.span.min_cover <= 1.0) {
+            return Err(Error::Param(format!(
+                "--span-min-cover must be in (0, 1], got {}",
+                self.span.min_cover
+            )));
+        }
         Ok(Params {
             unit: self.unit,
             threshold,
@@ -200,6 +268,8 @@ impl Options {
             verification: self.verification,
             normalizer: self.normalizer,
             grouping: self.grouping,
+            spans: self.spans.unwrap_or(d.spans),
+            span: self.span,
         })
     }
 }
@@ -350,6 +420,41 @@ pub struct Params {
     /// How verified pairs become groups (`groups` in the report).
     #[serde(rename = "groups", default = "components_for_old_reports")]
     pub grouping: Grouping,
+    /// Whether span alignment ran.
+    #[serde(default = "span_path_off")]
+    pub spans: SpanPath,
+    /// Parameters of the span path.
+    #[serde(default)]
+    pub span: SpanParams,
+}
+
+/// Reports written before the span path had none.
+fn span_path_off() -> SpanPath {
+    SpanPath::Off
+}
+
+impl Params {
+    /// The span aligner's parameters.
+    pub fn align(&self) -> crate::align::AlignParams {
+        crate::align::AlignParams {
+            ngram: self.span.ngram,
+            window: self.span.window,
+            max_df: self.span.max_df,
+            min_words: self.span.min_words,
+            threshold: self.threshold,
+            seed: self.seed,
+            ..crate::align::AlignParams::default()
+        }
+    }
+
+    /// The unit linker's parameters.
+    pub fn link(&self) -> crate::links::LinkParams {
+        crate::links::LinkParams {
+            min_words: self.span.min_words as usize,
+            min_cover: self.span.min_cover,
+            threshold: self.threshold,
+        }
+    }
 }
 
 /// Reports written before `groups` was recorded grouped by components.

@@ -21,6 +21,7 @@
 //! # Ok::<(), dupscan_core::Error>(())
 //! ```
 
+pub mod align;
 pub mod cluster;
 pub mod config;
 pub mod corpus;
@@ -38,7 +39,9 @@ pub mod scanner;
 pub mod segment;
 pub mod shingle;
 pub mod sign;
+pub mod tokens;
 pub mod units;
 pub mod verify;
+pub mod winnow;
 
 pub use error::{Error, Result};

@@ -18,15 +18,17 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::align::{self, AlignStats};
 use crate::cluster::{self, Clustering};
-use crate::config::{ScanConfig, Verification};
+use crate::config::{Params, ScanConfig, SpanPath, Verification};
 use crate::corpus::Corpus;
 use crate::exact;
-use crate::links::Link;
+use crate::links::{self, Link, SpanPair};
 use crate::progress::{Progress, Stage};
-use crate::shingle::Shingler;
+use crate::segment::Span;
+use crate::shingle::{Shingler, jaccard};
 use crate::sign;
-use crate::units::{self, UnitSet, Units};
+use crate::units::{self, ExactClasses, UnitSet, Units};
 use crate::verify::{self, Match};
 
 pub use crate::cluster::{Group, Member};
@@ -65,6 +67,16 @@ pub struct ScanStats {
     pub duplicate_ids: u64,
     /// Malformed lines skipped.
     pub bad_lines: u64,
+    /// Verified span pairs from span alignment (0 when it is off).
+    #[serde(default)]
+    pub span_pairs: u64,
+    /// Unit links those span pairs made.
+    #[serde(default)]
+    pub span_links: u64,
+    /// Fingerprint hashes too frequent to be seeds (boilerplate: sign-offs,
+    /// licence lines, navigation), and so never aligned.
+    #[serde(default)]
+    pub span_boilerplate_hashes: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
@@ -96,6 +108,8 @@ pub struct Scan {
     /// Units joined by span alignment, with the matched range in each,
     /// sorted by `(a, b)`.
     pub links: Vec<Link>,
+    /// Exact classes: units whose normalized text equals an earlier unit's.
+    pub classes: ExactClasses,
     /// Counters.
     pub stats: ScanStats,
 }
@@ -104,6 +118,12 @@ impl Scan {
     /// Whether unit `id` belongs to the reference side.
     pub fn is_reference(&self, id: u32) -> bool {
         self.units.doc(id) < self.reference_docs
+    }
+
+    /// The exact class of unit `id`: the smallest id with the same
+    /// normalized text.
+    pub fn class_of(&self, id: u32) -> u32 {
+        self.classes.of(id)
     }
 
     /// Whether unit `id` was compared (not skipped as too short).
@@ -212,7 +232,14 @@ fn run_stages(
     };
     progress.finish();
 
-    let links: Vec<Link> = Vec::new();
+    let (links, aligned) = if params.spans == SpanPath::On {
+        progress.start(Stage::Aligning, None);
+        let found = align_spans(&corpus, &units, params, reference_docs);
+        progress.finish();
+        found
+    } else {
+        (Vec::new(), AlignStats::default())
+    };
 
     progress.start(Stage::Clustering, None);
     let groups = cluster::groups(
@@ -244,6 +271,9 @@ fn run_stages(
         lone_surrogates: corpus.stats.lone_surrogates,
         duplicate_ids: corpus.stats.duplicate_ids,
         bad_lines: corpus.stats.bad_lines,
+        span_pairs: aligned.verified,
+        span_links: links.len() as u64,
+        span_boilerplate_hashes: aligned.dropped_hashes,
         seconds: started.elapsed().as_secs_f64(),
     };
     Scan {
@@ -256,6 +286,53 @@ fn run_stages(
         groups,
         matches,
         links,
+        classes,
         stats,
     }
+}
+
+/// The span path: aligns every document's words with every other's
+/// ([`align::align`]) and cuts the verified span pairs into unit links
+/// ([`links::unit_links`]). Against a reference, only links between a
+/// reference unit and a corpus unit are kept.
+fn align_spans(
+    corpus: &Corpus,
+    units: &Units,
+    params: &Params,
+    reference_docs: u32,
+) -> (Vec<Link>, AlignStats) {
+    let texts: Vec<&str> = corpus.docs.iter().map(|d| d.text.as_str()).collect();
+    // Parameters were validated with the scan's; documents fit 32-bit
+    // offsets (the reader refuses larger ones), so alignment cannot fail.
+    let Ok(found) = align::align(&texts, &params.align()) else {
+        return (Vec::new(), AlignStats::default());
+    };
+    let pairs: Vec<SpanPair> = found
+        .matches
+        .iter()
+        .filter(|m| reference_docs == 0 || (m.a.doc < reference_docs) != (m.b.doc < reference_docs))
+        .map(|m| SpanPair {
+            a_doc: m.a.doc,
+            a: Span {
+                start: m.a.start_byte,
+                end: m.a.end_byte,
+            },
+            b_doc: m.b.doc,
+            b: Span {
+                start: m.b.start_byte,
+                end: m.b.end_byte,
+            },
+            score: m.score,
+        })
+        .collect();
+    let text = |d: u32| texts[d as usize];
+    let shingler = Shingler::new(params.shingle, params.ngram, params.seed);
+    let set = |t: &str| {
+        let mut out = Vec::new();
+        shingler.set(&params.normalizer.normalize(t), &mut out);
+        out
+    };
+    let similarity = |x: &str, y: &str| jaccard(&set(x), &set(y));
+    let links = links::unit_links(units, &text, &pairs, &params.link(), &similarity);
+    (links, found.stats)
 }

@@ -16,6 +16,8 @@ pub enum Stage {
     Banding,
     /// Verifying candidate pairs.
     Verifying,
+    /// Aligning spans of words across unit boundaries.
+    Aligning,
     /// Union-find, groups and member similarities.
     Clustering,
     /// Writing the report or the deduplicated corpus.
@@ -32,6 +34,7 @@ impl Stage {
             Stage::Signing => "signing",
             Stage::Banding => "banding",
             Stage::Verifying => "verifying",
+            Stage::Aligning => "aligning",
             Stage::Clustering => "clustering",
             Stage::Writing => "writing",
         }
