@@ -29,7 +29,7 @@
 //!
 //! let a: Vec<u64> = (0..40).collect();
 //! let b: Vec<u64> = (100..110).chain(10..18).chain(200..210).collect();
-//! let w = Winnower::new(5, 4);
+//! let mut w = Winnower::new(5, 4);
 //! let (mut fa, mut fb) = (Vec::new(), Vec::new());
 //! w.fingerprints(a.iter().copied(), &mut fa);
 //! w.fingerprints(b.iter().copied(), &mut fb);
