@@ -167,7 +167,7 @@ pub(crate) fn unicode_escape(s: &[u8]) -> Option<(usize, Option<char>)> {
 
 /// `line` with every lone surrogate escape inside a string replaced by
 /// `\ufffd`; `None` when it has none.
-fn replace_lone_surrogates(line: &str) -> Option<String> {
+pub(crate) fn replace_lone_surrogates(line: &str) -> Option<String> {
     let bytes = line.as_bytes();
     let mut patched: Option<Vec<u8>> = None;
     let mut in_string = false;

@@ -13,7 +13,7 @@ use std::io::BufRead;
 
 use super::Mode;
 use super::format::{Output, Rewrite, WriteBack};
-use super::record::{Object, text_value};
+use super::record::Object;
 use super::splice::{Encoding, Mismatch, splice};
 use crate::corpus::Layout;
 use crate::error::{Error, Result};
@@ -104,8 +104,9 @@ fn record(
         Mode::Remove if plan.unchanged() => out.write_all(line),
         Mode::Remove => {
             let (content, eol) = split_eol(line);
-            let range = Object::parse(content)
-                .and_then(|o| text_value(&o, content, job.read_options()))
+            let names = [job.read_options().text_field.as_str()];
+            let range = Object::parse(content, &names)
+                .and_then(|o| o.string(content, 0))
                 .ok_or_else(|| job.changed(number, "the text field is not where it was"))?;
             // The string's bytes inside its quotes, minus the cuts.
             let text = &job.docs()[doc].text;
@@ -126,9 +127,9 @@ fn record(
         }
         Mode::Annotate => {
             let (content, eol) = split_eol(line);
-            let object = Object::parse(content)
+            let object = Object::parse(content, &[ANNOTATION_FIELD])
                 .ok_or_else(|| job.changed(number, "the record is no longer a JSON object"))?;
-            if object.field(content, ANNOTATION_FIELD).is_some() {
+            if object.values(0).next().is_some() {
                 return Err(Error::BadLine {
                     path: job.source().path.clone(),
                     line: number,
@@ -142,7 +143,7 @@ fn record(
                 return out.write_all(line);
             };
             out.write_all(&content[..object.close])?;
-            if !object.fields.is_empty() {
+            if object.fields > 0 {
                 out.write_all(b",")?;
             }
             write!(out, "\"{ANNOTATION_FIELD}\":{note}")?;
