@@ -331,6 +331,7 @@ pub struct Params {
     /// Number of permutations (signature values).
     pub num_perm: usize,
     /// How signatures are computed.
+    #[serde(default = "permutations_for_old_reports")]
     pub sketch: Sketch,
     /// Band split (`bands` and `rows` in the report).
     #[serde(flatten)]
@@ -350,6 +351,11 @@ pub struct Params {
     /// How verified pairs become groups (`groups` in the report).
     #[serde(rename = "groups", default = "components_for_old_reports")]
     pub grouping: Grouping,
+}
+
+/// Reports written before `sketch` was recorded used `k` permutations.
+fn permutations_for_old_reports() -> Sketch {
+    Sketch::Permutations
 }
 
 /// Reports written before `groups` was recorded grouped by components.
