@@ -69,6 +69,7 @@ pub(crate) use jsonl::{replace_lone_surrogates, unicode_escape};
 pub use open::open;
 pub(crate) use open::open_tallied;
 pub use text::TextFormat;
+pub(crate) use walk::is_stdin;
 pub use walk::{Listing, list_sources};
 
 pub use dupscan_core::corpus::*;

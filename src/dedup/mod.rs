@@ -243,7 +243,7 @@ pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<Prepared> 
     config.params.grouping = Grouping::Components;
     let named = || config.inputs.iter().chain(&config.reference);
     // Stdin is refused by the check; listing it would not name a file.
-    let (sources, reference) = if named().any(|p| p.as_os_str() == "-") {
+    let (sources, reference) = if named().any(|p| corpus::is_stdin(p)) {
         (Vec::new(), Vec::new())
     } else {
         (

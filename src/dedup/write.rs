@@ -58,10 +58,6 @@ pub(crate) enum Outcome {
     Omitted,
 }
 
-fn is_stdin(path: &Path) -> bool {
-    path.as_os_str() == "-"
-}
-
 /// Checks that dedup may write `sources` under `opts.out`, before anything
 /// is read or written. `inputs` are all the paths the user named (corpus and
 /// reference); `reference` are the reference files, read but never written.
@@ -89,7 +85,7 @@ pub(crate) fn check_target(
         let path = path.to_path_buf();
         move |source| Error::Write { path, source }
     };
-    if inputs.iter().any(|p| is_stdin(p)) {
+    if inputs.iter().any(|p| corpus::is_stdin(p)) {
         return Err(Error::Param(
             "dedup cannot write stdin (-) back; save it to a file and name the file".into(),
         ));
