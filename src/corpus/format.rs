@@ -165,12 +165,17 @@ pub trait InputFormat: Send + Sync {
 pub static FORMATS: &[&dyn InputFormat] = &[&JsonlFormat, &TextFormat];
 
 /// The format named by `layout`.
+///
+/// # Panics
+///
+/// If no format of [`FORMATS`] has that layout (a test checks that every
+/// layout has one).
 pub fn format_of(layout: Layout) -> &'static dyn InputFormat {
     FORMATS
         .iter()
         .copied()
         .find(|f| f.layout() == layout)
-        .unwrap_or_else(fallback)
+        .expect("every layout has a format")
 }
 
 /// The format of files that no other format claims: plain text.
@@ -245,7 +250,7 @@ mod tests {
 
     #[test]
     fn every_layout_has_one_format_and_extensions_are_not_shared() {
-        for layout in [Layout::Text, Layout::Jsonl] {
+        for layout in super::super::all_layouts() {
             let formats: Vec<_> = FORMATS.iter().filter(|f| f.layout() == layout).collect();
             assert_eq!(formats.len(), 1, "{layout:?}");
             assert_eq!(format_of(layout).layout(), layout);

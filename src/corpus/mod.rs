@@ -162,6 +162,16 @@ pub fn read_sources(
     Ok(corpus)
 }
 
+/// Every layout, for tests that each has its format and write-back. The
+/// match stops compiling when a layout is added, so that it is added here.
+#[cfg(test)]
+pub(crate) fn all_layouts() -> [Layout; 2] {
+    match Layout::Text {
+        Layout::Text | Layout::Jsonl => {}
+    }
+    [Layout::Text, Layout::Jsonl]
+}
+
 /// How many of `docs` have an id that an earlier one already has.
 ///
 /// Ids are hashed and the hashes sorted (8 bytes per document, for a

@@ -416,7 +416,7 @@ mod tests {
 
     #[test]
     fn every_layout_has_one_write_back_and_text_cannot_annotate() {
-        for layout in [Layout::Text, Layout::Jsonl] {
+        for layout in crate::corpus::all_layouts() {
             let n = WRITE_BACKS.iter().filter(|w| w.layout() == layout).count();
             assert_eq!(n, 1, "{layout:?}");
             assert_eq!(write_back_of(layout).layout(), layout);
