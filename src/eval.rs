@@ -13,7 +13,10 @@
 //! **Prediction** is any of: a dupscan JSON report, a dupscan JSON Lines
 //! report (header line, then one group per line), or groups JSON Lines in the
 //! truth format (so other tools' output can be scored). The format is detected
-//! from the first non-blank line; see [`PredictedFormat`]. A reported member
+//! from the first non-blank line; see [`PredictedFormat`]. dupscan reports are
+//! read through the report's own types ([`ReportFile::read_groups`],
+//! [`ReportHeader`], [`GroupRecord`]), one group at a time, so a report that
+//! is not one dupscan writes is refused naming its line. A reported member
 //! with `match_start` and `match_end` (byte offsets in the document, like
 //! `start` and `end`: the part of its unit that was found to match) is
 //! matched by that range instead of `[start, end)`, so a unit that holds a
@@ -78,6 +81,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cluster::UnionFind;
 use crate::error::{Error, Result};
+use crate::report::{GroupRecord, ReportFile, ReportHeader};
 
 /// A byte span `[start, end)` in a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -728,18 +732,31 @@ impl MemberLine {
     }
 }
 
-/// A whole JSON report: only the groups matter.
-#[derive(Deserialize)]
-struct ReportFile {
-    groups: Vec<GroupLine>,
+/// The members of a group of a dupscan report, each by its matched range
+/// when it has one; an error names a member whose ranges are not ranges.
+fn reported(group: GroupRecord) -> std::result::Result<Vec<Member>, String> {
+    group
+        .members
+        .into_iter()
+        .map(|m| {
+            let whole = (Some(u64::from(m.start)), Some(u64::from(m.end)));
+            let span = span_of(&m.doc, whole, ("start", "end"))?;
+            let matched = (m.match_start.map(u64::from), m.match_end.map(u64::from));
+            let matched = span_of(&m.doc, matched, ("match_start", "match_end"))?;
+            Ok(Member {
+                doc: m.doc,
+                span: matched.or(span),
+            })
+        })
+        .collect()
 }
 
-/// The first line of a line-oriented prediction file.
+/// What the first line of a prediction file holds, to tell its format.
 #[derive(Deserialize)]
 struct FirstLine {
     tool: Option<IgnoredAny>,
-    groups: Option<Vec<GroupLine>>,
-    members: Option<Vec<MemberLine>>,
+    groups: Option<IgnoredAny>,
+    members: Option<IgnoredAny>,
 }
 
 /// Accepts a string or a number; numbers become their JSON text.
@@ -878,29 +895,39 @@ pub fn parse_predicted<R: BufRead>(mut reader: R, path: &Path) -> Result<Predict
     };
 
     let parsed: std::result::Result<FirstLine, _> = serde_json::from_slice(&head[first..]);
+    let mut groups = Vec::new();
     let first_line = match parsed {
         Ok(f) => f,
         Err(e) if e.is_eof() => {
             // An incomplete object on the first line: a pretty-printed report.
             let whole = io::Cursor::new(head).chain(reader);
             let mut de = serde_json::Deserializer::from_reader(whole);
-            let report = ReportFile::deserialize(&mut de)
-                .and_then(|r| de.end().map(|()| r))
-                .map_err(|e| report_error(path, e))?;
+            ReportFile::read_groups(&mut de, |g| {
+                groups.push(reported(g)?);
+                Ok(())
+            })
+            .and_then(|_| de.end())
+            .map_err(|e| report_error(path, e))?;
             return Ok(Predicted {
                 format: PredictedFormat::Json,
-                groups: report.groups.into_iter().map(GroupLine::members).collect(),
+                groups,
             });
         }
         Err(e) => return Err(bad_line(path, line, json_message(&e))),
     };
 
-    let mut groups = Vec::new();
+    let bytes = &head[first..];
     let format = match first_line {
         FirstLine {
-            groups: Some(gs), ..
+            groups: Some(_), ..
         } => {
-            groups.extend(gs.into_iter().map(GroupLine::members));
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            ReportFile::read_groups(&mut de, |g| {
+                groups.push(reported(g)?);
+                Ok(())
+            })
+            .and_then(|_| de.end())
+            .map_err(|e| bad_line(path, line, json_message(&e)))?;
             for_each_line(reader, path, |l, _| {
                 Err(bad_line(
                     path,
@@ -914,12 +941,18 @@ pub fn parse_predicted<R: BufRead>(mut reader: R, path: &Path) -> Result<Predict
             });
         }
         FirstLine {
-            members: Some(ms), ..
+            members: Some(_), ..
         } => {
-            groups.push(ms.into_iter().map(MemberLine::reported).collect());
+            let group: GroupLine = serde_json::from_slice(bytes)
+                .map_err(|e| bad_line(path, line, json_message(&e)))?;
+            groups.push(group.members());
             PredictedFormat::Groups
         }
-        FirstLine { tool: Some(_), .. } => PredictedFormat::JsonLines,
+        FirstLine { tool: Some(_), .. } => {
+            serde_json::from_slice::<ReportHeader>(bytes)
+                .map_err(|e| bad_line(path, line, json_message(&e)))?;
+            PredictedFormat::JsonLines
+        }
         FirstLine { .. } => {
             return Err(bad_line(
                 path,
@@ -931,9 +964,15 @@ pub fn parse_predicted<R: BufRead>(mut reader: R, path: &Path) -> Result<Predict
     };
     for_each_line(reader, path, |l, bytes| {
         let l = line + l;
-        let group: GroupLine =
-            serde_json::from_slice(bytes).map_err(|e| bad_line(path, l, json_message(&e)))?;
-        groups.push(group.members());
+        let members = match format {
+            PredictedFormat::JsonLines => serde_json::from_slice::<GroupRecord>(bytes)
+                .map_err(|e| json_message(&e))
+                .and_then(reported),
+            _ => serde_json::from_slice::<GroupLine>(bytes)
+                .map(GroupLine::members)
+                .map_err(|e| json_message(&e)),
+        };
+        groups.push(members.map_err(|message| bad_line(path, l, message))?);
         Ok(())
     })?;
     Ok(Predicted { format, groups })
@@ -1296,15 +1335,36 @@ mod tests {
                 "min_similarity": 1.0, "members": members,
             })
         };
-        serde_json::json!({
-            "tool": {"name": "dupscan", "version": "0.1.0"},
-            "params": {"inputs": ["in.jsonl"], "unit": "sentence", "threshold": 0.7},
-            "stats": {"documents": 3, "units": 9, "groups": 2, "seconds": 0.5},
-            "groups": [
-                group(0, vec![member("a", 0, 10), member("b", 0, 10)]),
-                group(1, vec![member("a", 20, 30), member("c", 5, 15), member("b", 20, 30)]),
-            ],
-        })
+        let header = ReportHeader {
+            tool: crate::report::Tool {
+                name: "dupscan".into(),
+                version: "0.1.0".into(),
+            },
+            params: crate::report::Params {
+                inputs: vec!["in.jsonl".into()],
+                reference: Vec::new(),
+                scan: crate::config::Params::new(crate::config::UnitKind::Sentence),
+                text_field: "text".into(),
+                id_field: "id".into(),
+            },
+            stats: crate::report::Stats {
+                documents: 3,
+                units: 9,
+                groups: 2,
+                seconds: 0.5,
+                ..crate::report::Stats::default()
+            },
+            contamination: None,
+        };
+        let mut report = serde_json::to_value(header).expect("header");
+        report["groups"] = serde_json::json!([
+            group(0, vec![member("a", 0, 10), member("b", 0, 10)]),
+            group(
+                1,
+                vec![member("a", 20, 30), member("c", 5, 15), member("b", 20, 30)]
+            ),
+        ]);
+        report
     }
 
     fn pretty_report() -> String {
@@ -1312,7 +1372,11 @@ mod tests {
     }
 
     fn jsonl_report() -> String {
-        let mut r = report();
+        jsonl_of(report())
+    }
+
+    /// `r` as a JSON Lines report.
+    fn jsonl_of(mut r: serde_json::Value) -> String {
         let groups = r["groups"].take();
         let mut out = serde_json::to_string(&r)
             .expect("json")
@@ -1380,10 +1444,8 @@ mod tests {
         };
         let header = jsonl_report();
         let header = header.lines().next().expect("header");
-        assert_eq!(
-            bad(&format!("{header}\n{{\"members\":[]}}\n{{\"id\":1}}\n")).0,
-            3
-        );
+        let empty = r#"{"id":0,"size":0,"documents":0,"min_similarity":1.0,"members":[]}"#;
+        assert_eq!(bad(&format!("{header}\n{empty}\n{{\"id\":1}}\n")).0, 3);
         assert_eq!(bad("\n{\"foo\":1}\n").0, 2);
         let mut pretty = pretty_report();
         pretty = pretty.replacen("\"start\": 20", "\"start\": \"x\"", 1);
@@ -1394,6 +1456,44 @@ mod tests {
             .expect("edited line") as u64
             + 1;
         assert_eq!(line, want, "{msg}");
+    }
+
+    #[test]
+    fn report_members_with_reversed_ranges_name_their_line() {
+        let mut r = report();
+        r["groups"][1]["members"][2]["start"] = 40.into();
+        let pretty = serde_json::to_string_pretty(&r).expect("json");
+        let err = parse_predicted(pretty.as_bytes(), Path::new("r")).expect_err("reversed");
+        let Error::BadLine { line, message, .. } = err else {
+            panic!("expected BadLine, got {err:?}");
+        };
+        assert!(message.contains("start 40 is after end 30"), "{message}");
+        // The error is raised once the group is read: at its closing brace,
+        // the last group's (the first has a comma after it).
+        let group_end = pretty
+            .lines()
+            .position(|l| l == "    }")
+            .map(|i| i as u64 + 1);
+        assert_eq!(Some(line), group_end, "{message}");
+        let err = parse_predicted(jsonl_of(r).as_bytes(), Path::new("r")).expect_err("reversed");
+        assert!(matches!(err, Error::BadLine { line: 3, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_report_header_that_is_not_dupscan_s_is_refused() {
+        let jsonl = jsonl_report();
+        let mut lines = jsonl.lines();
+        let header = lines.next().expect("header");
+        let broken = header.replacen("\"params\"", "\"parameters\"", 1);
+        let text = format!("{broken}\n{}\n", lines.collect::<Vec<_>>().join("\n"));
+        let err = parse_predicted(text.as_bytes(), Path::new("r")).expect_err("no params");
+        let Error::BadLine {
+            line: 1, message, ..
+        } = err
+        else {
+            panic!("expected BadLine on line 1, got {err:?}");
+        };
+        assert!(message.contains("missing field `params`"), "{message}");
     }
 
     #[test]

@@ -378,7 +378,7 @@ impl Protected {
     ///
     /// [`Error::Read`] when the file cannot be found.
     pub fn add_file(&mut self, path: &Path) -> Result<()> {
-        if path.as_os_str() == "-" {
+        if crate::corpus::is_stdin(path) {
             return Ok(());
         }
         let rerr = |source| Error::Read {

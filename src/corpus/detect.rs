@@ -2,12 +2,15 @@
 //!
 //! Files are classified by name alone: an outer `.gz` / `.zst` / `.zstd`
 //! extension selects the decompressor, and the extension under it selects the
-//! layout (`.jsonl`, `.json`, `.ndjson` are JSON Lines; anything else is one
-//! text document per file). Extensions are matched ignoring ASCII case.
+//! format: the [`InputFormat`](super::InputFormat) of [`FORMATS`] that lists
+//! it (`.jsonl`, `.json`, `.ndjson` are JSON Lines), or for anything else
+//! plain text, one document per file. Extensions are matched ignoring ASCII
+//! case.
 //!
 //! Stdin has no name, so its bytes are sniffed instead: gzip and Zstandard
-//! magic numbers select the decompressor, and a first non-whitespace byte of
-//! `{` in the decompressed stream selects JSON Lines.
+//! magic numbers select the decompressor, and each format's
+//! [`sniff`](super::InputFormat::sniff) looks at the decompressed stream (a
+//! first non-whitespace byte of `{` selects JSON Lines).
 //!
 //! Formats dupscan does not read yet are recognised so they can be refused
 //! rather than read as one garbled text document (and written back corrupt by
@@ -30,6 +33,7 @@ use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::path::Path;
 
+use super::format::{FORMATS, by_extension};
 use super::{Compression, Format, Layout};
 
 /// The gzip magic number (RFC 1952).
@@ -148,7 +152,7 @@ pub(crate) fn sniff_content(head: &[u8], layout: Layout) -> Option<NotText> {
 
 /// What a file is by its name, when its name says it is a format dupscan
 /// does not read yet (`data.csv`, `part-0.parquet`, `x.tsv.gz`); `None`
-/// otherwise.
+/// otherwise, and for an extension that a format of [`FORMATS`] reads.
 ///
 /// ```
 /// use std::path::Path;
@@ -159,6 +163,12 @@ pub(crate) fn sniff_content(head: &[u8], layout: Layout) -> Option<NotText> {
 /// ```
 pub fn unsupported_extension(path: &Path) -> Option<String> {
     let inner = extension(inner_path(path));
+    let read = FORMATS
+        .iter()
+        .any(|f| f.extensions().iter().any(|e| inner.eq_ignore_ascii_case(e)));
+    if read {
+        return None;
+    }
     UNSUPPORTED_EXTENSIONS
         .iter()
         .find(|(ext, _)| inner.eq_ignore_ascii_case(ext))
@@ -181,9 +191,10 @@ fn inner_path(path: &Path) -> &Path {
 /// Detects a file's format from its name.
 ///
 /// `.gz` means gzip and `.zst` / `.zstd` mean Zstandard; the extension under
-/// the compression one (or the only one) decides the layout: `.jsonl`,
-/// `.json` and `.ndjson` are JSON Lines, anything else (including no
-/// extension, and `-` for stdin) is a single text document.
+/// the compression one (or the only one) decides the layout: the format of
+/// [`FORMATS`] that lists it (`.jsonl`, `.json` and `.ndjson` are JSON
+/// Lines), or for anything else (including no extension, and `-` for
+/// stdin) a single text document.
 pub fn detect_format(path: &Path) -> Format {
     let outer = extension(path);
     let (compression, inner) = if outer.eq_ignore_ascii_case("gz") {
@@ -199,17 +210,8 @@ pub fn detect_format(path: &Path) -> Format {
     } else {
         (Compression::None, path)
     };
-    let inner = extension(inner);
-    let layout = if ["jsonl", "json", "ndjson"]
-        .iter()
-        .any(|e| inner.eq_ignore_ascii_case(e))
-    {
-        Layout::Jsonl
-    } else {
-        Layout::Text
-    };
     Format {
-        layout,
+        layout: by_extension(&extension(inner)).layout(),
         compression,
     }
 }
@@ -233,28 +235,16 @@ pub(crate) fn sniff_compression(head: &[u8]) -> Compression {
     }
 }
 
-/// Detects the layout from a (decompressed) stream's first bytes: JSON Lines
-/// when the first byte that is not whitespace (nor a leading byte order mark)
-/// is `{`, text when it is anything else, and `None` when `head` holds only
-/// whitespace (or part of a byte order mark), so more bytes are needed.
-pub(crate) fn sniff_layout(head: &[u8]) -> Option<Layout> {
-    if head.len() < UTF8_BOM.len() && UTF8_BOM.starts_with(head) {
-        return None;
-    }
-    let head = head.strip_prefix(UTF8_BOM).unwrap_or(head);
-    head.iter().find(|b| !b.is_ascii_whitespace()).map(|&b| {
-        if b == b'{' {
-            Layout::Jsonl
-        } else {
-            Layout::Text
-        }
-    })
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// The layout a stream's first bytes say, asking each format in turn;
+    /// `None` when more bytes are needed.
+    fn sniff_layout(head: &[u8]) -> Option<Layout> {
+        crate::corpus::format::sniff_format(head, false).map(|f| f.layout())
+    }
 
     fn fmt(name: &str) -> (Layout, Compression) {
         let f = detect_format(Path::new(name));

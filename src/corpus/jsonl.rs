@@ -53,11 +53,71 @@ use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::detect::UTF8_BOM;
+use super::detect::{SNIFF_LEN, UTF8_BOM, sniff_content};
+use super::format::{Input, InputFormat, Parallelism, Position, Records, strip_bom};
+use super::open::read_head;
 use super::text::MAX_DOC;
 use super::walk::read_error;
-use super::{BadLines, Corpus, Document, ReadOptions, Warning};
+use super::{BadLines, Document, Layout, ReadOptions, Warning};
 use crate::error::{Error, Result};
+
+/// JSON Lines: one JSON object per line, the text and the id in the
+/// configured fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonlFormat;
+
+impl InputFormat for JsonlFormat {
+    fn layout(&self) -> Layout {
+        Layout::Jsonl
+    }
+
+    fn name(&self) -> &'static str {
+        "JSON Lines"
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["jsonl", "json", "ndjson"]
+    }
+
+    /// JSON Lines when the first byte that is not whitespace (nor a leading
+    /// byte order mark) is `{`; undecided while there is only whitespace
+    /// (or part of a byte order mark).
+    fn sniff(&self, head: &[u8]) -> Option<bool> {
+        let head = strip_bom(head)?;
+        head.iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .map(|&b| b == b'{')
+    }
+
+    fn position(&self) -> Position {
+        Position::Line
+    }
+
+    fn parallelism(&self) -> Parallelism {
+        Parallelism::WithinFile
+    }
+
+    /// Refuses a stream whose first bytes are a magic number of a format
+    /// dupscan does not read (without the NUL rule of text: binary junk
+    /// gives bad lines), then parses its lines in parallel, in order.
+    fn read(&self, input: Input<'_>, out: &mut Records) -> Result<()> {
+        let head = read_head(&mut *input.reader, SNIFF_LEN).map_err(read_error(input.path))?;
+        if let Some(what) = sniff_content(&head, Layout::Jsonl) {
+            out.stats.bytes += head.len() as u64;
+            (input.on_bytes)(head.len() as u64);
+            return input.not_text(what, out);
+        }
+        let mut reader = std::io::Cursor::new(head).chain(&mut *input.reader);
+        read_jsonl(
+            &mut reader,
+            input.path,
+            input.source,
+            input.opts,
+            input.on_bytes,
+            out,
+        )
+    }
+}
 
 /// Bytes read per batch (a batch then extends to the end of its last line).
 const BATCH: usize = 8 * 1024 * 1024;
@@ -107,7 +167,7 @@ pub(crate) fn unicode_escape(s: &[u8]) -> Option<(usize, Option<char>)> {
 
 /// `line` with every lone surrogate escape inside a string replaced by
 /// `\ufffd`; `None` when it has none.
-fn replace_lone_surrogates(line: &str) -> Option<String> {
+pub(crate) fn replace_lone_surrogates(line: &str) -> Option<String> {
     let bytes = line.as_bytes();
     let mut patched: Option<Vec<u8>> = None;
     let mut in_string = false;
@@ -558,7 +618,7 @@ pub(crate) fn read_jsonl(
     source: u32,
     opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
-    corpus: &mut Corpus,
+    corpus: &mut Records,
 ) -> Result<()> {
     let fields = Fields {
         text: &opts.text_field,
@@ -654,8 +714,8 @@ mod tests {
         parse_record(line, FIELDS)
     }
 
-    fn read(bytes: &[u8], opts: &ReadOptions) -> Result<Corpus> {
-        let mut corpus = Corpus::default();
+    fn read(bytes: &[u8], opts: &ReadOptions) -> Result<Records> {
+        let mut corpus = Records::default();
         read_jsonl(
             &mut &bytes[..],
             Path::new("in.jsonl"),
@@ -674,7 +734,7 @@ mod tests {
         }
     }
 
-    fn ids(corpus: &Corpus) -> Vec<(&str, u64, &str)> {
+    fn ids(corpus: &Records) -> Vec<(&str, u64, &str)> {
         corpus
             .docs
             .iter()
@@ -1038,7 +1098,7 @@ mod tests {
     fn an_endless_line_stops_at_the_limit() {
         let head = std::io::Cursor::new(b"{\"text\":\"a\"}\n".to_vec());
         let mut endless = std::io::BufReader::new(head.chain(std::io::repeat(b'x')));
-        let mut corpus = Corpus::default();
+        let mut corpus = Records::default();
         let err = read_jsonl(
             &mut endless,
             Path::new("zero"),

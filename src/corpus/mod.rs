@@ -31,7 +31,9 @@
 //! The work is split by step: [`detect_format`] names formats, [`list_sources`]
 //! expands inputs into files, [`open()`] streams a file's decompressed bytes,
 //! and [`read_inputs`] (or [`read_sources`]) reads everything into a
-//! [`Corpus`], parsing JSONL in parallel while keeping input order.
+//! [`Corpus`], parsing JSONL in parallel while keeping input order. Each
+//! format is an [`InputFormat`] (one file each: `text.rs`, `jsonl.rs`)
+//! listed in [`FORMATS`]; this module only drives them.
 //!
 //! ```
 //! use dupscan::corpus::{read_inputs, ReadOptions};
@@ -47,13 +49,13 @@
 
 mod detect;
 mod fingerprint;
+mod format;
 mod jsonl;
 mod open;
 mod text;
 mod walk;
 
 use std::collections::HashSet;
-use std::io::{self, BufRead, Cursor, Read};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -61,9 +63,13 @@ use xxhash_rust::xxh3::xxh3_64;
 
 pub use detect::{detect_format, unsupported_extension};
 pub(crate) use fingerprint::{Tally, check_read, open_hashed};
-pub(crate) use jsonl::unicode_escape;
+pub use format::{FORMATS, Input, InputFormat, Parallelism, Position, Records, format_of};
+pub use jsonl::JsonlFormat;
+pub(crate) use jsonl::{replace_lone_surrogates, unicode_escape};
 pub use open::open;
 pub(crate) use open::open_tallied;
+pub use text::TextFormat;
+pub(crate) use walk::is_stdin;
 pub use walk::{Listing, list_sources};
 
 pub use dupscan_core::corpus::*;
@@ -136,13 +142,16 @@ pub fn read_sources(
     };
     let mut start = 0;
     while start < corpus.sources.len() {
-        let is_text_file = |s: &Source| s.format.layout == Layout::Text && !walk::is_stdin(&s.path);
+        let across_files = |s: &Source| {
+            !walk::is_stdin(&s.path)
+                && format_of(s.format.layout).parallelism() == Parallelism::AcrossFiles
+        };
         let end = corpus.sources[start..]
             .iter()
-            .position(|s| !is_text_file(s))
+            .position(|s| !across_files(s))
             .map_or(corpus.sources.len(), |n| start + n);
         if end > start {
-            read_text_files(&mut corpus, start, end, opts, on_bytes)?;
+            read_files(&mut corpus, start, end, opts, on_bytes)?;
             start = end;
         } else {
             read_stream(&mut corpus, start, opts, on_bytes)?;
@@ -151,6 +160,16 @@ pub fn read_sources(
     }
     corpus.stats.duplicate_ids = duplicate_ids(&corpus.docs);
     Ok(corpus)
+}
+
+/// Every layout, for tests that each has its format and write-back. The
+/// match stops compiling when a layout is added, so that it is added here.
+#[cfg(test)]
+pub(crate) fn all_layouts() -> [Layout; 2] {
+    match Layout::Text {
+        Layout::Text | Layout::Jsonl => {}
+    }
+    [Layout::Text, Layout::Jsonl]
 }
 
 /// How many of `docs` have an id that an earlier one already has.
@@ -182,34 +201,45 @@ fn source_index(index: usize) -> Result<u32> {
         .map_err(|_| Error::Param(format!("input file number {index} is too large")))
 }
 
-/// Reads the text files `sources[start..end]` in parallel, appending their
-/// documents in order; the first failing file (in order) is the error.
-fn read_text_files(
+/// Reads the files `sources[start..end]` (not stdin) in parallel, each with
+/// its format, appending their documents in order; the first failing file
+/// (in order) is the error.
+fn read_files(
     corpus: &mut Corpus,
     start: usize,
     end: usize,
     opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
-    let limit = opts.max_document_bytes;
-    let read = corpus.sources[start..end]
-        .par_iter()
-        .map(|s| {
+    let read = (start..end)
+        .into_par_iter()
+        .map(|index| {
+            let s = &corpus.sources[index];
             let (mut reader, tally) = open::open_tallied(s)?;
-            let doc = text::read_text(&mut *reader, &s.path, limit, on_bytes)?;
+            let mut records = Records::default();
+            let input = Input {
+                reader: &mut *reader,
+                path: &s.path,
+                source: source_index(index)?,
+                origin: s.origin,
+                opts,
+                on_bytes,
+            };
+            format_of(s.format.layout).read(input, &mut records)?;
             let fingerprint = tally.finish().map_err(walk::read_error(&s.path))?;
-            Ok((doc, fingerprint))
+            Ok((records, fingerprint))
         })
         .collect::<Vec<Result<_>>>();
     for (index, read) in (start..end).zip(read) {
-        let (doc, fingerprint) = read?;
+        let (records, fingerprint) = read?;
         corpus.sources[index].fingerprint = Some(fingerprint);
-        corpus.push_text(index, doc, opts)?;
+        corpus.append(records);
     }
     Ok(())
 }
 
-/// Reads one JSONL file, or stdin, into `corpus`.
+/// Reads one source, a file or stdin, into `corpus` with its format (for
+/// stdin, the one its first bytes say).
 fn read_stream(
     corpus: &mut Corpus,
     index: usize,
@@ -220,9 +250,9 @@ fn read_stream(
     let path = corpus.sources[index].path.clone();
     let (mut reader, tally) = if walk::is_stdin(&path) {
         let (compression, reader) = open::open_stdin().map_err(walk::read_error(&path))?;
-        let (layout, reader) = sniff_layout(reader).map_err(walk::read_error(&path))?;
+        let (format, reader) = format::sniff_stream(reader).map_err(walk::read_error(&path))?;
         corpus.sources[index].format = Format {
-            layout,
+            layout: format.layout(),
             compression,
         };
         (reader, None)
@@ -230,24 +260,27 @@ fn read_stream(
         let (reader, tally) = open::open_tallied(&corpus.sources[index])?;
         (reader, Some(tally))
     };
-    match corpus.sources[index].format.layout {
-        Layout::Jsonl => {
-            let head =
-                open::read_head(&mut reader, detect::SNIFF_LEN).map_err(walk::read_error(&path))?;
-            if let Some(what) = detect::sniff_content(&head, Layout::Jsonl) {
-                corpus.stats.bytes += head.len() as u64;
-                on_bytes(head.len() as u64);
-                return corpus.not_text(index, what);
-            }
-            let mut reader = Cursor::new(head).chain(reader);
-            jsonl::read_jsonl(&mut reader, &path, id, opts, on_bytes, corpus)?;
-        }
-        Layout::Text => {
-            let limit = opts.max_document_bytes;
-            let read = text::read_text(&mut *reader, &path, limit, on_bytes)?;
-            corpus.push_text(index, read, opts)?;
-        }
-    }
+    let source = &corpus.sources[index];
+    let input = Input {
+        reader: &mut *reader,
+        path: &path,
+        source: id,
+        origin: source.origin,
+        opts,
+        on_bytes,
+    };
+    let format = format_of(source.format.layout);
+    // The corpus's own vectors, so that a large file's documents are not
+    // copied once more.
+    let mut records = Records {
+        docs: std::mem::take(&mut corpus.docs),
+        stats: corpus.stats,
+        warnings: std::mem::take(&mut corpus.warnings),
+    };
+    format.read(input, &mut records)?;
+    corpus.docs = records.docs;
+    corpus.stats = records.stats;
+    corpus.warnings = records.warnings;
     if let Some(tally) = tally {
         let fingerprint = tally.finish().map_err(walk::read_error(&path))?;
         corpus.sources[index].fingerprint = Some(fingerprint);
@@ -257,105 +290,22 @@ fn read_stream(
 
 /// Reading's own additions to a [`Corpus`].
 trait Fill {
-    fn not_text(&mut self, index: usize, what: detect::NotText) -> Result<()>;
-    fn push_text(&mut self, index: usize, read: text::TextRead, opts: &ReadOptions) -> Result<()>;
+    fn append(&mut self, records: Records);
 }
 
 impl Fill for Corpus {
-    /// Refuses source `index`, which is `what` rather than text dupscan
-    /// reads, or skips it with a warning when it is binary content found by
-    /// walking a directory (it stays a source without documents, so `dedup`
-    /// copies it unchanged).
-    fn not_text(&mut self, index: usize, what: detect::NotText) -> Result<()> {
-        let source = &self.sources[index];
-        let path = source.path.clone();
-        match (what, source.origin) {
-            (detect::NotText::Binary(what), Origin::Walked) => {
-                self.warnings.push(Warning::Binary {
-                    path,
-                    what: what.to_owned(),
-                });
-                Ok(())
-            }
-            (detect::NotText::Binary(what) | detect::NotText::Data(what), _) => {
-                Err(Error::Unsupported {
-                    path,
-                    what: what.to_owned(),
-                })
-            }
-        }
+    /// Appends what a source gave.
+    fn append(&mut self, mut records: Records) {
+        self.docs.append(&mut records.docs);
+        self.warnings.append(&mut records.warnings);
+        format::add_counts(&mut self.stats, records.stats);
     }
-
-    /// Appends the whole-file document of source `index` (none for an empty
-    /// file) and counts it; an oversized one is an error, or with
-    /// [`BadLines::Skip`] a bad line and a warning.
-    fn push_text(&mut self, index: usize, read: text::TextRead, opts: &ReadOptions) -> Result<()> {
-        let doc = match read {
-            text::TextRead::Doc(doc) => doc,
-            text::TextRead::NotText { what, bytes } => {
-                self.stats.bytes += bytes;
-                return self.not_text(index, what);
-            }
-            text::TextRead::TooLarge { bytes } => {
-                let path = self.sources[index].path.clone();
-                let limit = opts.max_document_bytes;
-                if opts.bad_lines == BadLines::Fail {
-                    return Err(Error::TooLarge {
-                        path,
-                        line: 1,
-                        limit,
-                    });
-                }
-                self.stats.bytes += bytes;
-                self.stats.bad_lines += 1;
-                self.warnings.push(Warning::TooLarge {
-                    path,
-                    line: 1,
-                    limit,
-                });
-                return Ok(());
-            }
-        };
-        self.stats.bytes += doc.bytes;
-        if doc.bytes == 0 {
-            return Ok(());
-        }
-        self.stats.invalid_utf8 += u64::from(doc.lossy);
-        self.docs.push(Document {
-            id: self.sources[index].path.display().to_string(),
-            source: source_index(index)?,
-            line: 1,
-            text: doc.text,
-        });
-        Ok(())
-    }
-}
-
-/// Decides the layout of a stream from its first non-whitespace byte, and
-/// gives back a reader that still yields every byte.
-fn sniff_layout(
-    mut reader: Box<dyn BufRead + Send>,
-) -> io::Result<(Layout, Box<dyn BufRead + Send>)> {
-    let mut head = Vec::new();
-    let layout = loop {
-        let buf = reader.fill_buf()?;
-        if buf.is_empty() {
-            break detect::sniff_layout(&head).unwrap_or(Layout::Text);
-        }
-        let n = buf.len();
-        head.extend_from_slice(buf);
-        reader.consume(n);
-        if let Some(layout) = detect::sniff_layout(&head) {
-            break layout;
-        }
-    };
-    Ok((layout, Box::new(Cursor::new(head).chain(reader))))
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::io::Write;
+    use std::io::{Cursor, Read, Write};
     use std::path::Path;
     use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -609,10 +559,10 @@ mod tests {
         for (bytes, expected) in cases {
             // One byte at a time, so sniffing must look past the first buffer.
             let reader = std::io::BufReader::with_capacity(1, Cursor::new(bytes.to_vec()));
-            let (layout, mut reader) = sniff_layout(Box::new(reader)).unwrap();
+            let (format, mut reader) = format::sniff_stream(Box::new(reader)).unwrap();
             let mut out = Vec::new();
             reader.read_to_end(&mut out).unwrap();
-            assert_eq!((layout, out.as_slice()), (expected, bytes));
+            assert_eq!((format.layout(), out.as_slice()), (expected, bytes));
         }
     }
 }

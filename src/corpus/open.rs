@@ -94,7 +94,7 @@ fn decompress<R: BufRead + Send + 'static>(
 }
 
 /// Reads up to `n` bytes, fewer only at the end of the stream.
-pub(crate) fn read_head<R: Read>(reader: &mut R, n: usize) -> io::Result<Vec<u8>> {
+pub(crate) fn read_head<R: Read + ?Sized>(reader: &mut R, n: usize) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(n);
     reader.take(n as u64).read_to_end(&mut head)?;
     Ok(head)

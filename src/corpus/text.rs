@@ -12,14 +12,92 @@
 //! [`TextRead::NotText`] (see [`sniff_content`]) instead of a document of
 //! replacement characters. Other bytes that are not UTF-8 are replaced
 //! with U+FFFD and counted.
+//!
+//! [`TextFormat`] is the [`InputFormat`] of such files, and the fallback
+//! for every name and every stream no other format claims.
 
 use std::io::{BufRead, Read};
 use std::path::Path;
 
-use super::Layout;
 use super::detect::{NotText, sniff_content};
+use super::format::{Input, InputFormat, Parallelism, Position, Records};
 use super::walk::read_error;
+use super::{BadLines, Document, Layout, Warning};
 use crate::error::{Error, Result};
+
+/// Plain text: the whole file is one document whose id is its path.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextFormat;
+
+impl InputFormat for TextFormat {
+    fn layout(&self) -> Layout {
+        Layout::Text
+    }
+
+    fn name(&self) -> &'static str {
+        "text"
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn sniff(&self, _head: &[u8]) -> Option<bool> {
+        Some(true)
+    }
+
+    fn position(&self) -> Position {
+        Position::Whole
+    }
+
+    fn parallelism(&self) -> Parallelism {
+        Parallelism::AcrossFiles
+    }
+
+    /// Appends the file's one document (none for an empty file) and counts
+    /// it; an oversized one is an error, or with [`BadLines::Skip`] a bad
+    /// line and a warning.
+    fn read(&self, input: Input<'_>, out: &mut Records) -> Result<()> {
+        let limit = input.opts.max_document_bytes;
+        let doc = match read_text(&mut *input.reader, input.path, limit, input.on_bytes)? {
+            TextRead::Doc(doc) => doc,
+            TextRead::NotText { what, bytes } => {
+                out.stats.bytes += bytes;
+                return input.not_text(what, out);
+            }
+            TextRead::TooLarge { bytes } => {
+                let path = input.path.to_path_buf();
+                if input.opts.bad_lines == BadLines::Fail {
+                    return Err(Error::TooLarge {
+                        path,
+                        line: 1,
+                        limit,
+                    });
+                }
+                out.stats.bytes += bytes;
+                out.stats.bad_lines += 1;
+                out.warnings.push(Warning::TooLarge {
+                    path,
+                    line: 1,
+                    limit,
+                });
+                return Ok(());
+            }
+        };
+        out.stats.bytes += doc.bytes;
+        if doc.bytes == 0 {
+            return Ok(());
+        }
+        out.stats.invalid_utf8 += u64::from(doc.lossy);
+        out.docs.push(Document {
+            id: input.path.display().to_string(),
+            source: input.source,
+            line: 1,
+            text: doc.text,
+        });
+        Ok(())
+    }
+}
 
 /// How many bytes are read between two progress reports.
 const CHUNK: u64 = 8 * 1024 * 1024;

@@ -54,10 +54,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod format;
+mod jsonl;
 mod mend;
 mod plan;
 mod record;
 mod splice;
+mod text;
 mod write;
 
 use std::fmt;
@@ -65,8 +68,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use format::{Output, Reread, Rewrite, WRITE_BACKS, WriteBack, write_back_of};
+pub use jsonl::JsonlWriteBack;
 pub use mend::mend;
 pub use plan::{Counts, DocPlan, Emptied, Keep, Plan, Removal, plan};
+pub use text::TextWriteBack;
 
 use crate::config::{Grouping, ScanConfig, Scope, UnitKind};
 use crate::corpus;
@@ -237,7 +243,7 @@ pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<Prepared> 
     config.params.grouping = Grouping::Components;
     let named = || config.inputs.iter().chain(&config.reference);
     // Stdin is refused by the check; listing it would not name a file.
-    let (sources, reference) = if named().any(|p| p.as_os_str() == "-") {
+    let (sources, reference) = if named().any(|p| corpus::is_stdin(p)) {
         (Vec::new(), Vec::new())
     } else {
         (

@@ -3,15 +3,14 @@
 //!
 //! Each source goes to `DIR/<relative path>` ([`Source::relative`]) in the
 //! format it came in. A file with nothing to change is copied byte for byte
-//! (compressed bytes included). Otherwise a JSONL file is streamed line by
-//! line from the original: a record is written back as its original bytes,
-//! or with the removed units cut out of its text field's string, or with a
-//! `dupscan` field inserted before its closing brace, or left out; blank and
-//! skipped malformed lines are copied as they are. A changed text file is
-//! its original bytes minus the cuts; a text file whose document is dropped
-//! is not written. Cuts are made in the original bytes ([`super::splice`]),
-//! so invalid UTF-8 and JSON escapes outside them are kept as they were.
-//! Compression is kept (gzip at the default level 6, Zstandard at level 3).
+//! (compressed bytes included); a file whose format leaves out a source
+//! with every document dropped (a text file) is not written; every other
+//! file is written by its format's [`WriteBack`] (see [`super::format`]):
+//! JSON Lines record by record ([`super::jsonl`]), a text file as its
+//! original bytes minus the cuts ([`super::text`]). Cuts are made in the
+//! original bytes ([`super::splice`]), so invalid UTF-8 and JSON escapes
+//! outside them are kept as they were. Compression is kept (gzip at the
+//! default level 6, Zstandard at level 3).
 //!
 //! Every source is read again to be written, and checked against the
 //! [`Fingerprint`](crate::corpus::Fingerprint) taken when it was scanned:
@@ -29,20 +28,17 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::mend::mend_ranges;
+use super::format::{Rewrite, verified, write_back_of};
 use super::plan::{DocPlan, Plan};
-use super::record::{Object, text_value};
-use super::splice::{Encoding, Mismatch, splice};
 use super::{DedupOptions, LOCK_FILE, META_DIR, Mode, Overwrite};
-use crate::config::UnitKind;
-use crate::corpus::{self, Compression, Layout, Source, Tally};
+use crate::corpus::{self, Compression, Source};
 use crate::error::{Error, Result};
 use crate::output::{Destination, Protected, buffered, resolve_target, write_file};
 use crate::pipeline::Scan;
@@ -50,8 +46,6 @@ use crate::report::{Json, Report, ReportWriter};
 
 /// Buffer size for the output stream.
 const BUF_SIZE: usize = 256 * 1024;
-/// The field `--annotate` adds.
-pub(crate) const ANNOTATION_FIELD: &str = "dupscan";
 
 /// What became of one source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,10 +56,6 @@ pub(crate) enum Outcome {
     Rewritten,
     /// Not written: a text file whose document was dropped.
     Omitted,
-}
-
-fn is_stdin(path: &Path) -> bool {
-    path.as_os_str() == "-"
 }
 
 /// Checks that dedup may write `sources` under `opts.out`, before anything
@@ -95,16 +85,18 @@ pub(crate) fn check_target(
         let path = path.to_path_buf();
         move |source| Error::Write { path, source }
     };
-    if inputs.iter().any(|p| is_stdin(p)) {
+    if inputs.iter().any(|p| corpus::is_stdin(p)) {
         return Err(Error::Param(
             "dedup cannot write stdin (-) back; save it to a file and name the file".into(),
         ));
     }
     if opts.mode == Mode::Annotate {
-        if let Some(s) = sources.iter().find(|s| s.format.layout == Layout::Text) {
+        let cannot = |s: &&Source| !write_back_of(s.format.layout).annotates();
+        if let Some(s) = sources.iter().find(cannot) {
             return Err(Error::Param(format!(
-                "--annotate adds a field to JSON Lines records; {} is a text file",
-                s.path.display()
+                "--annotate adds a field to JSON Lines records; {} is a {} file",
+                s.path.display(),
+                corpus::format_of(s.format.layout).name()
             )));
         }
     }
@@ -231,7 +223,7 @@ pub(crate) fn write_corpus(scan: &Scan, plan: &Plan, opts: &DedupOptions) -> Res
         .par_iter()
         .zip(ranges.into_par_iter().skip(skip))
         .map(|(source, docs)| {
-            let job = Job {
+            let job = Rewrite {
                 scan,
                 plan,
                 source,
@@ -239,7 +231,7 @@ pub(crate) fn write_corpus(scan: &Scan, plan: &Plan, opts: &DedupOptions) -> Res
                 mode: opts.mode,
                 target: opts.out.join(&source.relative),
             };
-            job.run()
+            write_source(&job)
         })
         .collect();
     results.into_iter().collect()
@@ -264,7 +256,8 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     )
 }
 
-fn create_parent(path: &Path) -> Result<()> {
+/// Makes the directory `path` goes in.
+pub(super) fn create_parent(path: &Path) -> Result<()> {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => {
             fs::create_dir_all(dir).map_err(|source| Error::Write {
@@ -278,24 +271,19 @@ fn create_parent(path: &Path) -> Result<()> {
 
 /// Carries a typed error through the `io::Result` of a write closure.
 #[derive(Default)]
-struct Failure(RefCell<Option<Error>>);
+pub(super) struct Failure(RefCell<Option<Error>>);
 
 impl Failure {
     /// Records `err` (the first one wins) and returns an `io::Error` to stop
     /// the write with.
-    fn set(&self, err: Error) -> io::Error {
+    pub(super) fn set(&self, err: Error) -> io::Error {
         let message = err.to_string();
         self.0.borrow_mut().get_or_insert(err);
         io::Error::other(message)
     }
 
-    /// Takes the recorded error out, if there is one.
-    fn take(&self) -> Option<Error> {
-        self.0.borrow_mut().take()
-    }
-
     /// The recorded error if there is one, else the write's own result.
-    fn resolve(self, result: Result<()>) -> Result<()> {
+    pub(super) fn resolve(self, result: Result<()>) -> Result<()> {
         match (self.0.into_inner(), result) {
             (Some(err), _) => Err(err),
             (None, result) => result,
@@ -352,405 +340,90 @@ pub(crate) fn encode(
     }
 }
 
-/// The note `--annotate` adds to a document at `--unit document`.
-#[derive(Serialize)]
-struct DocNote<'a> {
-    group: u32,
-    duplicate: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    of: Option<&'a str>,
-}
-
-/// The note `--annotate` adds at `--unit sentence|paragraph`.
-#[derive(Serialize)]
-struct UnitNotes<'a> {
-    removed: Vec<UnitNote<'a>>,
-    /// Whether the whole document would go (every unit removed, or every
-    /// compared one with `--drop-emptied`).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    dropped: bool,
-}
-
-#[derive(Serialize)]
-struct UnitNote<'a> {
-    start: u32,
-    end: u32,
-    group: u32,
-    of: &'a str,
-}
-
-/// Copies one line (up to and including its newline, or to the end) from
-/// `reader` to `out` without holding it; returns its length, 0 at the end.
-/// Read errors go through `read_failed`.
-fn copy_line(
-    reader: &mut dyn BufRead,
-    out: &mut dyn Write,
-    read_failed: impl Fn(io::Error) -> io::Error,
-) -> io::Result<usize> {
-    let mut copied = 0;
-    loop {
-        let buf = match reader.fill_buf() {
-            Ok(buf) => buf,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(read_failed(e)),
-        };
-        if buf.is_empty() {
-            return Ok(copied);
-        }
-        let (n, done) = match buf.iter().position(|&b| b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (buf.len(), false),
-        };
-        out.write_all(&buf[..n])?;
-        reader.consume(n);
-        copied += n;
-        if done {
-            return Ok(copied);
-        }
-    }
-}
-
-/// Splits a line into its content and its line break (`\n`, `\r\n` or none).
-fn split_eol(line: &[u8]) -> (&[u8], &[u8]) {
-    let content = line.strip_suffix(b"\n").unwrap_or(line);
-    let content = content.strip_suffix(b"\r").unwrap_or(content);
-    line.split_at(content.len())
-}
-
-/// Writing one source.
-struct Job<'a> {
-    scan: &'a Scan,
-    plan: &'a Plan,
-    source: &'a Source,
-    /// Its documents in [`Scan::corpus`].
-    docs: Range<usize>,
-    mode: Mode,
-    target: PathBuf,
-}
-
-impl Job<'_> {
-    fn run(&self) -> Result<Outcome> {
-        let plans = &self.plan.docs[self.docs.clone()];
-        let untouched = plans.iter().all(DocPlan::unchanged);
-        match (self.source.format.layout, self.mode) {
-            (Layout::Jsonl, Mode::Annotate) => self.rewrite_jsonl(),
-            (_, _) if untouched => self.copy(),
-            (Layout::Jsonl, Mode::Remove) => self.rewrite_jsonl(),
-            (Layout::Text, Mode::Annotate) => self.copy(),
-            (Layout::Text, Mode::Remove) => match plans {
-                [plan] if plan.dropped => {
-                    match fs::remove_file(&self.target) {
-                        Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                            return Err(Error::Write {
-                                path: self.target.clone(),
-                                source: e,
-                            });
-                        }
-                        _ => {}
-                    }
-                    Ok(Outcome::Omitted)
+/// Writes one source: copied when nothing changes, left out when its
+/// format leaves out a source whose documents are all dropped, else
+/// rewritten by its format.
+fn write_source(job: &Rewrite<'_>) -> Result<Outcome> {
+    let format = write_back_of(job.source.format.layout);
+    let plans = &job.plan.docs[job.docs.clone()];
+    let untouched = plans.iter().all(DocPlan::unchanged);
+    let emptied = !plans.is_empty() && plans.iter().all(|p| p.dropped);
+    match job.mode {
+        Mode::Annotate if format.annotates() => {}
+        Mode::Annotate => return copy(job),
+        Mode::Remove if untouched => return copy(job),
+        Mode::Remove if emptied && format.omits_emptied() => {
+            match fs::remove_file(&job.target) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(Error::Write {
+                        path: job.target.clone(),
+                        source: e,
+                    });
                 }
-                _ => self.rewrite_text(),
-            },
-        }
-    }
-
-    /// The source's permission bits, for its output; [`write_file`] drops
-    /// the setuid, setgid and sticky bits.
-    fn mode(&self) -> Result<Option<u32>> {
-        let meta = fs::metadata(&self.source.path).map_err(|source| Error::Read {
-            path: self.source.path.clone(),
-            source,
-        })?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            Ok(Some(meta.permissions().mode()))
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = meta;
-            Ok(None)
-        }
-    }
-
-    /// Checks `tally`, the source opened again, against what was read when
-    /// it was scanned (if that was recorded): first its length and
-    /// modification time, then, once `read` has read it, its content.
-    fn verified<T>(&self, tally: Tally, read: impl FnOnce() -> Result<T>) -> Result<T> {
-        let path = &self.source.path;
-        let Some(then) = &self.source.fingerprint else {
-            return read();
-        };
-        tally.check_opened(path, then)?;
-        let value = read()?;
-        let now = tally.finish().map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        })?;
-        corpus::check_read(then, path, &now)?;
-        Ok(value)
-    }
-
-    /// Copies the file byte for byte, checking that it is what was scanned.
-    fn copy(&self) -> Result<Outcome> {
-        let path = &self.source.path;
-        let (raw, tally) = corpus::open_hashed(path).map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        })?;
-        create_parent(&self.target)?;
-        let failure = Failure::default();
-        let mut reader = Reading {
-            inner: raw,
-            path,
-            failure: &failure,
-        };
-        let mode = self.mode()?;
-        let result = write_file(&self.target, mode, |mut out| {
-            self.verified(tally, || {
-                io::copy(&mut reader, &mut out).map_err(|e| Error::Write {
-                    path: self.target.clone(),
-                    source: e,
-                })
-            })
-            .map(drop)
-            .map_err(|e| failure.set(e))
-        });
-        failure.resolve(result).map(|()| Outcome::Copied)
-    }
-
-    /// Writes the source's one document without its removed units: the
-    /// bytes it was decoded from, read again, minus the cuts.
-    fn rewrite_text(&self) -> Result<Outcome> {
-        let doc = self.docs.start;
-        let path = &self.source.path;
-        let (mut reader, tally) = corpus::open_tallied(self.source)?;
-        let raw = self.verified(tally, || {
-            let mut raw = Vec::new();
-            reader.read_to_end(&mut raw).map_err(|source| Error::Read {
-                path: path.clone(),
-                source,
-            })?;
-            Ok(raw)
-        })?;
-        let text = &self.scan.corpus.docs[doc].text;
-        let keep = mend_ranges(text, &self.plan.docs[doc].spans());
-        let mut out = Vec::with_capacity(raw.len());
-        splice(&raw, Encoding::Utf8, text, &keep, &mut out)
-            .map_err(|Mismatch| changed(path, 1, "the text is not what was read"))?;
-        create_parent(&self.target)?;
-        write_file(&self.target, self.mode()?, |file| {
-            encode(file, self.source.format.compression, |w| w.write_all(&out))
-        })?;
-        Ok(Outcome::Rewritten)
-    }
-
-    /// Streams a JSONL source record by record, checking that it is what
-    /// was scanned.
-    fn rewrite_jsonl(&self) -> Result<Outcome> {
-        let (mut reader, tally) = corpus::open_tallied(self.source)?;
-        create_parent(&self.target)?;
-        let failure = Failure::default();
-        let result = write_file(&self.target, self.mode()?, |file| {
-            encode(file, self.source.format.compression, |out| {
-                self.verified(tally, || {
-                    self.stream(&mut *reader, out, &failure)
-                        .map_err(|e| failure.take().unwrap_or_else(|| self.write_error(e)))
-                })
-                .map_err(|e| failure.set(e))
-            })
-        });
-        failure.resolve(result).map(|()| Outcome::Rewritten)
-    }
-
-    /// A write error of the target.
-    fn write_error(&self, source: io::Error) -> Error {
-        Error::Write {
-            path: self.target.clone(),
-            source,
-        }
-    }
-
-    /// Copies or rewrites each line of `reader` into `out`. Lines that are
-    /// not documents (blank, skipped as malformed or as larger than
-    /// `--max-document-bytes`) are copied as they stream by, never held
-    /// whole, so a huge skipped line costs no memory.
-    fn stream(
-        &self,
-        reader: &mut dyn BufRead,
-        out: &mut dyn Write,
-        failure: &Failure,
-    ) -> io::Result<()> {
-        let path = &self.source.path;
-        let read_failed = |source| {
-            failure.set(Error::Read {
-                path: path.clone(),
-                source,
-            })
-        };
-        let mut next = self.docs.start;
-        let mut number = 0u64;
-        let mut line = Vec::new();
-        loop {
-            let is_doc = next < self.docs.end && self.scan.corpus.docs[next].line == number + 1;
-            let n = if is_doc {
-                line.clear();
-                reader.read_until(b'\n', &mut line).map_err(read_failed)?
-            } else {
-                copy_line(reader, out, read_failed)?
-            };
-            if n == 0 {
-                break;
+                _ => {}
             }
-            number += 1;
-            if is_doc {
-                self.record(next, number, &line, out, failure)?;
-                next += 1;
-            }
+            return Ok(Outcome::Omitted);
         }
-        if next < self.docs.end {
-            let line = self.scan.corpus.docs[next].line;
-            return Err(failure.set(changed(
-                path,
-                line,
-                "the file is shorter than when it was read",
-            )));
-        }
-        Ok(())
+        Mode::Remove => {}
     }
+    format.rewrite(job).map(|()| Outcome::Rewritten)
+}
 
-    /// Writes record `doc`, found on line `number`.
-    fn record(
-        &self,
-        doc: usize,
-        number: u64,
-        line: &[u8],
-        out: &mut dyn Write,
-        failure: &Failure,
-    ) -> io::Result<()> {
-        let plan = &self.plan.docs[doc];
-        let path = &self.source.path;
-        match self.mode {
-            Mode::Remove if plan.dropped => Ok(()),
-            Mode::Remove if plan.unchanged() => out.write_all(line),
-            Mode::Remove => {
-                let (content, eol) = split_eol(line);
-                let read = &self.scan.config.read;
-                let range = Object::parse(content)
-                    .and_then(|o| text_value(&o, content, read))
-                    .ok_or_else(|| {
-                        failure.set(changed(path, number, "the text field is not where it was"))
-                    })?;
-                // The string's bytes inside its quotes, minus the cuts.
-                let text = &self.scan.corpus.docs[doc].text;
-                let keep = mend_ranges(text, &plan.spans());
-                let literal = &content[range.start + 1..range.end - 1];
-                let mut value = Vec::with_capacity(literal.len());
-                splice(literal, Encoding::JsonString, text, &keep, &mut value).map_err(
-                    |Mismatch| {
-                        failure.set(changed(path, number, "the text field is not what was read"))
-                    },
-                )?;
-                out.write_all(&content[..=range.start])?;
-                out.write_all(&value)?;
-                out.write_all(&content[range.end - 1..])?;
-                out.write_all(eol)
-            }
-            Mode::Annotate => {
-                let (content, eol) = split_eol(line);
-                let object = Object::parse(content).ok_or_else(|| {
-                    failure.set(changed(
-                        path,
-                        number,
-                        "the record is no longer a JSON object",
-                    ))
-                })?;
-                if object.field(content, ANNOTATION_FIELD).is_some() {
-                    return Err(failure.set(Error::BadLine {
-                        path: path.clone(),
-                        line: number,
-                        message: format!(
-                            "the record already has a \"{ANNOTATION_FIELD}\" field; \
-                             --annotate will not add a second one"
-                        ),
-                    }));
-                }
-                let Some(note) = self.note(plan)? else {
-                    return out.write_all(line);
-                };
-                out.write_all(&content[..object.close])?;
-                if !object.fields.is_empty() {
-                    out.write_all(b",")?;
-                }
-                write!(out, "\"{ANNOTATION_FIELD}\":{note}")?;
-                out.write_all(&content[object.close..])?;
-                out.write_all(eol)
-            }
-        }
+/// The permission bits of `source`, for its output; [`write_file`] drops
+/// the setuid, setgid and sticky bits.
+pub(super) fn permissions(source: &Source) -> Result<Option<u32>> {
+    let meta = fs::metadata(&source.path).map_err(|e| Error::Read {
+        path: source.path.clone(),
+        source: e,
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Ok(Some(meta.permissions().mode()))
     }
-
-    /// The document id of unit `id`.
-    fn doc_id(&self, id: u32) -> &str {
-        let doc = self.scan.units.doc(id);
-        &self.scan.corpus.docs[doc as usize].id
-    }
-
-    /// The `dupscan` field's JSON value for a document, if it gets one.
-    fn note(&self, plan: &DocPlan) -> io::Result<Option<String>> {
-        let json = if self.scan.config.params.unit == UnitKind::Document {
-            if let Some(r) = plan.removed.first() {
-                serde_json::to_string(&DocNote {
-                    group: r.group,
-                    duplicate: true,
-                    of: Some(self.doc_id(r.of)),
-                })?
-            } else if let Some(&group) = plan.kept.first() {
-                serde_json::to_string(&DocNote {
-                    group,
-                    duplicate: false,
-                    of: None,
-                })?
-            } else {
-                return Ok(None);
-            }
-        } else if plan.removed.is_empty() {
-            return Ok(None);
-        } else {
-            let removed = plan
-                .removed
-                .iter()
-                .map(|r| UnitNote {
-                    start: r.span.start,
-                    end: r.span.end,
-                    group: r.group,
-                    of: self.doc_id(r.of),
-                })
-                .collect();
-            serde_json::to_string(&UnitNotes {
-                removed,
-                dropped: plan.dropped,
-            })?
-        };
-        Ok(Some(json))
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Ok(None)
     }
 }
 
-/// The error for a source that no longer matches what was read.
-fn changed(path: &Path, line: u64, what: &str) -> Error {
-    Error::BadLine {
-        path: path.to_path_buf(),
-        line,
-        message: format!("{what}; did the file change during the run?"),
-    }
+/// Copies the file byte for byte, checking that it is what was scanned.
+fn copy(job: &Rewrite<'_>) -> Result<Outcome> {
+    let path = &job.source.path;
+    let (raw, tally) = corpus::open_hashed(path).map_err(|source| Error::Read {
+        path: path.clone(),
+        source,
+    })?;
+    create_parent(&job.target)?;
+    let failure = Failure::default();
+    let mut reader = Reading {
+        inner: raw,
+        path,
+        failure: &failure,
+    };
+    let mode = permissions(job.source)?;
+    let result = write_file(&job.target, mode, |mut out| {
+        verified(job.source, tally, || {
+            io::copy(&mut reader, &mut out).map_err(|e| Error::Write {
+                path: job.target.clone(),
+                source: e,
+            })
+        })
+        .map(drop)
+        .map_err(|e| failure.set(e))
+    });
+    failure.resolve(result).map(|()| Outcome::Copied)
 }
 
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;
 
+    use std::io::BufRead;
+
     use super::*;
-    use crate::config::{ScanConfig, ScanParams, Scope};
+    use crate::config::{ScanConfig, ScanParams, Scope, UnitKind};
     use crate::corpus::{ReadOptions, read_inputs};
     use crate::dedup::{Emptied, Keep, plan};
     use crate::progress::Silent;
@@ -811,7 +484,7 @@ mod tests {
         let plan = plan(&scan, Keep::First);
         let out = dir.path().join("out");
         fs::create_dir(&out).expect("mkdir");
-        let job = Job {
+        let job = Rewrite {
             scan: &scan,
             plan: &plan,
             source: &scan.corpus.sources[0],
@@ -819,15 +492,13 @@ mod tests {
             mode: Mode::Remove,
             target: out.join("in.jsonl"),
         };
-        let failure = Failure::default();
-        let result = write_file(&job.target, None, |file| {
-            encode(file, Compression::Gzip, |w| {
+        let err = job
+            .write(|out| {
                 // Half of the input, then an error.
                 let mut reader = Failing(Cursor::new(lines.as_bytes()[..10].to_vec()));
-                job.stream(&mut reader, w, &failure)
+                super::super::jsonl::stream(&job, &mut reader, out)
             })
-        });
-        let err = failure.resolve(result).expect_err("the read fails");
+            .expect_err("the read fails");
         assert!(
             matches!(&err, Error::Read { path, .. } if *path == input),
             "{err:?}"
@@ -968,12 +639,5 @@ mod tests {
         let config = ScanConfig::new(params).expect("valid");
         let scan = crate::pipeline::scan_corpus(&config, corpus, &Silent);
         assert_eq!(doc_ranges(&scan), [0..2, 0..0, 2..3]);
-    }
-
-    #[test]
-    fn split_eol_keeps_the_line_break() {
-        assert_eq!(split_eol(b"{}\r\n"), (&b"{}"[..], &b"\r\n"[..]));
-        assert_eq!(split_eol(b"{}\n"), (&b"{}"[..], &b"\n"[..]));
-        assert_eq!(split_eol(b"{}"), (&b"{}"[..], &b""[..]));
     }
 }

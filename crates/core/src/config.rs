@@ -401,6 +401,7 @@ pub struct Params {
     /// Number of permutations (signature values).
     pub num_perm: usize,
     /// How signatures are computed.
+    #[serde(default = "permutations_for_old_reports")]
     pub sketch: Sketch,
     /// Band split (`bands` and `rows` in the report).
     #[serde(flatten)]
@@ -455,6 +456,11 @@ impl Params {
             threshold: self.threshold,
         }
     }
+}
+
+/// Reports written before `sketch` was recorded used `k` permutations.
+fn permutations_for_old_reports() -> Sketch {
+    Sketch::Permutations
 }
 
 /// Reports written before `groups` was recorded grouped by components.

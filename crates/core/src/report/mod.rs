@@ -2,8 +2,10 @@
 //!
 //! [`Report`] is built from a [`Scan`] and serialized with stable field names
 //! (documented in the README under "Report format"). Writers implement
-//! [`ReportWriter`]: [`Json`], [`JsonLines`] and [`Text`].
+//! [`ReportWriter`]: [`Json`], [`JsonLines`] and [`Text`]. [`ReportFile`]
+//! and its parts read a written report back.
 
+mod file;
 mod json;
 mod text;
 
@@ -11,6 +13,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
+pub use file::{GroupRecord, MemberRecord, ReportFile, ReportHeader};
 pub use json::{Json, JsonLines};
 pub use text::Text;
 
