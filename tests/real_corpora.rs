@@ -21,7 +21,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use dupscan::config::{ScanConfig, ScanParams, Scope, UnitKind};
+use dupscan::config::{Grouping, ScanConfig, ScanParams, Scope, UnitKind};
 use dupscan::eval::{self, Member, Scores, Truth};
 use dupscan::pipeline::{self, Scan};
 use dupscan::progress::Silent;
@@ -93,6 +93,10 @@ impl CloughStevenson {
         params.options.shingle = Some(shingle);
         params.options.ngram = Some(ngram);
         params.options.threshold = Some(threshold);
+        // The floors were measured with groups as connected components: a
+        // task's answers join its source through one another. As stars
+        // (the default) word 3-grams at 0.2 score P 0.857 / R 0.539.
+        params.options.grouping = Grouping::Components;
         let config = ScanConfig::new(params).expect("valid parameters");
         pipeline::run(&config, &Silent).expect("scan")
     }
