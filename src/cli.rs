@@ -377,6 +377,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "F", default_value_t = SpanParams::default().min_cover)]
     pub span_min_cover: f64,
 
+    /// Span path, with --reference: share of a reference unit an aligned span
+    /// must cover to join it with a corpus unit.
+    #[arg(long, value_name = "F", default_value_t = SpanParams::default().reference_min_cover)]
+    pub span_reference_min_cover: f64,
+
     /// Trust LSH candidates without checking their exact Jaccard similarity.
     #[arg(long)]
     pub no_verify: bool,
@@ -501,6 +506,7 @@ impl ScanArgs {
         p.options.span.max_df = self.span_max_df;
         p.options.span.min_words = self.span_min_words;
         p.options.span.min_cover = self.span_min_cover;
+        p.options.span.reference_min_cover = self.span_reference_min_cover;
         p.options.grouping = match self.groups {
             GroupsArg::Stars => Grouping::Stars,
             GroupsArg::Components => Grouping::Components,

@@ -83,6 +83,14 @@ pub struct SpanParams {
     /// Share of a unit's bytes a span pair must cover, on one side at least,
     /// for the units to be linked.
     pub min_cover: f64,
+    /// The same share in a contamination check (`--reference`), where a
+    /// reference item is a match when half of it is found.
+    #[serde(default = "reference_min_cover")]
+    pub reference_min_cover: f64,
+}
+
+fn reference_min_cover() -> f64 {
+    0.5
 }
 
 impl Default for SpanParams {
@@ -94,6 +102,7 @@ impl Default for SpanParams {
             max_df: a.max_df,
             min_words: a.min_words,
             min_cover: crate::links::LinkParams::default().min_cover,
+            reference_min_cover: reference_min_cover(),
         }
     }
 }
@@ -248,11 +257,15 @@ impl Options {
             ..crate::align::AlignParams::default()
         };
         align.validate()?;
-        if !(self.span.min_cover > 0.0 && self.span.min_cover <= 1.0) {
-            return Err(Error::Param(format!(
-                "--span-min-cover must be in (0, 1], got {}",
-                self.span.min_cover
-            )));
+        for (flag, cover) in [
+            ("--span-min-cover", self.span.min_cover),
+            ("--span-reference-min-cover", self.span.reference_min_cover),
+        ] {
+            if !(cover > 0.0 && cover <= 1.0) {
+                return Err(Error::Param(format!(
+                    "{flag} must be in (0, 1], got {cover}"
+                )));
+            }
         }
         Ok(Params {
             unit: self.unit,

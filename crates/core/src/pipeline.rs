@@ -333,6 +333,10 @@ fn align_spans(
         out
     };
     let similarity = |x: &str, y: &str| jaccard(&set(x), &set(y));
-    let links = links::unit_links(units, &text, &pairs, &params.link(), &similarity);
+    let mut link = params.link();
+    if reference_docs > 0 {
+        link.min_cover = params.span.reference_min_cover;
+    }
+    let links = links::unit_links(units, &text, &pairs, &link, &similarity);
     (links, found.stats)
 }
