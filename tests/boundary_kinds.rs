@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use dupscan::config::{Options, UnitKind};
+use dupscan::config::{Options, SpanPath, UnitKind};
 use dupscan::eval::{self, Labelled, Member, Scores, Truth};
 use dupscan::pipeline::Scan;
 use dupscan::scanner::Scanner;
@@ -50,15 +50,15 @@ fn planted(seed: u64) -> Planted {
     synth::plant(&pool(), &cfg).expect("plants")
 }
 
-fn scan(planted: &Planted) -> Scan {
-    Scanner::new(Options::new(UnitKind::Sentence))
-        .expect("defaults are valid")
-        .scan(
-            planted
-                .docs
-                .iter()
-                .map(|d| (d.id.as_str(), d.text.as_str())),
-        )
+fn scan(planted: &Planted, spans: SpanPath) -> Scan {
+    let mut options = Options::new(UnitKind::Sentence);
+    options.spans = Some(spans);
+    Scanner::new(options).expect("defaults are valid").scan(
+        planted
+            .docs
+            .iter()
+            .map(|d| (d.id.as_str(), d.text.as_str())),
+    )
 }
 
 fn truth(planted: &Planted) -> Truth {
@@ -94,10 +94,10 @@ fn predicted(scan: &Scan) -> Vec<Vec<Member>> {
         .collect()
 }
 
-fn scores(seed: u64) -> Scores {
+fn scores(seed: u64, spans: SpanPath) -> Scores {
     let planted = planted(seed);
-    let scores = eval::score(&truth(&planted), &predicted(&scan(&planted))).expect("scores");
-    eprintln!("seed {seed}:\n{scores}");
+    let scores = eval::score(&truth(&planted), &predicted(&scan(&planted, spans))).expect("scores");
+    eprintln!("seed {seed}, spans {spans:?}:\n{scores}");
     scores
 }
 
@@ -138,9 +138,9 @@ fn every_kind_is_planted_with_valid_truth() {
 }
 
 #[test]
-fn todays_scan_is_scored_per_kind_and_stays_precise() {
+fn the_unit_path_is_scored_per_kind_and_stays_precise() {
     for seed in [1, 2] {
-        let s = scores(seed);
+        let s = scores(seed, SpanPath::Off);
         for kind in BoundaryKind::ALL {
             let k = s
                 .by_kind
@@ -153,11 +153,39 @@ fn todays_scan_is_scored_per_kind_and_stays_precise() {
     }
 }
 
+/// What the span path reaches today on this small corpus (measured when the
+/// test was written; the 5,000-document figures are in BENCHMARKS.md): each
+/// kind but spans-two at recall 0.9 or more, and far above the unit path.
 #[test]
-#[ignore = "needs the span path (#10)"]
-fn every_kind_is_found_at_default_settings() {
+fn the_span_path_finds_the_boundary_kinds_the_unit_path_misses() {
     for seed in [1, 2] {
-        let s = scores(seed);
+        let units = scores(seed, SpanPath::Off);
+        let spans = scores(seed, SpanPath::On);
+        assert!(spans.pair_precision >= 0.95, "seed {seed}: {spans}");
+        assert!(
+            spans.pair_recall >= units.pair_recall + 0.3,
+            "seed {seed}: {spans}"
+        );
+        for kind in BoundaryKind::ALL {
+            let k = &spans.by_kind[kind.name()];
+            let floor = if kind == BoundaryKind::SpansTwo {
+                0.5
+            } else {
+                0.9
+            };
+            assert!(k.recall >= floor, "seed {seed}: {kind} recall {}", k.recall);
+        }
+    }
+}
+
+/// Issue #10's targets: recall 0.97 overall and 0.95 in every kind at
+/// precision 0.98, with the span path. Not met yet (spans-two is the gap:
+/// the copy of the end of one sentence and the start of the next).
+#[test]
+#[ignore = "issue #10 target, not met yet: spans-two recall"]
+fn every_kind_is_found_by_the_span_path() {
+    for seed in [1, 2] {
+        let s = scores(seed, SpanPath::On);
         assert!(s.pair_recall >= 0.97, "seed {seed}: {s}");
         assert!(s.pair_precision >= 0.98, "seed {seed}: {s}");
         for (kind, k) in &s.by_kind {

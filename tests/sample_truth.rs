@@ -3,9 +3,12 @@
 //! scores it against `data/truth/*.jsonl`, and the hard negatives in
 //! `data/truth/negatives.jsonl` must never share a group.
 //!
-//! The floors are the scores measured when the test was written (sentences
-//! P 1.000 / R 0.945, paragraphs 1.000 / 0.872, documents 1.000 / 1.000); a
-//! change that loses a planted pair or adds a wrong one fails here.
+//! Scans run with the span path on (`--spans on`), so that it is checked on
+//! text nobody tuned it for. The floors are the scores measured when the test
+//! was written (sentences P 1.000 / R 0.945, paragraphs 1.000 / 0.880 with
+//! P4, a sentence quoted as a paragraph of its own, found only by spans;
+//! documents 1.000 / 1.000); a change that loses a planted pair or adds a
+//! wrong one fails here.
 
 mod common;
 
@@ -21,7 +24,9 @@ fn scan(dir: &Path, unit: &str) -> (std::path::PathBuf, Value) {
     let report = dir.join(format!("{unit}.json"));
     dupscan()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["scan", "-q", "--format", "json", "--unit", unit, "-o"])
+        .args([
+            "scan", "-q", "--format", "json", "--spans", "on", "--unit", unit, "-o",
+        ])
         .arg(&report)
         .arg("data/corpus")
         .assert()
@@ -53,7 +58,7 @@ fn sample_corpus_scores_at_least_the_measured_floors() {
     let dir = tempfile::tempdir().expect("tempdir");
     for (unit, truth, recall) in [
         ("sentence", "sentences.jsonl", 0.94),
-        ("paragraph", "paragraphs.jsonl", 0.87),
+        ("paragraph", "paragraphs.jsonl", 0.88),
         ("document", "documents.jsonl", 1.0),
     ] {
         let (report, _) = scan(dir.path(), unit);

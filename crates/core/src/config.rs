@@ -142,14 +142,14 @@ impl UnitKind {
                 shingle: ShingleKind::Char,
                 ngram: 5,
                 min_tokens: 6,
-                spans: SpanPath::On,
+                spans: SpanPath::Off,
             },
             UnitKind::Paragraph => UnitDefaults {
                 threshold: 0.7,
                 shingle: ShingleKind::Char,
                 ngram: 5,
                 min_tokens: 10,
-                spans: SpanPath::On,
+                spans: SpanPath::Off,
             },
             UnitKind::Document => UnitDefaults {
                 threshold: 0.8,
