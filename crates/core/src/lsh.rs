@@ -29,11 +29,8 @@ pub struct Bands {
 
 /// Weight of false positives when choosing bands. Exact verification removes
 /// false positives at the cost of time only, while a false negative is a lost
-/// duplicate, so misses weigh 49 times more. Measured: at 0.7 this gives
-/// 23 x 5, which on debian-docs sentences yields 35% more candidates than
-/// 20 x 6 (weights 0.1 / 0.9) for 0.1 s more verification, and recovers
-/// planted pairs near the threshold (recall 0.9838 -> 0.9859 of a ceiling of
-/// 0.9864 on a 110 MB planted corpus).
+/// duplicate, so misses weigh 49 times more (the measurements behind the
+/// choice are in README, "How the defaults were chosen").
 pub const FALSE_POSITIVE_WEIGHT: f64 = 0.02;
 /// Weight of false negatives when choosing bands.
 pub const FALSE_NEGATIVE_WEIGHT: f64 = 0.98;
