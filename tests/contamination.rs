@@ -169,3 +169,41 @@ fn the_sample_quiz_is_contaminated_by_the_sample_corpus() {
     assert_eq!(items, ["quiz-01", "quiz-02", "quiz-03"]);
     assert_eq!(r["contamination"]["reference_documents"], 6);
 }
+
+/// Each contaminated item names the corpus document that holds most of it,
+/// the share of the item found there, and where it lies in that document.
+#[test]
+fn each_item_names_its_best_document_and_where_it_matched() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::cargo_bin("dupscan")
+        .expect("binary built")
+        .current_dir(root)
+        .args(["scan", "-q", "--spans", "on", "--format", "json"])
+        .args(["--reference", "data/reference/quiz.jsonl", "data/corpus"])
+        .assert()
+        .success();
+    let report: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON report");
+    let items = report["contamination"]["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3, "quiz-01 to quiz-03 quote the corpus");
+    let news: Vec<Value> = fs::read_to_string(root.join("data/corpus/news.jsonl"))
+        .expect("news")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a record"))
+        .collect();
+    for item in items {
+        let best = &item["best"];
+        let covered = best["covered"].as_f64().expect("covered");
+        assert!((0.5..=1.0).contains(&covered), "{item:#}");
+        let doc = best["doc"].as_str().expect("doc");
+        let text = match news.iter().find(|r| r["id"] == doc) {
+            Some(r) => r["text"].as_str().expect("text").to_owned(),
+            None => fs::read_to_string(root.join(doc)).expect("an article file"),
+        };
+        let (start, end) = (
+            best["match_start"].as_u64().expect("start") as usize,
+            best["match_end"].as_u64().expect("end") as usize,
+        );
+        let matched = text.get(start..end).expect("a range of the document");
+        assert!(matched.split_whitespace().count() >= 8, "{matched:?}");
+    }
+}

@@ -20,6 +20,7 @@ pub use text::Text;
 use crate::cluster::Via;
 use crate::config;
 use crate::pipeline::{Scan, ScanStats};
+use crate::segment::Span;
 
 /// The tool that wrote a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,6 +115,23 @@ pub struct ContaminatedItem {
     pub corpus_documents: u64,
     /// Ids of the groups involved.
     pub groups: Vec<u64>,
+    /// The corpus document that holds most of the item (absent from reports
+    /// of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best: Option<BestMatch>,
+}
+
+/// Where a contaminated reference item is found best.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BestMatch {
+    /// The corpus document id.
+    pub doc: String,
+    /// The share of the item's text (bytes) matched in that document.
+    pub covered: f64,
+    /// Start byte offset of the matched text in the corpus document.
+    pub match_start: u32,
+    /// End byte offset (exclusive).
+    pub match_end: u32,
 }
 
 /// The per-reference-item summary of a contamination check.
@@ -324,6 +342,51 @@ fn contamination(scan: &Scan) -> Contamination {
     }
     let mut per_doc: BTreeMap<u32, Acc> = BTreeMap::new();
     let mut all_corpus: Vec<u32> = Vec::new();
+    // (item, corpus document) -> item ranges matched, corpus range.
+    let mut places: BTreeMap<(u32, u32), (Vec<Span>, Span)> = BTreeMap::new();
+    let range = |m: &crate::cluster::Member| m.range.unwrap_or(scan.units.span(m.unit));
+    for g in &scan.groups {
+        for r in g.members.iter().filter(|m| scan.is_reference(m.unit)) {
+            for c in g.members.iter().filter(|m| !scan.is_reference(m.unit)) {
+                let key = (scan.units.doc(r.unit), scan.units.doc(c.unit));
+                let cr = range(c);
+                let e = places.entry(key).or_insert((Vec::new(), cr));
+                e.0.push(range(r));
+                e.1 = Span {
+                    start: e.1.start.min(cr.start),
+                    end: e.1.end.max(cr.end),
+                };
+            }
+        }
+    }
+    let best_of = |item: u32| -> Option<BestMatch> {
+        let len = scan.corpus.docs[item as usize].text.trim().len().max(1) as f64;
+        places
+            .range((item, 0)..=(item, u32::MAX))
+            .map(|(&(_, doc), (ranges, at))| {
+                let mut ranges = ranges.clone();
+                ranges.sort_unstable();
+                let (mut covered, mut end) = (0u32, 0u32);
+                for r in ranges {
+                    let start = r.start.max(end);
+                    if r.end > start {
+                        covered += r.end - start;
+                    }
+                    end = end.max(r.end);
+                }
+                (f64::from(covered) / len, doc, *at)
+            })
+            .fold(None, |best: Option<(f64, u32, Span)>, x| match best {
+                Some(b) if b.0 >= x.0 => Some(b),
+                _ => Some(x),
+            })
+            .map(|(covered, doc, at)| BestMatch {
+                doc: scan.corpus.docs[doc as usize].id.clone(),
+                covered: covered.min(1.0),
+                match_start: at.start,
+                match_end: at.end,
+            })
+    };
     for (gid, g) in scan.groups.iter().enumerate() {
         let (refs, corpus): (Vec<u32>, Vec<u32>) = g
             .members
@@ -363,6 +426,7 @@ fn contamination(scan: &Scan) -> Contamination {
                 corpus_units: corpus.len() as u64,
                 corpus_documents: docs.len() as u64,
                 groups: acc.groups,
+                best: best_of(doc),
             }
         })
         .collect();
