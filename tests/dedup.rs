@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use common::{data, dupscan};
 
-use dupscan::config::{ScanConfig, ScanParams, UnitKind};
+use dupscan::config::{ScanConfig, ScanParams, SpanPath, UnitKind};
 use dupscan::corpus::{ReadOptions, read_inputs};
 use dupscan::dedup::{self, DedupOptions, Emptied, Keep, Mode, Overwrite};
 use dupscan::progress::Silent;
@@ -809,6 +809,7 @@ fn check_invariant(
     docs: &[(bool, Vec<Vec<usize>>)],
     unit: UnitKind,
     keep: Keep,
+    spans: SpanPath,
 ) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in");
@@ -833,6 +834,7 @@ fn check_invariant(
     };
     let mut params = ScanParams::new(vec![input.clone()], unit);
     params.options.min_tokens = Some(1);
+    params.options.spans = Some(spans);
     let job =
         dedup::prepare(ScanConfig::new(params.clone()).expect("valid"), &opts).expect("prepare");
     let scan = dupscan::pipeline::run(&job.config, &Silent).expect("scan");
@@ -953,6 +955,12 @@ fn check_invariant(
         summary.counts.documents - summary.counts.documents_dropped
     );
 
+    // With the span path, dedup makes one pass over parts of units, and what
+    // is left of two units may still share a part afterwards: the check
+    // below is for whole units only (issue #10, noted as not done).
+    if spans == SpanPath::On {
+        return Ok(());
+    }
     // Nothing left to remove: a second pass over the output finds no group,
     // except with what is left of a unit cut only in part (dedup makes one
     // pass: the rest of a unit may duplicate other text only once its copied
@@ -998,7 +1006,8 @@ proptest! {
         ),
         unit in prop::sample::select(vec![UnitKind::Sentence, UnitKind::Paragraph, UnitKind::Document]),
         keep in prop::sample::select(vec![Keep::First, Keep::Longest]),
+        spans in prop::sample::select(vec![SpanPath::Off, SpanPath::On]),
     ) {
-        check_invariant(&docs, unit, keep)?;
+        check_invariant(&docs, unit, keep, spans)?;
     }
 }
