@@ -35,7 +35,9 @@ pub mod report;
 pub mod segment;
 pub mod shingle;
 pub mod synth;
+pub mod tokens;
 pub mod units;
 pub mod verify;
+pub mod winnow;
 
 pub use error::{Error, Result};
