@@ -18,6 +18,7 @@
 //! # Ok::<(), dupscan::Error>(())
 //! ```
 
+pub mod align;
 pub mod cli;
 pub mod cluster;
 pub mod config;

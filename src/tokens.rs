@@ -81,19 +81,23 @@ pub struct Tokenizer {
     seed: u64,
     /// The normalized bytes of the word being read.
     word: Vec<u8>,
+    /// Scratch for lowercasing a long ASCII word.
+    long: Vec<u8>,
 }
 
-/// ASCII byte classes (see [`ASCII_CLASS`]).
+/// ASCII byte classes (see [`CLASS`]).
 const SEP: u8 = 0;
 const LOWER: u8 = 1;
 const UPPER: u8 = 2;
 const DIGIT: u8 = 3;
 const APOSTROPHE: u8 = 4;
 const HYPHEN: u8 = 5;
+/// Any byte of a non-ASCII UTF-8 sequence.
+const NON_ASCII: u8 = 6;
 
-/// The class of every ASCII byte.
-static ASCII_CLASS: [u8; 128] = {
-    let mut table = [SEP; 128];
+/// The class of every byte.
+static CLASS: [u8; 256] = {
+    let mut table = [NON_ASCII; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
@@ -115,12 +119,21 @@ static ASCII_CLASS: [u8; 128] = {
     table
 };
 
+/// Bytes that continue a run of lowercase letters and digits.
+static RUN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = CLASS[b] == LOWER || CLASS[b] == DIGIT;
+        b += 1;
+    }
+    table
+};
+
 /// What the last word character of the open token was, for the case-split
 /// and hyphenation rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Prev {
-    /// No open token.
-    None,
     /// A lowercase letter.
     Lower,
     /// An uppercase (or titlecase) letter.
@@ -149,11 +162,14 @@ impl Prev {
     }
 }
 
-/// The token being read: where it starts and ends in the original text.
-struct Open {
-    start: usize,
-    end: usize,
-    prev: Prev,
+/// A word as [`scan`] hands it out.
+#[derive(Debug, Clone, Copy)]
+enum Word<'a> {
+    /// The normalized bytes.
+    Norm(&'a [u8]),
+    /// Original ASCII letters and digits: the normalized word is their
+    /// lowercase (so the common word is never copied).
+    Ascii(&'a [u8]),
 }
 
 impl Tokenizer {
@@ -162,6 +178,7 @@ impl Tokenizer {
         Self {
             seed,
             word: Vec::with_capacity(64),
+            long: Vec::new(),
         }
     }
 
@@ -176,12 +193,24 @@ impl Tokenizer {
     /// cut at 4 GiB.
     pub fn tokenize(&mut self, text: &str, out: &mut Vec<Token>) {
         out.clear();
+        self.append_tokens(text, 0, out);
+    }
+
+    /// Appends the tokens of `text` to `out`, their offsets shifted by
+    /// `offset`: tokenizes a window of a longer text (cut where
+    /// [`is_safe_cut`] allows) with offsets into the whole.
+    pub fn append_tokens(&mut self, text: &str, offset: u32, out: &mut Vec<Token>) {
         let seed = self.seed;
-        self.scan(text, |start, end, word| {
+        let long = &mut self.long;
+        scan(text, &mut self.word, |start, end, word| {
+            let hash = match word {
+                Word::Norm(w) => hash_word(w, seed),
+                Word::Ascii(w) => hash_ascii_word(w, seed, long),
+            };
             out.push(Token {
-                start,
-                end,
-                hash: xxh3_64_with_seed(word, seed),
+                start: start + offset,
+                end: end + offset,
+                hash,
             });
         });
     }
@@ -191,179 +220,285 @@ impl Tokenizer {
     pub fn normalize_into(&mut self, text: &str, out: &mut String) {
         let mut bytes = std::mem::take(out).into_bytes();
         bytes.clear();
-        self.scan(text, |_, _, word| {
+        scan(text, &mut self.word, |_, _, word| {
             if !bytes.is_empty() {
                 bytes.push(b' ');
             }
-            bytes.extend_from_slice(word);
+            match word {
+                Word::Norm(w) => bytes.extend_from_slice(w),
+                Word::Ascii(w) => bytes.extend(w.iter().map(u8::to_ascii_lowercase)),
+            }
         });
         // Words are built from whole UTF-8 encodings of chars.
         *out = String::from_utf8(bytes)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     }
+}
 
-    /// Calls `emit(start, end, normalized)` for every word of `text`.
-    fn scan(&mut self, text: &str, mut emit: impl FnMut(u32, u32, &[u8])) {
-        let text = cut_to_u32(text);
-        let bytes = text.as_bytes();
-        let word = &mut self.word;
-        word.clear();
-        let mut open = Open {
-            start: 0,
-            end: 0,
-            prev: Prev::None,
-        };
-        // Ends the open token, if any. A token is open exactly when its
-        // normalized bytes are not empty.
-        macro_rules! close {
-            () => {{
-                if !word.is_empty() {
-                    emit(open.start as u32, open.end as u32, word);
+/// The hash of a normalized word: a multiply-fold of its bytes (read as at
+/// most two 64-bit words) for words of up to 16 bytes, seeded xxh3 beyond.
+pub fn hash_word(word: &[u8], seed: u64) -> u64 {
+    if word.len() <= 16 {
+        let (x, y) = read_short(word, 0);
+        mix_short(x, y, word.len(), seed)
+    } else {
+        xxh3_64_with_seed(word, seed)
+    }
+}
+
+/// [`hash_word`] of the lowercase of `word`, ASCII letters and digits only.
+fn hash_ascii_word(word: &[u8], seed: u64, scratch: &mut Vec<u8>) -> u64 {
+    if word.len() <= 16 {
+        // Setting bit 5 lowercases an ASCII letter and keeps a digit.
+        let (x, y) = read_short(word, 0x2020_2020_2020_2020);
+        mix_short(x, y, word.len(), seed)
+    } else {
+        scratch.clear();
+        scratch.extend(word.iter().map(u8::to_ascii_lowercase));
+        xxh3_64_with_seed(scratch, seed)
+    }
+}
+
+/// The bytes of a word of 1 to 16 bytes as two integers that, with the
+/// length, determine them (overlapping reads, as xxh3 does), each byte
+/// or-ed with the matching byte of `or`.
+#[inline]
+fn read_short(w: &[u8], or: u64) -> (u64, u64) {
+    let len = w.len();
+    let read8 = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&w[i..i + 8]);
+        u64::from_le_bytes(b) | or
+    };
+    let read4 = |i: usize| {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&w[i..i + 4]);
+        u64::from(u32::from_le_bytes(b)) | (or & 0xFFFF_FFFF)
+    };
+    let or8 = or & 0xFF;
+    if len >= 8 {
+        (read8(0), read8(len - 8))
+    } else if len >= 4 {
+        (read4(0) | read4(len - 4) << 32, 0)
+    } else if len > 0 {
+        let byte = |i: usize| u64::from(w[i]) | or8;
+        (byte(0) | byte(len / 2) << 8 | byte(len - 1) << 16, 0)
+    } else {
+        (0, 0)
+    }
+}
+
+/// Folds two words and a length into a 64-bit hash: the two halves of
+/// their 128-bit product, xor-ed (wyhash's mix).
+#[inline]
+fn mix_short(x: u64, y: u64, len: usize, seed: u64) -> u64 {
+    const K0: u64 = 0xA076_1D64_78BD_642F;
+    const K1: u64 = 0xE703_7ED1_A0B4_28DB;
+    let r = u128::from(x ^ K0 ^ seed) * u128::from(y ^ K1 ^ len as u64);
+    (r as u64) ^ (r >> 64) as u64
+}
+
+/// MurmurHash3's 64-bit finaliser: a bijection that spreads every input bit
+/// over the output.
+#[inline]
+pub(crate) fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    h ^= h >> 33;
+    h
+}
+
+/// Whether the char starting at byte `i` of `text` is a combining mark.
+#[inline]
+fn is_mark_at(text: &str, i: usize) -> bool {
+    text.get(i..)
+        .and_then(|t| t.chars().next())
+        .is_some_and(is_combining_mark)
+}
+
+/// Calls `emit(start, end, word)` for every word of `text`; `word` is a
+/// scratch buffer.
+fn scan(text: &str, word: &mut Vec<u8>, mut emit: impl FnMut(u32, u32, Word<'_>)) {
+    let text = cut_to_u32(text);
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    word.clear();
+    // The open token, if `open`: `start..end` in the text. While `lazy`,
+    // its normalized form is the lowercase of `bytes[start..end]`, all
+    // ASCII letters and digits, and `word` is empty; otherwise it is `word`.
+    let (mut open, mut lazy) = (false, false);
+    let (mut start, mut end) = (0usize, 0usize);
+    let mut prev = Prev::Caseless;
+    macro_rules! close {
+        () => {{
+            if open {
+                if lazy {
+                    emit(start as u32, end as u32, Word::Ascii(&bytes[start..end]));
+                } else {
+                    emit(start as u32, end as u32, Word::Norm(word));
                     word.clear();
                 }
-                open.prev = Prev::None;
-            }};
-        }
-        let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            // ASCII bytes take the fast path, unless a letter or digit is
-            // followed by a combining mark that NFKC may compose with it.
-            if b < 0x80
-                && !(bytes.get(i + 1).is_some_and(|&n| n >= 0x80)
-                    && matches!(ASCII_CLASS[usize::from(b)], LOWER | UPPER | DIGIT)
-                    && text[i + 1..].chars().next().is_some_and(is_combining_mark))
-            {
-                match ASCII_CLASS[usize::from(b)] {
-                    LOWER => {
-                        if word.is_empty() {
-                            open.start = i;
-                        }
-                        // The rest of a run of lowercase letters and digits
-                        // in one copy, but not a last byte that a
-                        // non-ASCII char (maybe a combining mark) follows.
-                        let mut k = i + 1;
-                        while k < bytes.len()
-                            && matches!(ASCII_CLASS[usize::from(bytes[k] & 0x7F)], LOWER | DIGIT)
-                            && bytes[k] < 0x80
-                        {
-                            k += 1;
-                        }
-                        if k < bytes.len() && bytes[k] >= 0x80 && k > i + 1 {
-                            k -= 1;
-                        }
-                        word.extend_from_slice(&bytes[i..k]);
-                        open.end = k;
-                        open.prev = if bytes[k - 1].is_ascii_digit() {
-                            Prev::Digit
-                        } else {
-                            Prev::Lower
-                        };
-                        i = k;
-                        continue;
-                    }
-                    UPPER => {
-                        if word.is_empty() {
-                            open.start = i;
-                        } else if matches!(open.prev, Prev::Lower | Prev::Digit)
-                            && starts_lowercase(text, i + 1)
-                        {
-                            close!();
-                            open.start = i;
-                        }
-                        word.push(b | 0x20);
-                        open.end = i + 1;
-                        open.prev = Prev::Upper;
-                    }
-                    DIGIT => {
-                        if word.is_empty() {
-                            open.start = i;
-                        }
-                        word.push(b);
-                        open.end = i + 1;
-                        open.prev = Prev::Digit;
-                    }
-                    APOSTROPHE => {}
-                    HYPHEN => {
-                        let rejoin = if !word.is_empty() && open.prev.is_letter() {
-                            hyphen_break(text, i)
-                        } else {
-                            None
-                        };
-                        match rejoin {
-                            Some(next) => {
-                                i = next;
-                                continue;
-                            }
-                            None => close!(),
-                        }
-                    }
-                    _ => close!(),
+                open = false;
+            }
+        }};
+    }
+    // Before anything but the contiguous ASCII continuation of a lazy
+    // token: copy it into `word`.
+    macro_rules! materialize {
+        () => {{
+            if open && lazy {
+                word.extend(bytes[start..end].iter().map(u8::to_ascii_lowercase));
+                lazy = false;
+            }
+        }};
+    }
+    let mut i = 0;
+    while i < n {
+        let class = CLASS[usize::from(bytes[i])];
+        match class {
+            SEP => {
+                close!();
+                i += 1;
+                while i < n && CLASS[usize::from(bytes[i])] == SEP {
+                    i += 1;
                 }
+                continue;
+            }
+            LOWER | UPPER | DIGIT
+                if !(i + 1 < n && bytes[i + 1] >= 0x80 && is_mark_at(text, i + 1)) =>
+            {
+                if class == UPPER
+                    && open
+                    && matches!(prev, Prev::Lower | Prev::Digit)
+                    && starts_lowercase(text, i + 1)
+                {
+                    close!();
+                }
+                if !open {
+                    open = true;
+                    lazy = true;
+                    start = i;
+                } else if lazy && end != i {
+                    materialize!();
+                }
+                // This byte and the run of lowercase letters and digits
+                // after it, but not a last byte a combining mark follows
+                // (NFKC may compose them: the slow path below takes it).
+                let mut k = i + 1;
+                while k < n && RUN[usize::from(bytes[k])] {
+                    k += 1;
+                }
+                if k < n && bytes[k] >= 0x80 && k > i + 1 && is_mark_at(text, k) {
+                    k -= 1;
+                }
+                if !lazy {
+                    word.extend(bytes[i..k].iter().map(u8::to_ascii_lowercase));
+                }
+                end = k;
+                prev = match CLASS[usize::from(bytes[k - 1])] {
+                    LOWER => Prev::Lower,
+                    UPPER => Prev::Upper,
+                    _ => Prev::Digit,
+                };
+                i = k;
+                continue;
+            }
+            APOSTROPHE => {
                 i += 1;
                 continue;
             }
-            // A character and the combining marks after it: NFKC composes
-            // within such a cluster, and the cluster's range is where every
-            // char NFKC makes of it comes from.
-            let Some(c) = text[i..].chars().next() else {
+            HYPHEN => {
+                let rejoin = if open && prev.is_letter() {
+                    hyphen_break(text, i)
+                } else {
+                    None
+                };
+                match rejoin {
+                    Some(next) => i = next,
+                    None => {
+                        close!();
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        // A character and the combining marks after it: NFKC composes
+        // within such a cluster, and the cluster's range is where every
+        // char NFKC makes of it comes from.
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            break;
+        };
+        let mut j = i + c.len_utf8();
+        while let Some(m) = text[j..].chars().next() {
+            if !is_combining_mark(m) {
                 break;
-            };
-            let mut j = i + c.len_utf8();
-            while let Some(m) = text[j..].chars().next() {
-                if !is_combining_mark(m) {
-                    break;
-                }
-                j += m.len_utf8();
             }
-            let cluster = &text[i..j];
-            let split_case = c.is_uppercase()
-                && matches!(open.prev, Prev::Lower | Prev::Digit)
-                && starts_lowercase(text, j);
-            let mut first = true;
-            let mut feed = |d: char| {
-                match kind(d) {
-                    Kind::Word => {
-                        if word.is_empty() {
-                            open.start = i;
-                        } else if first && split_case {
-                            close!();
-                            open.start = i;
-                        }
-                        push_folded(word, d);
-                        open.end = j;
-                        open.prev = Prev::of(d);
-                    }
-                    Kind::Mark => {
-                        if !word.is_empty() {
-                            push_folded(word, d);
-                            open.end = j;
-                        }
-                    }
-                    Kind::Single => {
-                        close!();
-                        push_folded(word, d);
-                        open.start = i;
-                        open.end = j;
+            j += m.len_utf8();
+        }
+        let cluster = &text[i..j];
+        let split_case = c.is_uppercase()
+            && open
+            && matches!(prev, Prev::Lower | Prev::Digit)
+            && starts_lowercase(text, j);
+        let mut first = true;
+        let mut feed = |d: char| {
+            match kind(d) {
+                Kind::Word => {
+                    if first && split_case {
                         close!();
                     }
-                    Kind::Ignore => {}
-                    Kind::Sep => close!(),
+                    if open {
+                        materialize!();
+                    } else {
+                        open = true;
+                        lazy = false;
+                        start = i;
+                    }
+                    push_folded(word, d);
+                    end = j;
+                    prev = Prev::of(d);
                 }
-                first = false;
-            };
-            if j == i + c.len_utf8() && is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes {
-                feed(c);
-            } else {
-                for d in cluster.nfkc() {
-                    feed(d);
+                Kind::Mark => {
+                    if open {
+                        materialize!();
+                        push_folded(word, d);
+                        end = j;
+                    }
                 }
+                Kind::Single => {
+                    close!();
+                    push_folded(word, d);
+                    open = true;
+                    lazy = false;
+                    start = i;
+                    end = j;
+                    close!();
+                }
+                Kind::Ignore => {}
+                Kind::Sep => close!(),
             }
-            i = j;
+            first = false;
+        };
+        if j == i + c.len_utf8() && is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes {
+            feed(c);
+        } else {
+            for d in cluster.nfkc() {
+                feed(d);
+            }
         }
-        if !word.is_empty() {
-            emit(open.start as u32, open.end as u32, word);
-        }
+        i = j;
+    }
+    if open {
+        let w = if lazy {
+            Word::Ascii(&bytes[start..end])
+        } else {
+            Word::Norm(word)
+        };
+        emit(start as u32, end as u32, w);
     }
 }
 
@@ -379,7 +514,7 @@ pub fn is_safe_cut(text: &str, q: usize) -> bool {
         return q <= bytes.len();
     }
     let b = bytes[q - 1];
-    if b >= 0x80 || ASCII_CLASS[usize::from(b)] != SEP {
+    if CLASS[usize::from(b)] != SEP {
         return false;
     }
     if !matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
@@ -429,7 +564,7 @@ enum Kind {
 
 fn kind(d: char) -> Kind {
     if d.is_ascii() {
-        return match ASCII_CLASS[d as usize] {
+        return match CLASS[d as usize] {
             LOWER | UPPER | DIGIT => Kind::Word,
             APOSTROPHE => Kind::Ignore,
             _ => Kind::Sep,
@@ -528,9 +663,13 @@ mod tests {
     /// Every word of `text` as (normalized form, original slice).
     fn words(text: &str) -> Vec<(String, &str)> {
         let mut out = Vec::new();
-        Tokenizer::new(1).scan(text, |start, end, word| {
+        scan(text, &mut Vec::new(), |start, end, word| {
+            let word = match word {
+                Word::Norm(w) => w.to_vec(),
+                Word::Ascii(w) => w.to_ascii_lowercase(),
+            };
             out.push((
-                String::from_utf8(word.to_vec()).expect("words are UTF-8"),
+                String::from_utf8(word).expect("words are UTF-8"),
                 &text[start as usize..end as usize],
             ));
         });
@@ -762,6 +901,58 @@ mod tests {
         assert_eq!(safe_cut_before(text, 7, 100), 6);
         assert_eq!(safe_cut_after(text, 7, 100), 11);
         assert_eq!(safe_cut_after(text, 7, 2), text.len());
+    }
+
+    proptest::proptest! {
+        /// Whichever way a word is read (straight from ASCII text or built
+        /// up in the buffer), its hash is the hash of its normalized form,
+        /// and its range lies on char boundaries, in order.
+        #[test]
+        fn hashes_are_the_hashes_of_the_normalized_words(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "Bc", "DEF", "ghIJ", "x9", "12", "'", "-", "-\n", " ", "\n", ".",
+                    "é", "É", "ß", "ﬁ", "東", "\u{301}", "😀", "’", "Ａ", "_", "aaaaaaaaaaaaaaaaaaaa",
+                ]),
+                0..40,
+            ),
+            seed in 0u64..4,
+        ) {
+            let text: String = parts.concat();
+            let mut t = Tokenizer::new(seed);
+            let mut tokens = Vec::new();
+            t.tokenize(&text, &mut tokens);
+            let mut words = String::new();
+            t.normalize_into(&text, &mut words);
+            let words: Vec<&str> = words.split(' ').filter(|w| !w.is_empty()).collect();
+            proptest::prop_assert_eq!(tokens.len(), words.len(), "{:?}", text);
+            let mut last = 0;
+            for (tok, w) in tokens.iter().zip(&words) {
+                proptest::prop_assert_eq!(tok.hash, hash_word(w.as_bytes(), seed), "{:?} in {:?}", w, text);
+                let (s, e) = (tok.start as usize, tok.end as usize);
+                proptest::prop_assert!(last <= s && s < e && e <= text.len());
+                proptest::prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+                last = s;
+            }
+        }
+    }
+
+    #[test]
+    fn short_and_long_words_hash_apart() {
+        let words: Vec<Vec<u8>> = (1..40usize)
+            .flat_map(|len| (b'a'..=b'e').map(move |c| vec![c; len]))
+            .chain([
+                b"ab".to_vec(),
+                b"ba".to_vec(),
+                b"abc".to_vec(),
+                b"acb".to_vec(),
+            ])
+            .collect();
+        let mut hashes: Vec<u64> = words.iter().map(|w| hash_word(w, 9)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), words.len());
+        assert_ne!(hash_word(b"word", 1), hash_word(b"word", 2));
     }
 
     #[test]

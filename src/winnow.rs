@@ -38,6 +38,8 @@
 //!     && (10..=13).contains(&x.pos) && (10..=13).contains(&y.pos))));
 //! ```
 
+use crate::tokens::fmix64;
+
 /// Default word n-gram length.
 pub const DEFAULT_NGRAM: usize = 5;
 /// Default winnowing window, in n-grams.
@@ -64,18 +66,6 @@ pub struct Winnower {
 /// The multiplier of the rolling n-gram polynomial (odd, so every term is a
 /// bijection of its token hash).
 const POLY: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// MurmurHash3's 64-bit finaliser: a bijection that spreads every input bit
-/// over the output, so that the minimum of a window is a fair sample.
-#[inline]
-fn fmix64(mut h: u64) -> u64 {
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
-    h ^= h >> 33;
-    h
-}
 
 /// Appends to `out` (cleared first) the hash of every `n`-gram of
 /// `token_hashes`, in order: one per token from the first to the `n`-th last.
@@ -229,7 +219,7 @@ mod tests {
     #[test]
     fn every_window_holds_a_selected_minimum() {
         let hashes: Vec<u64> = (0..200u64).map(|i| fmix64(i) % 50).collect();
-        let mut w = Winnower::new(5, 4);
+        let w = Winnower::new(5, 4);
         let mut out = Vec::new();
         w.winnow(&hashes, &mut out);
         let positions: Vec<u32> = out.iter().map(|f| f.pos).collect();
@@ -251,7 +241,7 @@ mod tests {
     fn repeated_text_keeps_few_fingerprints() {
         // The same n-gram hash everywhere: robust winnowing keeps one per
         // w positions, not one per position.
-        let mut w = Winnower::new(5, 4);
+        let w = Winnower::new(5, 4);
         let mut out = Vec::new();
         w.winnow(&[7; 100], &mut out);
         assert_eq!(out.len(), 25);
