@@ -22,6 +22,7 @@ pub mod align;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod contain;
 pub mod corpus;
 pub mod dedup;
 pub mod error;
