@@ -1,7 +1,7 @@
 //! `align_speed`: the span-alignment path on a corpus, timed stage by stage.
 //!
 //! ```text
-//! cargo run --release --example align_speed -- [-j THREADS] [--show N] INPUT...
+//! cargo run --release --example align_speed -- [-j THREADS] [--max-df N] [--show N] INPUT...
 //! ```
 //!
 //! Reads the inputs with [`dupscan::corpus::read_inputs`] (JSONL, text,
@@ -13,9 +13,12 @@
 //! 2. **fingerprints**: [`dupscan::align::Fingerprints::collect`] (tokenize
 //!    and winnow every document, pack and partition the keys);
 //! 3. **index**: [`dupscan::align::SeedIndex::build`] (sort, drop singletons
-//!    and boilerplate, directory);
-//! 4. **align**: [`dupscan::align::SeedIndex::align`] (hits, extension,
+//!    and boilerplate, pair later occurrences with first ones: the hits);
+//! 4. **align**: [`dupscan::align::SeedIndex::align`] (windows, extension,
 //!    chaining, verification).
+//!
+//! `--max-df N` overrides [`dupscan::align::AlignParams::max_df`]; the other
+//! parameters are the defaults.
 //!
 //! It prints the time of each stage with its CPU time (user + system, all
 //! threads), fingerprints per word, the bytes per word of the fingerprint
@@ -76,22 +79,27 @@ fn main() -> Result<()> {
     let mut inputs: Vec<PathBuf> = Vec::new();
     let mut threads = 0usize;
     let mut show = 0usize;
+    let mut max_df = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-j" => threads = args.next().context("-j needs a value")?.parse()?,
             "--show" => show = args.next().context("--show needs a value")?.parse()?,
+            "--max-df" => max_df = Some(args.next().context("--max-df needs a value")?.parse()?),
             _ if arg.starts_with('-') && arg != "-" => bail!("unknown flag {arg}"),
             _ => inputs.push(arg.into()),
         }
     }
     if inputs.is_empty() {
-        bail!("usage: align_speed [-j THREADS] [--show N] INPUT...");
+        bail!("usage: align_speed [-j THREADS] [--max-df N] [--show N] INPUT...");
     }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global()?;
-    let params = AlignParams::default();
+    let mut params = AlignParams::default();
+    if let Some(max_df) = max_df {
+        params.max_df = max_df;
+    }
     let corpus = timed("read", || {
         read_inputs(&inputs, &ReadOptions::default(), &|_| {})
     })?;

@@ -512,6 +512,66 @@ pub struct SeedIndex {
     stats: AlignStats,
 }
 
+/// One radix partition of the fingerprint keys after [`Partition::sift`].
+#[derive(Debug, Default)]
+struct Partition {
+    /// The kept keys, sorted: runs of at least two and at most `max_df`
+    /// equal hashes.
+    keys: Vec<u64>,
+    /// The hash bits of the runs dropped as boilerplate.
+    dropped: Vec<u64>,
+    /// How many keys they held.
+    dropped_fingerprints: u64,
+    /// The documents holding them (sorted within each run only).
+    dropped_in: Vec<u32>,
+}
+
+impl Partition {
+    /// Sorts the keys of a partition (one piece per chunk of documents)
+    /// and keeps the runs of equal hashes that make hits.
+    fn sift(pieces: Vec<Vec<u64>>, docs: &DocMap, pos_bits: u32, max_df: usize) -> Self {
+        let mask = (1u64 << pos_bits) - 1;
+        let mut keys = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+        for piece in pieces {
+            keys.extend_from_slice(&piece);
+        }
+        keys.sort_unstable();
+        let mut part = Partition::default();
+        let mut w = 0;
+        let mut i = 0;
+        while i < keys.len() {
+            let h = keys[i] >> pos_bits;
+            let mut j = i + 1;
+            while j < keys.len() && keys[j] >> pos_bits == h {
+                j += 1;
+            }
+            let run = j - i;
+            if run > max_df {
+                part.dropped.push(h);
+                part.dropped_fingerprints += run as u64;
+                // Keys of a run are in position order: one entry per
+                // document.
+                let mut last = u32::MAX;
+                for &k in &keys[i..j] {
+                    let d = docs.locate(k & mask).0;
+                    if d != last {
+                        part.dropped_in.push(d);
+                        last = d;
+                    }
+                }
+            } else if run >= 2 {
+                keys.copy_within(i..j, w);
+                w += run;
+            }
+            i = j;
+        }
+        keys.truncate(w);
+        keys.shrink_to_fit();
+        part.keys = keys;
+        part
+    }
+}
+
 /// The fingerprint hashes dropped as boilerplate, to recognise boilerplate
 /// inside an aligned span: winnowing selects a boilerplate passage's
 /// fingerprints differently near its ends in different documents, so a few
@@ -524,6 +584,8 @@ struct Boilerplate {
     /// One bit per value of the low [`FILTER_BITS`] of the hash bits: most
     /// fingerprints are rejected with one test.
     filter: Vec<u64>,
+    /// One bit per document: whether it holds a boilerplate fingerprint.
+    in_docs: Vec<u64>,
     pos_bits: u32,
 }
 
@@ -531,7 +593,7 @@ struct Boilerplate {
 const FILTER_BITS: u32 = 16;
 
 impl Boilerplate {
-    fn new(mut hashes: Vec<u64>, pos_bits: u32) -> Self {
+    fn new(mut hashes: Vec<u64>, in_docs: Vec<u64>, pos_bits: u32) -> Self {
         hashes.sort_unstable();
         hashes.shrink_to_fit();
         let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)];
@@ -542,6 +604,7 @@ impl Boilerplate {
         Self {
             hashes,
             filter,
+            in_docs,
             pos_bits,
         }
     }
@@ -553,15 +616,16 @@ impl Boilerplate {
             && self.hashes.binary_search(&h).is_ok()
     }
 
-    /// How many of `tokens` lie in an n-gram whose fingerprint is
-    /// boilerplate (winnowing `tokens` alone).
+    /// How many of `tokens` (a span of document `doc`) lie in an n-gram
+    /// whose fingerprint is boilerplate (winnowing `tokens` alone).
     fn words(
         &self,
+        doc: u32,
         tokens: &[Token],
         winnower: &mut Winnower,
         fps: &mut Vec<Fingerprint>,
     ) -> usize {
-        if self.hashes.is_empty() {
+        if self.in_docs[doc as usize / 64] & (1 << (doc % 64)) == 0 {
             return 0;
         }
         winnower.fingerprints(tokens.iter().map(|t| t.hash), fps);
@@ -576,7 +640,7 @@ impl Boilerplate {
     }
 
     fn heap_bytes(&self) -> usize {
-        self.hashes.capacity() * 8 + self.filter.capacity() * 8
+        (self.hashes.capacity() + self.filter.capacity() + self.in_docs.capacity()) * 8
     }
 }
 
@@ -595,51 +659,29 @@ impl SeedIndex {
         let mask = (1u64 << pos_bits) - 1;
         // Sort each partition and keep only the runs that make hits, freeing
         // the rest before the hits are allocated.
-        let mut kept: Vec<(Vec<u64>, Vec<u64>, u64)> = parts
+        let mut kept: Vec<Partition> = parts
             .into_par_iter()
-            .map(|pieces| {
-                let mut keys = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
-                for piece in pieces {
-                    keys.extend_from_slice(&piece);
-                }
-                keys.sort_unstable();
-                let (mut dropped, mut dropped_fps) = (Vec::new(), 0u64);
-                let mut w = 0;
-                let mut i = 0;
-                while i < keys.len() {
-                    let h = keys[i] >> pos_bits;
-                    let mut j = i + 1;
-                    while j < keys.len() && keys[j] >> pos_bits == h {
-                        j += 1;
-                    }
-                    let run = j - i;
-                    if run > max {
-                        dropped.push(h);
-                        dropped_fps += run as u64;
-                    } else if run >= 2 {
-                        keys.copy_within(i..j, w);
-                        w += run;
-                    }
-                    i = j;
-                }
-                keys.truncate(w);
-                keys.shrink_to_fit();
-                (keys, dropped, dropped_fps)
-            })
+            .map(|pieces| Partition::sift(pieces, &docs, pos_bits, max))
             .collect();
         let mut dropped = Vec::new();
-        for (keys, hashes, dropped_fps) in &mut kept {
-            stats.seeds += keys.len() as u64;
-            stats.dropped_hashes += hashes.len() as u64;
-            stats.dropped_fingerprints += *dropped_fps;
-            dropped.append(hashes);
+        let mut in_docs = vec![0u64; (docs.base.len() - 1).div_ceil(64)];
+        for part in &mut kept {
+            stats.seeds += part.keys.len() as u64;
+            stats.dropped_hashes += part.dropped.len() as u64;
+            stats.dropped_fingerprints += part.dropped_fingerprints;
+            dropped.append(&mut part.dropped);
+            for &d in &part.dropped_in {
+                in_docs[d as usize / 64] |= 1 << (d % 64);
+            }
+            part.dropped_in = Vec::new();
         }
-        let boilerplate = Boilerplate::new(dropped, pos_bits);
+        let boilerplate = Boilerplate::new(dropped, in_docs, pos_bits);
         // Each run of `r` kept keys makes `r - 1` hits.
         let counts: Vec<usize> = kept
             .par_iter()
-            .map(|(keys, _, _)| {
-                keys.chunk_by(|x, y| x >> pos_bits == y >> pos_bits)
+            .map(|part| {
+                part.keys
+                    .chunk_by(|x, y| x >> pos_bits == y >> pos_bits)
                     .map(|run| run.len() - 1)
                     .sum()
             })
@@ -652,16 +694,15 @@ impl SeedIndex {
             slices.push(head);
             rest = tail;
         }
-        kept.into_par_iter()
-            .zip(slices)
-            .for_each(|((keys, _, _), out)| {
-                let pairs = keys
-                    .chunk_by(|x, y| x >> pos_bits == y >> pos_bits)
-                    .flat_map(|run| run[1..].iter().map(move |&k| (k & mask, run[0] & mask)));
-                for (slot, pair) in out.iter_mut().zip(pairs) {
-                    *slot = pair;
-                }
-            });
+        kept.into_par_iter().zip(slices).for_each(|(part, out)| {
+            let pairs = part
+                .keys
+                .chunk_by(|x, y| x >> pos_bits == y >> pos_bits)
+                .flat_map(|run| run[1..].iter().map(move |&k| (k & mask, run[0] & mask)));
+            for (slot, pair) in out.iter_mut().zip(pairs) {
+                *slot = pair;
+            }
+        });
         hits.par_sort_unstable();
         stats.hits = hits.len() as u64;
         let mut index = Self {
@@ -1262,9 +1303,12 @@ impl Pair<'_> {
         if score < self.params.threshold {
             return None;
         }
-        let boilerplate =
-            self.boilerplate
-                .words(&self.tb[c.b0..c.b1], &mut v.winnower, &mut v.fingerprints);
+        let boilerplate = self.boilerplate.words(
+            self.b.doc,
+            &self.tb[c.b0..c.b1],
+            &mut v.winnower,
+            &mut v.fingerprints,
+        );
         if wb - boilerplate < min {
             stats.boilerplate_chains += 1;
             return None;
