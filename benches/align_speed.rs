@@ -24,7 +24,8 @@
 //! threads), fingerprints per word, the bytes per word of the fingerprint
 //! keys (the peak) and of the index, the counters of
 //! [`dupscan::align::AlignStats`], and the process's resident memory after
-//! reading and its peak (`VmHWM` of `/proc/self/status`, Linux only).
+//! reading and its peak (`VmHWM` of `/proc/self/status`, Linux only), and a
+//! checksum of the matches (equal for any `-j`).
 //! `--show N` prints the first `N` matches with their text.
 
 use std::path::PathBuf;
@@ -155,6 +156,24 @@ fn main() -> Result<()> {
         s.chains,
         s.verified,
         s.tokenized_bytes
+    );
+    // A checksum of the matches, to compare runs (thread counts, versions).
+    let checksum = alignment.matches.iter().fold(0u64, |sum, m| {
+        let fields = [
+            m.a.doc,
+            m.a.start_byte,
+            m.a.end_byte,
+            m.b.doc,
+            m.b.start_byte,
+            m.b.end_byte,
+        ];
+        fields.iter().fold(sum, |h, &f| {
+            (h ^ u64::from(f)).wrapping_mul(0x0100_0000_01B3)
+        })
+    });
+    println!(
+        "matches {} checksum {checksum:016x}",
+        alignment.matches.len()
     );
     println!(
         "rss after read {:.0} MB, peak {:.0} MB",
