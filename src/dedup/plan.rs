@@ -117,21 +117,7 @@ impl Neighbours {
 /// punctuation is left behind.
 fn cut_of(scan: &Scan, link: &dupscan_core::links::Link, unit: u32) -> Span {
     let whole = scan.units.span(unit);
-    let class = scan.class_of(unit);
-    let (side, range) = if scan.class_of(link.a) == class {
-        (link.a, link.a_range)
-    } else {
-        (link.b, link.b_range)
-    };
-    let from = scan.units.span(side);
-    let moved = if side == unit {
-        range
-    } else if from.end - from.start == whole.end - whole.start {
-        Span {
-            start: range.start - from.start + whole.start,
-            end: range.end - from.start + whole.start,
-        }
-    } else {
+    let Some(moved) = link.range_on(unit, &scan.units, &scan.classes) else {
         return whole;
     };
     let text = &scan.corpus.docs[scan.units.doc(unit) as usize].text;
@@ -150,37 +136,27 @@ fn cut_of(scan: &Scan, link: &dupscan_core::links::Link, unit: u32) -> Span {
     }
 }
 
-/// Exact Jaccard similarity of parts of two units, as the scan measures
-/// whole units.
+/// Exact similarity of parts of two units, as the scan measures whole
+/// units.
 struct PartSimilarity<'s> {
     scan: &'s Scan,
-    shingler: dupscan_core::shingle::Shingler,
+    measure: dupscan_core::verify::TextSimilarity,
 }
 
 impl<'s> PartSimilarity<'s> {
     fn new(scan: &'s Scan) -> Self {
-        let p = &scan.config.params;
         Self {
             scan,
-            shingler: dupscan_core::shingle::Shingler::new(p.shingle, p.ngram, p.seed),
+            measure: dupscan_core::verify::TextSimilarity::new(&scan.config.params),
         }
     }
 
     /// Similarity of `a_part` of unit `a` and `b_part` of unit `b`.
     fn of(&self, a: u32, a_part: Span, b: u32, b_part: Span) -> f64 {
-        let set = |unit: u32, part: Span| {
-            let text = &self.scan.corpus.docs[self.scan.units.doc(unit) as usize].text;
-            let norm = self
-                .scan
-                .config
-                .params
-                .normalizer
-                .normalize(&text[part.range()]);
-            let mut out = Vec::new();
-            self.shingler.set(&norm, &mut out);
-            out
+        let text = |unit: u32, part: Span| {
+            &self.scan.corpus.docs[self.scan.units.doc(unit) as usize].text[part.range()]
         };
-        dupscan_core::shingle::jaccard(&set(a, a_part), &set(b, b_part))
+        self.measure.of(text(a, a_part), text(b, b_part))
     }
 }
 

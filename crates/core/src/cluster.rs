@@ -224,6 +224,7 @@ pub fn groups(
             .map(|i| &c.links[span_edges[i].2])
     };
 
+    let mut edge_min: HashMap<u32, f64> = HashMap::new();
     let mut member_sets = if c.grouping == Grouping::Stars && c.reference_docs == 0 {
         // How many of a class's ties contain it whole: both ends of a
         // verified unit pair; the side of a span link that the link covers
@@ -252,51 +253,22 @@ pub fn groups(
         for m in &edges {
             uf.union(m.a, m.b);
         }
-        uf.groups()
-    };
-    let mut edge_min: HashMap<u32, f64> = HashMap::new();
-    if c.grouping == Grouping::Components || c.reference_docs > 0 {
-        // The pairs that joined each component, by its smallest member.
-        let mut uf = UnionFind::new(units.len());
-        for m in &edges {
-            uf.union(m.a, m.b);
-        }
-        for &(unit, class) in classes.repeats() {
-            uf.union(class, unit);
-        }
+        // The smallest similarity of the pairs that joined each component,
+        // by its root (its smallest member).
         for m in &edges {
             let root = uf.find(m.a);
             let e = edge_min.entry(root).or_insert(f64::INFINITY);
             *e = e.min(m.similarity);
         }
-    }
+        uf.groups()
+    };
     if c.reference_docs > 0 {
         let is_ref = |m: &u32| units.doc(*m) < c.reference_docs;
         member_sets.retain(|g| g.iter().any(is_ref) && !g.iter().all(is_ref));
     } else if c.scope == Scope::CrossDoc {
         member_sets.retain(|g| distinct_docs(g, units) >= 2);
     }
-    // A link's range on the side of `unit`'s class, moved onto `unit` (an
-    // exact copy of the linked unit, where the offsets carry over when the
-    // two have the same length; else the whole unit).
-    let range_on = |l: &Link, unit: u32| -> Option<Span> {
-        let (side, range) = if classes.of(l.a) == classes.of(unit) {
-            (l.a, l.a_range)
-        } else {
-            (l.b, l.b_range)
-        };
-        let (from, to) = (units.span(side), units.span(unit));
-        if side == unit {
-            Some(range)
-        } else if from.end - from.start == to.end - to.start {
-            Some(Span {
-                start: range.start - from.start + to.start,
-                end: range.end - from.start + to.start,
-            })
-        } else {
-            None
-        }
-    };
+    let range_on = |l: &Link, unit: u32| l.range_on(unit, units, classes);
     member_sets
         .into_par_iter()
         .map_init(

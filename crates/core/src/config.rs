@@ -247,16 +247,6 @@ impl Options {
             )));
         }
         let bands = band_split(self.bands, self.rows, threshold, self.num_perm)?;
-        let align = crate::align::AlignParams {
-            ngram: self.span.ngram,
-            window: self.span.window,
-            max_df: self.span.max_df,
-            min_words: self.span.min_words,
-            threshold,
-            seed: self.seed,
-            ..crate::align::AlignParams::default()
-        };
-        align.validate()?;
         for (flag, cover) in [
             ("--span-min-cover", self.span.min_cover),
             ("--span-reference-min-cover", self.span.reference_min_cover),
@@ -267,7 +257,7 @@ impl Options {
                 )));
             }
         }
-        Ok(Params {
+        let params = Params {
             unit: self.unit,
             threshold,
             shingle: self.shingle.unwrap_or(d.shingle),
@@ -283,7 +273,9 @@ impl Options {
             grouping: self.grouping,
             spans: self.spans.unwrap_or(d.spans),
             span: self.span,
-        })
+        };
+        params.align().validate()?;
+        Ok(params)
     }
 }
 

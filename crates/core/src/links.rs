@@ -42,7 +42,7 @@
 use rayon::prelude::*;
 
 use crate::segment::Span;
-use crate::units::Units;
+use crate::units::{ExactClasses, Units};
 
 /// A verified pair of near-duplicate spans, in byte offsets of their
 /// documents' original text.
@@ -73,6 +73,31 @@ pub struct Link {
     pub a_range: Span,
     /// Where in `b`'s document the match lies (inside unit `b`).
     pub b_range: Span,
+}
+
+impl Link {
+    /// The link's range on the side of `unit`'s exact class, moved onto
+    /// `unit`: the range itself when `unit` is that side, the same offsets
+    /// within an exact copy of it of the same length, `None` when the copy's
+    /// length differs (its offsets do not carry over).
+    pub fn range_on(&self, unit: u32, units: &Units, classes: &ExactClasses) -> Option<Span> {
+        let (side, range) = if classes.of(self.a) == classes.of(unit) {
+            (self.a, self.a_range)
+        } else {
+            (self.b, self.b_range)
+        };
+        let (from, to) = (units.span(side), units.span(unit));
+        if side == unit {
+            Some(range)
+        } else if from.end - from.start == to.end - to.start {
+            Some(Span {
+                start: range.start - from.start + to.start,
+                end: range.end - from.start + to.start,
+            })
+        } else {
+            None
+        }
+    }
 }
 
 /// When a piece of a span pair links two units.

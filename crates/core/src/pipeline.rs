@@ -26,7 +26,7 @@ use crate::exact;
 use crate::links::{self, Link, SpanPair};
 use crate::progress::{Progress, Stage};
 use crate::segment::Span;
-use crate::shingle::{Shingler, jaccard};
+use crate::shingle::Shingler;
 use crate::sign;
 use crate::units::{self, ExactClasses, UnitSet, Units};
 use crate::verify::{self, Match};
@@ -326,13 +326,8 @@ fn align_spans(
         })
         .collect();
     let text = |d: u32| texts[d as usize];
-    let shingler = Shingler::new(params.shingle, params.ngram, params.seed);
-    let set = |t: &str| {
-        let mut out = Vec::new();
-        shingler.set(&params.normalizer.normalize(t), &mut out);
-        out
-    };
-    let similarity = |x: &str, y: &str| jaccard(&set(x), &set(y));
+    let measure = verify::TextSimilarity::new(params);
+    let similarity = |x: &str, y: &str| measure.of(x, y);
     let mut link = params.link();
     if reference_docs > 0 {
         link.min_cover = params.span.reference_min_cover;

@@ -12,6 +12,35 @@ use serde::Serialize;
 
 use crate::shingle::jaccard;
 
+/// The exact similarity the scan uses, for any two pieces of text: the
+/// Jaccard similarity of their shingle sets after normalization, with the
+/// scan's normalizer, shingles and seed.
+#[derive(Debug, Clone)]
+pub struct TextSimilarity {
+    normalizer: crate::normalize::Normalizer,
+    shingler: crate::shingle::Shingler,
+}
+
+impl TextSimilarity {
+    /// The measure of `params`.
+    pub fn new(params: &crate::config::Params) -> Self {
+        Self {
+            normalizer: params.normalizer,
+            shingler: crate::shingle::Shingler::new(params.shingle, params.ngram, params.seed),
+        }
+    }
+
+    /// The similarity of `a` and `b`.
+    pub fn of(&self, a: &str, b: &str) -> f64 {
+        let set = |t: &str| {
+            let mut out = Vec::new();
+            self.shingler.set(&self.normalizer.normalize(t), &mut out);
+            out
+        };
+        jaccard(&set(a), &set(b))
+    }
+}
+
 /// A verified pair of units with their similarity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Match {
