@@ -429,9 +429,28 @@ pub struct ScanArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Progress on stderr: `auto` (bars on a terminal, nothing otherwise),
+    /// `bars`, `plain` (a line every 5 seconds and one at the end of each
+    /// stage, for logs and batch jobs), `none`. `-q` means `none`.
+    #[arg(long, value_enum, value_name = "HOW", default_value = "auto")]
+    pub progress: ProgressArg,
+
     /// Print the wall time of every stage to stderr when done.
     #[arg(long)]
     pub timings: bool,
+}
+
+/// How progress is shown (`--progress`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// Bars when stderr is a terminal, nothing otherwise.
+    Auto,
+    /// Bars, redrawn in place.
+    Bars,
+    /// Plain lines, for logs.
+    Plain,
+    /// Nothing.
+    None,
 }
 
 /// Where and how to write the report.

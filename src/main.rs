@@ -6,6 +6,7 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
@@ -13,9 +14,10 @@ use clap::Parser;
 mod bars;
 mod cli;
 
-use bars::{Bars, Timed};
+use bars::{Bars, Plain, Timed};
 use cli::{
-    Cli, Command, DedupCmd, EvalCmd, FormatArg, OutputArgs, ScanArgs, ScanCmd, ScoresFormatArg,
+    Cli, Command, DedupCmd, EvalCmd, FormatArg, OutputArgs, ProgressArg, ScanArgs, ScanCmd,
+    ScoresFormatArg,
 };
 use dupscan::dedup;
 use dupscan::error::{EXIT_ERROR, EXIT_MATCH, EXIT_OK};
@@ -103,11 +105,20 @@ fn thread_pool(args: &ScanArgs) -> anyhow::Result<rayon::ThreadPool> {
     b.build().context("starting worker threads")
 }
 
+/// Seconds between two lines of `--progress plain` within a stage.
+const PLAIN_EVERY: Duration = Duration::from_secs(5);
+
 fn progress(args: &ScanArgs) -> Box<dyn Progress> {
-    if args.quiet || !io::stderr().is_terminal() {
-        Box::new(Silent)
-    } else {
-        Box::new(Bars::new())
+    let how = match args.progress {
+        _ if args.quiet => ProgressArg::None,
+        ProgressArg::Auto if io::stderr().is_terminal() => ProgressArg::Bars,
+        ProgressArg::Auto => ProgressArg::None,
+        how => how,
+    };
+    match how {
+        ProgressArg::Bars => Box::new(Bars::new()),
+        ProgressArg::Plain => Box::new(Plain::stderr(PLAIN_EVERY)),
+        ProgressArg::Auto | ProgressArg::None => Box::new(Silent),
     }
 }
 
@@ -119,9 +130,10 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     let progress = Timed::new(bars.as_ref());
     let scan = pool.install(|| pipeline::run(&config, &progress))?;
     warn_about_input(&cmd.scan, &scan);
-    progress.start(Stage::Writing, None);
     let report = Report::from_scan(&scan);
+    progress.start(Stage::Writing, Some(report.len() as u64));
     write_report(&report, cmd.output.format, dest.as_ref())?;
+    progress.advance(report.len() as u64);
     progress.finish();
     print_timings(&cmd.scan, &progress);
     if cmd.fail_on_match && !report.is_empty() {
@@ -139,8 +151,10 @@ fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
     let summary = pool.install(|| -> anyhow::Result<dedup::Summary> {
         let scan = pipeline::run(&job.config, &progress)?;
         warn_about_input(&cmd.scan, &scan);
-        progress.start(Stage::Writing, None);
+        let files = scan.corpus.sources.len() as u64;
+        progress.start(Stage::Filtering, Some(files));
         let summary = job.run(&scan)?;
+        progress.advance(files);
         progress.finish();
         Ok(summary)
     })?;

@@ -14,18 +14,23 @@ use crate::progress::{Progress, Stage};
 /// Reads the inputs and runs every stage.
 pub fn run(config: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
     let started = Instant::now();
-    progress.start(Stage::Reading, None);
-    let on_bytes = |n| progress.advance(n);
     let reference = if config.reference.is_empty() {
         None
     } else {
-        Some(corpus::read_inputs(
-            &config.reference,
-            &config.read,
-            &on_bytes,
-        )?)
+        Some(corpus::list_sources(&config.reference)?)
     };
-    let corpus = corpus::read_inputs(&config.inputs, &config.read, &on_bytes)?;
+    let inputs = corpus::list_sources(&config.inputs)?;
+    let total = reference
+        .as_ref()
+        .map_or(Some(0), |r| corpus::input_size(&r.sources))
+        .zip(corpus::input_size(&inputs.sources))
+        .map(|(a, b)| a + b);
+    progress.start(Stage::Reading, total);
+    let on_bytes = |n| progress.advance(n);
+    let reference = reference
+        .map(|r| corpus::read_listed(r, &config.read, &on_bytes))
+        .transpose()?;
+    let corpus = corpus::read_listed(inputs, &config.read, &on_bytes)?;
     progress.finish();
     let mut scan = match reference {
         None => scan_corpus(config, corpus, progress),

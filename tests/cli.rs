@@ -297,3 +297,77 @@ fn input_files_are_not_modified() {
         .success();
     assert_eq!(fs::read(&input).expect("read"), before);
 }
+
+/// `--progress plain` (for logs): one line per stage when it ends, each
+/// counting what the stage names, none at 0, and reading counted against
+/// the input's size.
+#[test]
+fn plain_progress_names_every_stage_with_a_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = write_jsonl(dir.path(), "c.jsonl", &[PARA_A, OTHER, PARA_B]);
+    let size = fs::metadata(&input).expect("size").len();
+    let out = dupscan()
+        .args(["scan", "--format", "json", "--progress", "plain"])
+        .arg(&input)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let ends: Vec<&str> = stderr.lines().filter(|l| l.contains(" done in ")).collect();
+    let stages: Vec<&str> = ends
+        .iter()
+        .map(|l| {
+            l.trim_start_matches("dupscan: ")
+                .split(':')
+                .next()
+                .unwrap_or("")
+        })
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "reading",
+            "segmenting",
+            "fingerprinting",
+            "signing",
+            "banding",
+            "verifying",
+            "clustering",
+            "writing"
+        ],
+        "{stderr}"
+    );
+    assert!(
+        ends[0].starts_with(&format!("dupscan: reading: {size} B done in ")),
+        "{stderr}"
+    );
+    for line in &ends[1..] {
+        let count = line.split(": ").nth(2).and_then(|r| r.split(' ').next());
+        assert!(
+            count.is_some_and(|c| c != "0" && c.parse::<u64>().is_ok()),
+            "a stage at 0 or without a count: {line}\n{stderr}"
+        );
+    }
+    // Rates are whole numbers.
+    assert!(
+        !stderr.contains(".0/s") && !stderr.contains("e+"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn quiet_overrides_progress_and_a_bad_progress_value_is_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = write_jsonl(dir.path(), "c.jsonl", &[PARA_A, OTHER, PARA_B]);
+    let out = dupscan()
+        .args(["scan", "--format", "json", "--progress", "plain", "-q"])
+        .arg(&input)
+        .assert()
+        .success();
+    assert!(out.get_output().stderr.is_empty());
+    dupscan()
+        .args(["scan", "--progress", "fancy"])
+        .arg(&input)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--progress"));
+}

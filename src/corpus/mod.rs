@@ -90,7 +90,38 @@ pub fn read_inputs(
     opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<Corpus> {
-    let listing = list_sources(inputs)?;
+    read_listed(list_sources(inputs)?, opts, on_bytes)
+}
+
+/// The bytes [`read_sources`] will report through `on_bytes` for these
+/// sources: the sum of the files' sizes as stored; `None` when stdin is
+/// among them (its size is not known ahead).
+pub fn input_size(sources: &[Source]) -> Option<u64> {
+    sources
+        .iter()
+        .map(|s| {
+            if walk::is_stdin(&s.path) {
+                return None;
+            }
+            std::fs::metadata(&s.path)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+        })
+        .sum()
+}
+
+/// Reads the sources of `listing` like [`read_inputs`] (the listing's
+/// warnings first).
+///
+/// # Errors
+///
+/// As [`read_sources`].
+pub fn read_listed(
+    listing: Listing,
+    opts: &ReadOptions,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> Result<Corpus> {
     let mut corpus = read_sources(listing.sources, opts, on_bytes)?;
     let mut warnings = listing.warnings;
     warnings.append(&mut corpus.warnings);
@@ -104,8 +135,9 @@ pub fn read_inputs(
 /// path as displayed; a JSONL file gives one document per non-blank line.
 /// Stdin (`-`) is sniffed for compression and layout, and its entry in
 /// [`Corpus::sources`] records what was found. `on_bytes` is called from any
-/// thread with the number of decompressed bytes just read, a few megabytes
-/// at a time, for progress reporting.
+/// thread with the number of bytes just read, for progress reporting: bytes
+/// of the files as stored (compressed or not; [`input_size`] is their total),
+/// and decompressed bytes for stdin.
 ///
 /// Text files are read in parallel and JSONL lines are parsed in parallel,
 /// but the result, including which error is reported, does not depend on the
@@ -215,7 +247,7 @@ fn read_files(
         .into_par_iter()
         .map(|index| {
             let s = &corpus.sources[index];
-            let (mut reader, tally) = open::open_tallied(s)?;
+            let (mut reader, tally) = open::open_tallied(s, on_bytes)?;
             let mut records = Records::default();
             let input = Input {
                 reader: &mut *reader,
@@ -223,7 +255,7 @@ fn read_files(
                 source: source_index(index)?,
                 origin: s.origin,
                 opts,
-                on_bytes,
+                on_bytes: &|_| {},
             };
             format_of(s.format.layout).read(input, &mut records)?;
             let fingerprint = tally.finish().map_err(walk::read_error(&s.path))?;
@@ -248,18 +280,21 @@ fn read_stream(
 ) -> Result<()> {
     let id = source_index(index)?;
     let path = corpus.sources[index].path.clone();
-    let (mut reader, tally) = if walk::is_stdin(&path) {
-        let (compression, reader) = open::open_stdin().map_err(walk::read_error(&path))?;
-        let (format, reader) = format::sniff_stream(reader).map_err(walk::read_error(&path))?;
-        corpus.sources[index].format = Format {
-            layout: format.layout(),
-            compression,
+    // Files count the bytes read as stored (their sizes are the total);
+    // stdin, whose size is unknown, counts decompressed bytes.
+    let (mut reader, tally, on_decompressed): (_, _, &(dyn Fn(u64) + Sync)) =
+        if walk::is_stdin(&path) {
+            let (compression, reader) = open::open_stdin().map_err(walk::read_error(&path))?;
+            let (format, reader) = format::sniff_stream(reader).map_err(walk::read_error(&path))?;
+            corpus.sources[index].format = Format {
+                layout: format.layout(),
+                compression,
+            };
+            (reader, None, on_bytes)
+        } else {
+            let (reader, tally) = open::open_tallied(&corpus.sources[index], on_bytes)?;
+            (reader, Some(tally), &|_| {})
         };
-        (reader, None)
-    } else {
-        let (reader, tally) = open::open_tallied(&corpus.sources[index])?;
-        (reader, Some(tally))
-    };
     let source = &corpus.sources[index];
     let input = Input {
         reader: &mut *reader,
@@ -267,7 +302,7 @@ fn read_stream(
         source: id,
         origin: source.origin,
         opts,
-        on_bytes,
+        on_bytes: on_decompressed,
     };
     let format = format_of(source.format.layout);
     // The corpus's own vectors, so that a large file's documents are not
@@ -386,7 +421,10 @@ mod tests {
         assert_eq!(corpus.sources[4].relative, Path::new("e.txt"));
         let total = (10 + crlf.len() + jsonl.len() + zst.len() + 12) as u64;
         assert_eq!(corpus.stats.bytes, total);
-        assert_eq!(seen.load(Ordering::Relaxed), total);
+        // Progress counts the files as stored, out of their sizes.
+        let stored = input_size(&corpus.sources).unwrap();
+        assert_ne!(stored, total, "compressed files are counted as stored");
+        assert_eq!(seen.load(Ordering::Relaxed), stored);
         assert_eq!(
             corpus.stats,
             ReadStats {

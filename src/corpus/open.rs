@@ -46,15 +46,35 @@ pub fn open(source: &Source) -> Result<Box<dyn BufRead + Send>> {
 /// Opens the file `source` (not stdin) like [`open`], hashing its raw bytes
 /// as they are read; the [`Tally`] gives the file's
 /// [`Fingerprint`](super::Fingerprint) once the stream is read.
-pub(crate) fn open_tallied(source: &Source) -> Result<(Box<dyn BufRead + Send>, Tally)> {
+/// `on_raw` is called with the number of bytes read from the file as
+/// stored (before decompression), for progress against the file's size.
+pub(crate) fn open_tallied<'a>(
+    source: &Source,
+    on_raw: &'a (dyn Fn(u64) + Sync),
+) -> Result<(Box<dyn BufRead + Send + 'a>, Tally)> {
     let path = &source.path;
     let (raw, tally) = open_hashed(path).map_err(read_error(path))?;
+    let raw = Counted { inner: raw, on_raw };
     let reader = decompress(
         BufReader::with_capacity(BUF_SIZE, raw),
         source.format.compression,
     )
     .map_err(read_error(path))?;
     Ok((reader, tally))
+}
+
+/// A reader that reports how many bytes went through it.
+struct Counted<'a, R> {
+    inner: R,
+    on_raw: &'a (dyn Fn(u64) + Sync),
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.on_raw)(n as u64);
+        Ok(n)
+    }
 }
 
 /// Opens stdin, decompressing it as its first bytes say; returns the
@@ -76,10 +96,10 @@ fn sniffed<R: BufRead + Send + 'static>(
 }
 
 /// Wraps `reader` in the decompressor for `compression`.
-fn decompress<R: BufRead + Send + 'static>(
+fn decompress<'a, R: BufRead + Send + 'a>(
     reader: R,
     compression: Compression,
-) -> io::Result<Box<dyn BufRead + Send>> {
+) -> io::Result<Box<dyn BufRead + Send + 'a>> {
     Ok(match compression {
         Compression::None => Box::new(reader),
         Compression::Gzip => Box::new(BufReader::with_capacity(

@@ -204,7 +204,7 @@ impl<'a> Rewrite<'a> {
     ///
     /// [`Error::Read`] when it cannot be opened.
     pub fn reopen(&self) -> Result<Reread<'a>> {
-        let (reader, tally) = corpus::open_tallied(self.source)?;
+        let (reader, tally) = corpus::open_tallied(self.source, &|_| {})?;
         Ok(Reread {
             reader,
             tally,

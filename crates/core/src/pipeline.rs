@@ -187,8 +187,12 @@ fn run_stages(
 ) -> Scan {
     let started = Instant::now();
     let params = &config.params;
-    progress.start(Stage::Segmenting, None);
+    // Stages without a callback of their own report their whole count when
+    // done, so that no bar stays at 0.
+    let docs = corpus.docs.len() as u64;
+    progress.start(Stage::Segmenting, Some(docs));
     let units = units::segment_docs(&corpus.docs, |d| &d.text, params.unit);
+    progress.advance(docs);
     progress.finish();
     let text_of = |id: u32| -> &str {
         let doc = units.doc(id);
@@ -200,24 +204,27 @@ fn run_stages(
         shingler.set(norm, buf);
     };
 
-    progress.start(Stage::Fingerprinting, None);
+    progress.start(Stage::Fingerprinting, Some(units.len() as u64));
     let prints = exact::fingerprints(&units, params, &text_of);
     let compared = UnitSet::from_ids(units.len(), prints.iter().map(|p| p.1));
     let skipped = units.len() as u64 - prints.len() as u64;
     let (classes, reps) = exact::classes(prints);
+    progress.advance(units.len() as u64);
     progress.finish();
     let exact_duplicates = units.len() as u64 - skipped - reps.len() as u64;
 
     progress.start(Stage::Signing, Some(reps.len() as u64));
     let keys = sign::band_keys(&reps, params, &text_of, &|n| progress.advance(n));
     progress.finish();
-    progress.start(Stage::Banding, None);
+    let bands = params.bands.bands as u64;
+    progress.start(Stage::Banding, Some(bands));
     let pairs: Vec<(u32, u32)> = keys
         .candidate_pairs(params.bands.bands)
         .into_iter()
         .map(|(a, b)| (reps[a as usize], reps[b as usize]))
         .collect();
     drop(keys);
+    progress.advance(bands);
     progress.finish();
 
     progress.start(Stage::Verifying, Some(pairs.len() as u64));
@@ -233,15 +240,16 @@ fn run_stages(
     progress.finish();
 
     let (links, aligned) = if params.spans == SpanPath::On {
-        progress.start(Stage::Aligning, None);
+        progress.start(Stage::Aligning, Some(docs));
         let found = align_spans(&corpus, &units, params, reference_docs);
+        progress.advance(docs);
         progress.finish();
         found
     } else {
         (Vec::new(), AlignStats::default())
     };
 
-    progress.start(Stage::Clustering, None);
+    progress.start(Stage::Clustering, Some(units.len() as u64));
     let groups = cluster::groups(
         &Clustering {
             units: &units,
@@ -255,6 +263,7 @@ fn run_stages(
         },
         &set_of,
     );
+    progress.advance(units.len() as u64);
     progress.finish();
 
     let stats = ScanStats {

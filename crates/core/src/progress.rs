@@ -4,24 +4,27 @@
 /// A pipeline stage that reports progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// Reading and decompressing inputs (counted in bytes).
+    /// Reading and decompressing inputs (counted in bytes of the files as
+    /// stored, out of their sizes; decompressed bytes for stdin).
     Reading,
-    /// Splitting documents into units.
+    /// Splitting documents into units (counted in documents).
     Segmenting,
-    /// Normalizing units and grouping identical ones.
+    /// Normalizing units and grouping identical ones (counted in units).
     Fingerprinting,
-    /// Shingling and signing units.
+    /// Shingling and signing units (counted in distinct units).
     Signing,
-    /// Finding candidate pairs in the LSH bands.
+    /// Finding candidate pairs in the LSH bands (counted in bands).
     Banding,
-    /// Verifying candidate pairs.
+    /// Verifying candidate pairs (counted in pairs).
     Verifying,
-    /// Aligning spans of words across unit boundaries.
+    /// Aligning spans of words across unit boundaries (counted in documents).
     Aligning,
-    /// Union-find, groups and member similarities.
+    /// Union-find, groups and member similarities (counted in units).
     Clustering,
-    /// Writing the report or the deduplicated corpus.
+    /// Writing the report (counted in groups).
     Writing,
+    /// Writing the deduplicated corpus (counted in input files).
+    Filtering,
 }
 
 impl Stage {
@@ -37,6 +40,22 @@ impl Stage {
             Stage::Aligning => "aligning",
             Stage::Clustering => "clustering",
             Stage::Writing => "writing",
+            Stage::Filtering => "filtering",
+        }
+    }
+}
+
+impl Stage {
+    /// What the stage counts, as shown after its numbers.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Stage::Reading => "bytes",
+            Stage::Segmenting | Stage::Aligning => "documents",
+            Stage::Fingerprinting | Stage::Signing | Stage::Clustering => "units",
+            Stage::Banding => "bands",
+            Stage::Verifying => "pairs",
+            Stage::Writing => "groups",
+            Stage::Filtering => "files",
         }
     }
 }
