@@ -36,5 +36,5 @@ pub mod pipeline;
 
 pub use dupscan_core::{
     Error, Result, align, cluster, config, error, escape, exact, links, lsh, minhash, normalize,
-    progress, report, scanner, segment, shingle, sign, tokens, units, verify, winnow,
+    offsets, progress, report, scanner, segment, shingle, sign, tokens, units, verify, winnow,
 };

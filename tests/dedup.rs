@@ -1011,3 +1011,52 @@ proptest! {
         check_invariant(&docs, unit, keep, spans)?;
     }
 }
+
+/// Annotations and report members carry code-point offsets beside byte
+/// offsets: slicing the text by characters (as Python does) gives the
+/// removed unit, on text with multi-byte characters before it.
+#[test]
+fn annotations_and_members_carry_character_offsets_for_non_ascii_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.jsonl");
+    let lede = "Zürich, Genève und Köln: «Übersicht» für heute.";
+    let copied =
+        "The committee approved the revised budget for the coming year after a long debate.";
+    fs::write(
+        &input,
+        jsonl(&[("a", copied), ("b", &format!("{lede} {copied}"))]),
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    dedup_cmd(&[&input], &out, &["--annotate", "--unit", "sentence"]).success();
+    let got = fs::read_to_string(out.join("in.jsonl")).expect("output");
+    let b = got.lines().nth(1).expect("record b");
+    let (_, note) = strip_annotation(b);
+    let removed = &note.expect("b is annotated")["removed"][0];
+    let text = format!("{lede} {copied}");
+    let chars: Vec<char> = text.chars().collect();
+    let slice = |s: &Value, e: &Value| -> String {
+        let (s, e) = (s.as_u64().expect("start"), e.as_u64().expect("end"));
+        chars[s as usize..e as usize].iter().collect()
+    };
+    assert_eq!(slice(&removed["char_start"], &removed["char_end"]), copied);
+    assert_ne!(
+        removed["char_start"], removed["start"],
+        "bytes and characters differ here"
+    );
+    assert_eq!(
+        &text[removed["start"].as_u64().expect("start") as usize..],
+        copied
+    );
+
+    let report: Value =
+        serde_json::from_slice(&fs::read(out.join(".dupscan/report.json")).expect("report"))
+            .expect("JSON");
+    let member = &report["groups"][0]["members"][1];
+    assert_eq!(member["doc"], "b");
+    assert_eq!(slice(&member["char_start"], &member["char_end"]), copied);
+    assert_eq!(
+        slice(&member["match_char_start"], &member["match_char_end"]),
+        copied
+    );
+}

@@ -31,6 +31,7 @@ use super::write::{Failure, create_parent, encode};
 use crate::config::UnitKind;
 use crate::corpus::{self, Document, Layout, ReadOptions, Source, Tally};
 use crate::error::{Error, Result};
+use crate::offsets::{CharIndex, char_offset};
 use crate::output::write_file;
 use crate::pipeline::Scan;
 
@@ -112,6 +113,10 @@ struct UnitNotes<'a> {
 struct UnitNote<'a> {
     start: u32,
     end: u32,
+    /// `start` and `end` in code points, for languages that slice strings
+    /// by character.
+    char_start: u32,
+    char_end: u32,
     group: u32,
     of: &'a str,
 }
@@ -179,12 +184,21 @@ impl<'a> Rewrite<'a> {
         } else if plan.removed.is_empty() {
             return Ok(None);
         } else {
+            let text = &self.docs()[doc].text;
+            let chars = (text.len() >= 16 * 1024).then(|| CharIndex::new(text));
+            let char_offset = |b: u32| {
+                chars
+                    .as_ref()
+                    .map_or_else(|| char_offset(text, b), |c| c.char_offset(text, b))
+            };
             let removed = plan
                 .removed
                 .iter()
                 .map(|r| UnitNote {
                     start: r.span.start,
                     end: r.span.end,
+                    char_start: char_offset(r.span.start),
+                    char_end: char_offset(r.span.end),
                     group: r.group,
                     of: self.doc_id(r.of),
                 })

@@ -32,6 +32,7 @@ pub mod links;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
+pub mod offsets;
 pub mod pipeline;
 pub mod progress;
 pub mod report;

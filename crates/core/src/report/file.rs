@@ -71,6 +71,20 @@ pub struct MemberRecord {
     /// reports of earlier versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub match_end: Option<u32>,
+    /// `start` in code points (absent from reports of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_start: Option<u32>,
+    /// `end` in code points (absent from reports of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_end: Option<u32>,
+    /// `match_start` in code points (absent from reports of earlier
+    /// versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_char_start: Option<u32>,
+    /// `match_end` in code points (absent from reports of earlier
+    /// versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_char_end: Option<u32>,
     /// The unit's original text.
     pub text: String,
     /// In a contamination check, which side the unit is on.

@@ -9,7 +9,9 @@ mod file;
 mod json;
 mod text;
 
+use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +21,7 @@ pub use text::Text;
 
 use crate::cluster::Via;
 use crate::config;
+use crate::offsets::{self, CharIndex};
 use crate::pipeline::{Scan, ScanStats};
 use crate::segment::Span;
 
@@ -80,6 +83,15 @@ pub struct ReportMember<'a> {
     pub match_start: u32,
     /// End byte offset (exclusive) of the part that matched.
     pub match_end: u32,
+    /// `start` in code points (characters) of the document's text, for
+    /// languages that slice strings by character (Python).
+    pub char_start: u32,
+    /// `end` in code points.
+    pub char_end: u32,
+    /// `match_start` in code points.
+    pub match_char_start: u32,
+    /// `match_end` in code points.
+    pub match_char_end: u32,
     /// The unit's original text.
     pub text: &'a str,
     /// In a contamination check (`--reference`), which side the unit is on;
@@ -181,6 +193,41 @@ pub struct Report<'a> {
     scan: &'a Scan,
     /// Every source's path as displayed, formatted once.
     sources: Vec<String>,
+    /// Code-point indexes of the long documents members were met in.
+    chars: CharCache,
+}
+
+/// Documents at least this long get a [`CharIndex`], kept for the report's
+/// life; shorter ones are counted from their start each time.
+const INDEXED_DOC: usize = 16 * 1024;
+
+/// [`CharIndex`]es of long documents, built when a member of one is first
+/// written (4 bytes per 4 KiB of such documents).
+#[derive(Debug, Default)]
+struct CharCache(Mutex<HashMap<u32, Arc<CharIndex>>>);
+
+impl Clone for CharCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl CharCache {
+    /// Code-point offsets of the byte offsets `bytes` in document `doc`.
+    fn offsets<const N: usize>(&self, doc: u32, text: &str, bytes: [u32; N]) -> [u32; N] {
+        if text.len() < INDEXED_DOC {
+            return bytes.map(|b| offsets::char_offset(text, b));
+        }
+        let index = {
+            let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(
+                cache
+                    .entry(doc)
+                    .or_insert_with(|| Arc::new(CharIndex::new(text))),
+            )
+        };
+        bytes.map(|b| index.char_offset(text, b))
+    }
 }
 
 impl<'a> Report<'a> {
@@ -212,6 +259,7 @@ impl<'a> Report<'a> {
                 .iter()
                 .map(|s| s.path.display().to_string())
                 .collect(),
+            chars: CharCache::default(),
         }
     }
 
@@ -252,6 +300,15 @@ impl<'a> Report<'a> {
                 .map(|m| {
                     let u = scan.units.get(m.unit);
                     let doc = &scan.corpus.docs[u.doc as usize];
+                    let (match_start, match_end) = m
+                        .range
+                        .map_or((u.span.start, u.span.end), |r| (r.start, r.end));
+                    let [char_start, char_end, match_char_start, match_char_end] =
+                        self.chars.offsets(
+                            u.doc,
+                            &doc.text,
+                            [u.span.start, u.span.end, match_start, match_end],
+                        );
                     ReportMember {
                         doc: &doc.id,
                         source: &self.sources[doc.source as usize],
@@ -260,8 +317,12 @@ impl<'a> Report<'a> {
                         end: u.span.end,
                         similarity: m.similarity,
                         via: m.via,
-                        match_start: m.range.map_or(u.span.start, |r| r.start),
-                        match_end: m.range.map_or(u.span.end, |r| r.end),
+                        match_start,
+                        match_end,
+                        char_start,
+                        char_end,
+                        match_char_start,
+                        match_char_end,
                         text: scan.text(m.unit),
                         side: reference.then(|| {
                             if scan.is_reference(m.unit) {
