@@ -37,6 +37,99 @@ pub enum Command {
     /// Score a report against labelled duplicate groups.
     #[command(long_about = EVAL_LONG_ABOUT)]
     Eval(EvalCmd),
+    /// Run a staged scan (or dedup, with --out) on a Slurm cluster: plan,
+    /// then one job array per stage, chained.
+    #[command(long_about = SLURM_LONG_ABOUT)]
+    Slurm(SlurmCmd),
+}
+
+/// `dupscan slurm --help`.
+const SLURM_LONG_ABOUT: &str = "\
+Run a staged scan (or dedup, with --out) on a Slurm cluster.
+
+Runs `dupscan plan` here (cheap: it lists the inputs), writes one sbatch
+script per stage into WORK/slurm and submits them, each after the one before
+(--dependency=afterok): sign, bucket and verify as job arrays of --shards
+tasks, cluster as one job writing the report, and with --out filter as an
+array writing the deduplicated corpus. Memory and time requests come from the
+plan (text per shard, units) unless --mem and --time are given; with
+--memory-budget every stage asks for the budget plus its fixed cost. Paths in
+the scripts are absolute: WORK, the inputs, the outputs and this dupscan
+binary must be on a file system every node sees. Job output goes to
+WORK/slurm/logs.
+
+Prints one line per job on stdout: the stage and its job id. --dry-run prints
+the scripts and the sbatch commands instead, and writes and submits nothing.
+--wait returns when the last job ends: exit 0 if every job succeeded, 2 if
+one failed or was cancelled (a failed shard cancels the jobs after it).";
+
+/// `dupscan slurm`.
+#[derive(Debug, Args)]
+pub struct SlurmCmd {
+    /// Scan options, as for `scan` (the stages run with them).
+    #[command(flatten)]
+    pub scan: ScanArgs,
+
+    /// Work directory of the staged run, on a file system every node sees.
+    #[arg(long, value_name = "DIR")]
+    pub work: PathBuf,
+
+    /// Shards: tasks in each stage's job array.
+    #[arg(long, value_name = "N")]
+    pub shards: u32,
+
+    /// Also write the corpus back without its duplicates into DIR, as
+    /// `dupscan dedup --out DIR` does (a filter job array after cluster).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Where the cluster job writes the report [default: WORK/report.json].
+    #[arg(short = 'o', long = "output", value_name = "REPORT")]
+    pub report: Option<PathBuf>,
+
+    /// Slurm partition (sbatch --partition).
+    #[arg(long, value_name = "P")]
+    pub partition: Option<String>,
+
+    /// Slurm account (sbatch --account).
+    #[arg(long, value_name = "A")]
+    pub account: Option<String>,
+
+    /// Time limit of every job, as sbatch takes it (minutes, H:M:S, D-H:M:S)
+    /// [default: estimated per stage from the plan, at least 10 minutes].
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub time: Option<u64>,
+
+    /// Memory of every task (1500M, 4G) [default: estimated per stage from
+    /// the plan].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub mem: Option<u64>,
+
+    /// CPUs per task, also the worker threads of each stage.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub cpus_per_task: u32,
+
+    /// Run at most K tasks of each array at once (--array=...%K).
+    #[arg(long, value_name = "K")]
+    pub max_parallel: Option<u32>,
+
+    /// One more sbatch option for every job, such as --sbatch-arg=--qos=low
+    /// (repeatable).
+    #[arg(long = "sbatch-arg", value_name = "OPTION", allow_hyphen_values = true)]
+    pub sbatch_args: Vec<String>,
+
+    /// Print the scripts and the sbatch commands; write and submit nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Wait for the last job to end; exit 2 if a job failed.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub wait: bool,
+}
+
+/// `--time` in minutes.
+fn parse_time(time: &str) -> Result<u64> {
+    dupscan::slurm::parse_time(time)
 }
 
 /// `dupscan eval --help`: the definitions of `crate::eval`, for users.

@@ -12,10 +12,12 @@ use clap::Parser;
 
 mod bars;
 mod cli;
+mod submit;
 
 use bars::{Bars, Timed};
 use cli::{
     Cli, Command, DedupCmd, EvalCmd, FormatArg, OutputArgs, ScanArgs, ScanCmd, ScoresFormatArg,
+    SlurmCmd,
 };
 use dupscan::dedup;
 use dupscan::error::{EXIT_ERROR, EXIT_MATCH, EXIT_OK};
@@ -89,7 +91,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Scan(cmd) => scan(cmd),
         Command::Dedup(cmd) => deduplicate(cmd),
         Command::Eval(cmd) => evaluate(cmd),
+        Command::Slurm(cmd) => submit::run(cmd),
     }
+}
+
+/// `dupscan plan` for `dupscan slurm`, run here before anything is submitted.
+fn plan(_cmd: &SlurmCmd, _work: &std::path::Path) -> anyhow::Result<()> {
+    Err(dupscan::Error::Param(
+        "this build has no `plan` stage yet: `dupscan slurm` can only --dry-run".into(),
+    )
+    .into())
 }
 
 fn thread_pool(args: &ScanArgs) -> anyhow::Result<rayon::ThreadPool> {

@@ -93,14 +93,14 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// A workload of `text_bytes` split evenly over `shards`, with one unit
+    /// A workload of `text_bytes` split evenly over `shards` (0 is kept, for
+    /// [`render`] to refuse), with one unit
     /// per `bytes_per_unit` bytes of text (at least 1).
     pub fn from_bytes(shards: u32, text_bytes: u64, bytes_per_unit: u64) -> Self {
-        let shards = shards.max(1);
         Workload {
             shards,
             text_bytes,
-            largest_shard_bytes: text_bytes.div_ceil(u64::from(shards)),
+            largest_shard_bytes: text_bytes.div_ceil(u64::from(shards.max(1))),
             units: text_bytes / bytes_per_unit.max(1),
         }
     }
@@ -194,6 +194,8 @@ pub fn logs_dir(work: &Path) -> PathBuf {
 /// least [`MIN_MINUTES`](estimate::MIN_MINUTES).
 pub mod estimate {
     use super::{Stage, Workload};
+    use crate::config::UnitKind;
+    use crate::corpus::Compression;
 
     /// Fixed memory of a stage process, MiB.
     pub const BASE_MIB: u64 = 256;
@@ -213,7 +215,30 @@ pub mod estimate {
     /// Shortest time limit asked for, minutes.
     pub const MIN_MINUTES: u64 = 10;
 
+    /// Text bytes per stored byte assumed for gzip and zstd inputs
+    /// (debian-docs: 234 MB of text in 23 MB of zstd).
+    pub const COMPRESSED_FACTOR: u64 = 10;
+
     const MIB: u64 = 1 << 20;
+
+    /// Bytes of text in a file of `file_bytes` stored with `compression`.
+    pub fn text_bytes(file_bytes: u64, compression: Compression) -> u64 {
+        match compression {
+            Compression::None => file_bytes,
+            Compression::Gzip | Compression::Zstd => file_bytes.saturating_mul(COMPRESSED_FACTOR),
+        }
+    }
+
+    /// Assumed bytes of text per unit, on the small side so that the unit
+    /// count (and the memory asked for) errs high: debian-docs has 50 bytes
+    /// per sentence.
+    pub fn bytes_per_unit(unit: UnitKind) -> u64 {
+        match unit {
+            UnitKind::Sentence => 50,
+            UnitKind::Paragraph => 200,
+            UnitKind::Document => 1000,
+        }
+    }
 
     /// Memory per task, MiB, from the model alone.
     pub fn mem_mib(stage: Stage, w: &Workload) -> u64 {
@@ -409,6 +434,28 @@ pub fn sbatch_args(job: &Job, script: &Path, after: Option<&str>) -> Vec<String>
     args
 }
 
+/// The shell commands that submit `jobs` (their scripts saved in `dir`),
+/// each after the one before: what `dupscan slurm` runs, as `--dry-run`
+/// prints it.
+pub fn submission(jobs: &[Job], dir: &Path) -> String {
+    let mut s = String::new();
+    let mut previous: Option<&str> = None;
+    for job in jobs {
+        let args = sbatch_args(job, &dir.join(&job.file_name), None);
+        let (script, options) = args.split_last().expect("sbatch_args ends with the script");
+        let _ = write!(s, "{}=$(sbatch", job.stage.name());
+        for option in options {
+            let _ = write!(s, " {}", shell_quote(option));
+        }
+        if let Some(id) = previous {
+            let _ = write!(s, " --dependency=afterok:\"${{{id}%%;*}}\"");
+        }
+        let _ = writeln!(s, " {})", shell_quote(script));
+        previous = Some(job.stage.name());
+    }
+    s
+}
+
 /// The job id in `sbatch --parsable`'s output: `ID` or `ID;CLUSTER`.
 ///
 /// # Errors
@@ -423,6 +470,48 @@ pub fn parse_job_id(output: &str) -> Result<String> {
         Err(Error::Param(format!(
             "sbatch --parsable printed {output:?}, not a job id"
         )))
+    }
+}
+
+/// A Slurm time limit in minutes (rounded up): `M`, `M:S`, `H:M:S`, `D-H`,
+/// `D-H:M` or `D-H:M:S`, as `sbatch --time` takes it.
+///
+/// # Errors
+///
+/// [`Error::Param`] for anything else, and for a limit of 0.
+pub fn parse_time(time: &str) -> Result<u64> {
+    let bad = || {
+        Error::Param(format!(
+            "--time {time:?}: give minutes, M:S, H:M:S, D-H, D-H:M or D-H:M:S"
+        ))
+    };
+    let number = |s: &str| -> Result<u64> {
+        // At most 9 digits, so that no sum below overflows.
+        if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        s.parse().map_err(|_| bad())
+    };
+    let (days, rest) = match time.trim().split_once('-') {
+        Some((d, rest)) => (Some(number(d)?), rest),
+        None => (None, time.trim()),
+    };
+    let parts = rest
+        .split(':')
+        .map(number)
+        .collect::<Result<Vec<u64>>>()?;
+    let seconds = match (days, parts.as_slice()) {
+        (None, [m]) => m * 60,
+        (None, [m, s]) => m * 60 + s,
+        (None, [h, m, s]) => h * 3600 + m * 60 + s,
+        (Some(d), [h]) => (d * 24 + h) * 3600,
+        (Some(d), [h, m]) => (d * 24 + h) * 3600 + m * 60,
+        (Some(d), [h, m, s]) => (d * 24 + h) * 3600 + m * 60 + s,
+        _ => return Err(bad()),
+    };
+    match seconds.div_ceil(60) {
+        0 => Err(bad()),
+        minutes => Ok(minutes),
     }
 }
 
@@ -616,8 +705,7 @@ mod tests {
 
     #[test]
     fn bad_requests_are_refused() {
-        let mut r = run(2, false);
-        r.workload.shards = 0;
+        let mut r = run(0, false);
         assert!(render(&r).is_err());
         r = run(2, false);
         r.resources.cpus_per_task = Some(0);
@@ -632,6 +720,51 @@ mod tests {
         r.work = PathBuf::from("relative");
         let err = render(&r).expect_err("relative work dir").to_string();
         assert!(err.contains("absolute"), "{err}");
+    }
+
+    #[test]
+    fn submission_chains_the_jobs() {
+        let jobs = render(&run(3, true)).expect("renders");
+        let text = submission(&jobs, Path::new("/w/slurm"));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5);
+        assert_eq!(
+            lines[0],
+            "sign=$(sbatch '--parsable' '--output=/scratch/run 1/slurm/logs/sign-%A_%a.out' \
+             '/w/slurm/sign.sbatch')"
+        );
+        assert!(
+            lines[3].starts_with("cluster=$(sbatch '--parsable' ")
+                && lines[3].ends_with(" --dependency=afterok:\"${verify%%;*}\" '/w/slurm/cluster.sbatch')"),
+            "{}",
+            lines[3]
+        );
+        assert!(lines[4].contains("afterok:\"${cluster%%;*}\""), "{}", lines[4]);
+    }
+
+    #[test]
+    fn time_limits_in_slurm_forms() {
+        for (given, minutes) in [
+            ("90", 90),
+            ("5:30", 6),
+            ("2:00:00", 120),
+            ("1-0", 1440),
+            ("1-2:30", 1590),
+            ("0-0:0:1", 1),
+        ] {
+            assert_eq!(parse_time(given).ok(), Some(minutes), "{given}");
+        }
+        for bad in ["", "0", "1h", "1:2:3:4", "-5", "1-", "a-1", "1-1:1:1:1"] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn compressed_inputs_count_as_more_text() {
+        use crate::corpus::Compression;
+        assert_eq!(estimate::text_bytes(1000, Compression::None), 1000);
+        assert_eq!(estimate::text_bytes(1000, Compression::Zstd), 10_000);
+        assert_eq!(estimate::text_bytes(1000, Compression::Gzip), 10_000);
     }
 
     #[test]

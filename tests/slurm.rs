@@ -1,0 +1,269 @@
+//! `dupscan slurm`: the scripts and commands of `--dry-run`, refused
+//! requests, and (ignored unless a Slurm cluster is up, as `.ci/run` brings
+//! one up with `.ci/slurm.sh up`) a real run whose report and output match
+//! `dupscan dedup`'s byte for byte.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use predicates::prelude::*;
+
+use common::{data, dupscan};
+
+/// `dupscan slurm --dry-run` over the sample corpus with `extra` options.
+fn dry_run(work: &Path, extra: &[&str]) -> String {
+    let out = dupscan()
+        .arg("slurm")
+        .arg("--work")
+        .arg(work)
+        .args(["--shards", "3", "--dry-run"])
+        .args(extra)
+        .arg(data("corpus"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn dry_run_prints_chained_arrays_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let work = tmp.path().join("work");
+    let out_dir = tmp.path().join("clean");
+    let text = dry_run(&work, &["--out", out_dir.to_str().expect("UTF-8")]);
+    let w = work.to_str().expect("UTF-8");
+
+    // One script per stage, then the submission.
+    let scripts: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with(&format!("# {w}/slurm/")))
+        .collect();
+    assert_eq!(
+        scripts,
+        ["sign", "bucket", "verify", "cluster", "filter"]
+            .map(|s| format!("# {w}/slurm/{s}.sbatch"))
+    );
+    assert_eq!(text.matches("#SBATCH --array=0-2\n").count(), 4, "{text}");
+    for stage in ["sign", "bucket", "verify"] {
+        assert!(
+            text.contains(&format!(
+                "{stage} --work '{w}' --shard \"${{SLURM_ARRAY_TASK_ID}}/3\"\n"
+            )),
+            "{stage}:\n{text}"
+        );
+    }
+    assert!(text.contains(&format!("cluster --work '{w}' -o '{w}/report.json'\n")));
+    assert!(text.contains(&format!(
+        "filter --work '{w}' --shard \"${{SLURM_ARRAY_TASK_ID}}/3\" --out '{}'\n",
+        out_dir.display()
+    )));
+    // Each job after the one before.
+    for (after, job) in [
+        ("sign", "bucket"),
+        ("bucket", "verify"),
+        ("verify", "cluster"),
+        ("cluster", "filter"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{job}=$(sbatch")))
+            .unwrap_or_else(|| panic!("no sbatch line for {job}:\n{text}"));
+        assert!(
+            line.contains(&format!("--dependency=afterok:\"${{{after}%%;*}}\"")),
+            "{line}"
+        );
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("sign=$(sbatch") && !l.contains("--dependency")),
+        "{text}"
+    );
+    assert!(!work.exists(), "--dry-run wrote the work directory");
+    assert!(!out_dir.exists());
+}
+
+#[test]
+fn dry_run_without_out_has_no_filter_and_takes_the_users_requests() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let work = tmp.path().join("w");
+    let text = dry_run(
+        &work,
+        &[
+            "--partition",
+            "short",
+            "--time",
+            "1-2:30",
+            "--mem",
+            "2G",
+            "--cpus-per-task",
+            "4",
+            "--max-parallel",
+            "2",
+            "--sbatch-arg=--qos=low",
+            "-o",
+            "/data/report.json",
+        ],
+    );
+    assert!(!text.contains("filter"), "{text}");
+    assert_eq!(text.matches("#SBATCH --partition=short\n").count(), 4);
+    assert_eq!(text.matches("#SBATCH --time=26:30:00\n").count(), 4);
+    assert_eq!(text.matches("#SBATCH --mem=2048M\n").count(), 4);
+    assert_eq!(text.matches("#SBATCH --cpus-per-task=4\n").count(), 4);
+    assert_eq!(text.matches("#SBATCH --qos=low\n").count(), 4);
+    assert_eq!(text.matches("#SBATCH --array=0-2%2\n").count(), 3);
+    assert!(text.contains("-o '/data/report.json'\n"), "{text}");
+}
+
+#[test]
+fn refused_requests_exit_2() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let work = tmp.path().join("w");
+    let cases: [(&[&str], &str); 4] = [
+        (&["--shards", "0"], "--shards must be at least 1"),
+        (&["--shards", "2", "--time", "soon"], "--time"),
+        (&["--shards", "2", "--sbatch-arg", "qos"], "--sbatch-arg"),
+        (&["--shards", "2", "-"], "stdin"),
+    ];
+    for (args, message) in cases {
+        let mut cmd = dupscan();
+        cmd.arg("slurm").arg("--work").arg(&work).args(args);
+        if !args.contains(&"-") {
+            cmd.arg(data("corpus"));
+        }
+        cmd.arg("--dry-run")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    assert!(!work.exists());
+}
+
+/// A report's text with the wall time (`stats.seconds`, the one field two
+/// identical runs differ in) replaced by 0.
+fn without_seconds(report: &[u8]) -> String {
+    let text = String::from_utf8(report.to_vec()).expect("UTF-8 report");
+    let key = "\"seconds\":";
+    let Some(at) = text.find(key) else {
+        return text;
+    };
+    let value = at + key.len();
+    let rest = &text[value..];
+    let skipped = rest.len() - rest.trim_start().len();
+    let number = rest[skipped..]
+        .find(|c: char| !(c.is_ascii_digit() || ".eE+-".contains(c)))
+        .unwrap_or(rest.len() - skipped);
+    format!("{}0{}", &text[..value], &rest[skipped + number..])
+}
+
+/// Every file under `root`, relative, sorted.
+fn files(root: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.expect("walks"))
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(root).expect("under root").to_owned())
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+#[ignore = "needs a running Slurm (.ci/slurm.sh up)"]
+fn slurm_run_matches_dedup_byte_for_byte() {
+    let sinfo = Process::new("sinfo").arg("-h").output();
+    assert!(
+        matches!(&sinfo, Ok(o) if o.status.success()),
+        "Slurm does not answer (sinfo: {sinfo:?}): run `.ci/slurm.sh up` and export SLURM_CONF"
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let corpus = data("corpus");
+
+    let local = tmp.path().join("dedup");
+    dupscan()
+        .arg("dedup")
+        .arg("--out")
+        .arg(&local)
+        .arg(&corpus)
+        .args(["--quiet"])
+        .assert()
+        .success();
+
+    let work = tmp.path().join("work");
+    let staged = tmp.path().join("staged");
+    let report = tmp.path().join("report.json");
+    let submitted = dupscan()
+        .arg("slurm")
+        .arg("--work")
+        .arg(&work)
+        .args(["--shards", "3", "--wait", "--time", "5"])
+        .arg("--out")
+        .arg(&staged)
+        .arg("-o")
+        .arg(&report)
+        .arg(&corpus)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&submitted.stdout);
+    let logs = slurm_logs(&work);
+    assert!(
+        submitted.status.success(),
+        "dupscan slurm failed: {}\n{stdout}\n{logs}",
+        String::from_utf8_lossy(&submitted.stderr)
+    );
+    let stages: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(stages, ["sign", "bucket", "verify", "cluster", "filter"]);
+
+    // The report: dedup's, timings aside.
+    let local_report = fs::read(local.join(".dupscan/report.json")).expect("dedup report");
+    let staged_report = fs::read(&report).expect("staged report");
+    assert!(staged_report.len() > 100, "{logs}");
+    assert_eq!(
+        without_seconds(&staged_report),
+        without_seconds(&local_report),
+        "{logs}"
+    );
+
+    // The deduplicated corpus: the same files, byte for byte (dedup's own
+    // records in .dupscan/ aside).
+    let outputs = |root: &Path| -> Vec<PathBuf> {
+        files(root)
+            .into_iter()
+            .filter(|p| !p.starts_with(".dupscan"))
+            .collect()
+    };
+    let local_files = outputs(&local);
+    assert!(!local_files.is_empty());
+    assert_eq!(outputs(&staged), local_files, "{logs}");
+    for file in &local_files {
+        assert!(
+            fs::read(staged.join(file)).expect("staged file")
+                == fs::read(local.join(file)).expect("dedup file"),
+            "{} differs",
+            file.display()
+        );
+    }
+}
+
+/// The jobs' output, for a failure message.
+fn slurm_logs(work: &Path) -> String {
+    let dir = work.join("slurm/logs");
+    let mut text = String::new();
+    if !dir.is_dir() {
+        return text;
+    }
+    for file in files(&dir) {
+        let body = fs::read_to_string(dir.join(&file)).unwrap_or_default();
+        text.push_str(&format!("---- {}\n{body}", file.display()));
+    }
+    text
+}
