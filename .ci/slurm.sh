@@ -136,8 +136,8 @@ start_daemons() {
             { show_logs; die "munged did not start"; }
     fi
     if ! alive "$DIR/run/slurmctld.pid" slurmctld >/dev/null; then
-        # -i: ignore state files of an earlier run that no longer match.
-        slurmctld -f "$CONF" -i || { show_logs; die "slurmctld did not start"; }
+        # -c: start clean, without the jobs of an earlier run.
+        slurmctld -f "$CONF" -c || { show_logs; die "slurmctld did not start"; }
     fi
     if ! alive "$DIR/run/slurmd.pid" slurmd >/dev/null; then
         slurmd -f "$CONF" -N "$NODE" || { show_logs; die "slurmd did not start"; }
@@ -145,9 +145,9 @@ start_daemons() {
 }
 
 wait_idle() {
-    local state="" i
-    for i in $(seq 1 120); do
-        state=$(SLURM_CONF=$CONF sinfo -h -N -n "$NODE" -o %T 2>/dev/null || true)
+    local state="" deadline=$((SECONDS + 60))
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        state=$(SLURM_CONF=$CONF timeout 5 sinfo -h -N -n "$NODE" -o %T 2>/dev/null || true)
         case "$state" in
         idle | mixed | allocated) return 0 ;;
         down* | drain* | drained*)
