@@ -79,6 +79,8 @@ pub enum Kind {
     CandidatePairs = 3,
     /// Verified pairs, [`VerifiedRecord`]s.
     VerifiedPairs = 4,
+    /// Exact fingerprints of units, [`PrintRecord`]s.
+    Prints = 5,
 }
 
 impl Kind {
@@ -88,6 +90,7 @@ impl Kind {
             Kind::BandKeys,
             Kind::CandidatePairs,
             Kind::VerifiedPairs,
+            Kind::Prints,
         ]
         .into_iter()
         .find(|k| *k as u32 == v)
@@ -100,6 +103,7 @@ impl Kind {
             Kind::BandKeys => "band keys",
             Kind::CandidatePairs => "candidate pairs",
             Kind::VerifiedPairs => "verified pairs",
+            Kind::Prints => "fingerprints",
         }
     }
 }
@@ -406,6 +410,33 @@ impl Record for VerifiedRecord {
     }
 }
 
+/// A unit's exact fingerprint: the 128-bit xxh3 of its normalized text
+/// (see `dupscan_core::exact`), as two words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PrintRecord {
+    /// The fingerprint, high word first (so records sort by fingerprint).
+    pub print: [u64; 2],
+    /// The unit.
+    pub unit: UnitRef,
+}
+
+impl Record for PrintRecord {
+    fn size(_: &Params) -> usize {
+        24
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.print[0].to_le_bytes());
+        out.extend_from_slice(&self.print[1].to_le_bytes());
+        self.unit.encode(out);
+    }
+    fn decode(b: &[u8]) -> Self {
+        Self {
+            print: [u64_at(b, 0), u64_at(b, 8)],
+            unit: UnitRef::decode(&b[16..]),
+        }
+    }
+}
+
 /// Writes `records` under `header` to `path`, whole or not at all: to a
 /// hidden temporary file beside it, synced, then renamed. The header's
 /// record count, record size and checksum are filled in.
@@ -440,8 +471,9 @@ pub fn write<R: Record>(path: &Path, mut header: Header, records: &[R]) -> Resul
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     let tmp = tempfile::Builder::new()
-        .prefix(".dupscan-")
+        .prefix(&temp_prefix(name.as_deref().unwrap_or("dupscan")))
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(werr)?;
@@ -454,6 +486,13 @@ pub fn write<R: Record>(path: &Path, mut header: Header, records: &[R]) -> Resul
     tmp.as_file().sync_all().map_err(werr)?;
     tmp.persist(path).map_err(|e| werr(e.error))?;
     Ok(())
+}
+
+/// The start of the name of the temporary file [`write`] writes before
+/// renaming it to `name`: `.name.` then random characters then `.tmp`, so
+/// that the stage that owns `name` can remove what a killed run left.
+pub fn temp_prefix(name: &str) -> String {
+    format!(".{name}.")
 }
 
 /// Reads only the header of `path`, checking magic and version.
@@ -489,6 +528,22 @@ pub fn read_header(path: &Path) -> Result<Header> {
 /// [`Error::Read`] when the file cannot be read, [`Error::Artifact`] naming
 /// the file and what is wrong with it otherwise.
 pub fn read<R: Record>(path: &Path, kind: Kind, params: &Params) -> Result<(Header, Vec<R>)> {
+    read_run(path, kind, params, param_hash(params))
+}
+
+/// As [`read`], but the file must carry `hash` as its parameter hash (a
+/// staged run stamps its files with the hash of its whole plan: parameters,
+/// inputs and shard count).
+///
+/// # Errors
+///
+/// As [`read`].
+pub fn read_run<R: Record>(
+    path: &Path,
+    kind: Kind,
+    params: &Params,
+    hash: u64,
+) -> Result<(Header, Vec<R>)> {
     let bad = |message: String| Error::Artifact {
         path: path.to_path_buf(),
         message,
@@ -501,7 +556,7 @@ pub fn read<R: Record>(path: &Path, kind: Kind, params: &Params) -> Result<(Head
             kind.name()
         )));
     }
-    if header.param_hash != param_hash(params) {
+    if header.param_hash != hash {
         return Err(bad(
             "made with other parameters than this run's (parameter hash differs)".into(),
         ));

@@ -212,7 +212,12 @@ fn doc_ranges(scan: &Scan) -> Vec<Range<usize>> {
 /// Writes every corpus source of `scan` (not the reference ones) under
 /// `opts.out` following `plan`, in parallel; the first failing source in
 /// input order is the error.
-pub(crate) fn write_corpus(scan: &Scan, plan: &Plan, opts: &DedupOptions) -> Result<Vec<Outcome>> {
+pub(crate) fn write_corpus(
+    scan: &Scan,
+    plan: &Plan,
+    opts: &DedupOptions,
+    only: Option<Range<usize>>,
+) -> Result<Vec<Outcome>> {
     fs::create_dir_all(&opts.out).map_err(|source| Error::Write {
         path: opts.out.clone(),
         source,
@@ -222,6 +227,9 @@ pub(crate) fn write_corpus(scan: &Scan, plan: &Plan, opts: &DedupOptions) -> Res
     let results: Vec<Result<Outcome>> = scan.corpus.sources[skip..]
         .par_iter()
         .zip(ranges.into_par_iter().skip(skip))
+        .enumerate()
+        .filter(|(s, _)| only.as_ref().is_none_or(|r| r.contains(&(skip + s))))
+        .map(|(_, x)| x)
         .map(|(source, docs)| {
             let job = Rewrite {
                 scan,
