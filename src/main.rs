@@ -25,8 +25,8 @@ use dupscan::eval;
 use dupscan::output::{self, Destination};
 use dupscan::pipeline;
 use dupscan::progress::{Progress, Silent, Stage};
-use dupscan::staged;
 use dupscan::report::{Json, JsonLines, Report, ReportWriter, Text};
+use dupscan::staged;
 
 fn main() -> ExitCode {
     ignore_file_size_signal();

@@ -335,7 +335,10 @@ impl Work {
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| bad(&path, format!("not a dupscan plan: {e}")))?;
         if value.get("format").and_then(|f| f.as_str()) != Some("dupscan-plan") {
-            return Err(bad(&path, "not a dupscan plan (no \"format\":\"dupscan-plan\")"));
+            return Err(bad(
+                &path,
+                "not a dupscan plan (no \"format\":\"dupscan-plan\")",
+            ));
         }
         let version = value.get("version").and_then(serde_json::Value::as_u64);
         let tool = value.get("dupscan").and_then(|v| v.as_str()).unwrap_or("?");
@@ -352,7 +355,10 @@ impl Work {
         let plan: Plan =
             serde_json::from_value(value).map_err(|e| bad(&path, format!("bad plan: {e}")))?;
         if plan.shards == 0 || plan.shard_docs.len() != plan.shards as usize {
-            return Err(bad(&path, "bad plan: shard table does not match the shard count"));
+            return Err(bad(
+                &path,
+                "bad plan: shard table does not match the shard count",
+            ));
         }
         let hash = plan.hash();
         Ok(Self {
@@ -401,12 +407,14 @@ impl Work {
 
     /// Sign shard `i`'s fingerprints.
     pub fn prints(&self, i: u32) -> PathBuf {
-        self.stage_dir(StageName::Sign).join(format!("prints-{i}.bin"))
+        self.stage_dir(StageName::Sign)
+            .join(format!("prints-{i}.bin"))
     }
 
     /// Sign shard `i`'s band keys for bucket shard `j`.
     pub fn keys(&self, i: u32, j: u32) -> PathBuf {
-        self.stage_dir(StageName::Sign).join(format!("keys-{i}-{j}.bin"))
+        self.stage_dir(StageName::Sign)
+            .join(format!("keys-{i}-{j}.bin"))
     }
 
     /// Bucket shard `j`'s candidate pairs for verify shard `k`.
@@ -499,15 +507,28 @@ impl Work {
         Ok(markers)
     }
 
-    /// Prepares shard `i` of `stage`: `Ok(true)` when it is already complete
+    /// Prepares shard `i` of `stage`: `Ok(None)` when it is already complete
     /// (nothing to do); otherwise makes its directory and removes the
     /// temporary files a killed run of the same shard left.
-    fn begin(&self, stage: StageName, i: u32) -> Result<bool> {
-        if self.done(stage, i)?.is_some() {
-            return Ok(true);
-        }
+    ///
+    /// The shard is locked first (`<stage>/<stage>-<i>.lock`, an exclusive
+    /// `flock` released when the process ends, however it ends): a second
+    /// process given the same shard waits for the first, then finds it
+    /// complete. The returned file holds the lock until dropped.
+    fn begin(&self, stage: StageName, i: u32) -> Result<Option<fs::File>> {
         let dir = self.stage_dir(stage);
         fs::create_dir_all(&dir).map_err(write_err(&dir))?;
+        let lock_path = dir.join(format!("{}-{i}.lock", stage.name()));
+        let lock = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(write_err(&lock_path))?;
+        lock.lock().map_err(write_err(&lock_path))?;
+        if self.done(stage, i)?.is_some() {
+            return Ok(None);
+        }
         let mut names: Vec<String> = self
             .outputs(stage, i)
             .iter()
@@ -526,7 +547,7 @@ impl Work {
                 let _ = fs::remove_file(entry.path());
             }
         }
-        Ok(false)
+        Ok(Some(lock))
     }
 
     fn finish(&self, stage: StageName, marker: Marker) -> Result<()> {
@@ -604,7 +625,10 @@ impl Work {
             let path = self.prints(i);
             let header = artifact::read_header(&path)?;
             if header.param_hash != self.hash {
-                return Err(bad(&path, "made under another plan: parameter hash differs"));
+                return Err(bad(
+                    &path,
+                    "made under another plan: parameter hash differs",
+                ));
             }
             counts.push(header.units);
         }
@@ -728,11 +752,13 @@ pub fn plan(
     ];
     let mut before = 0u64;
     for (d, &size) in sizes.iter().enumerate() {
-        // Document d goes to the shard its first byte falls in.
+        // Document d goes to the shard its middle byte falls in.
         let s = if total == 0 {
             0
         } else {
-            (u128::from(before) * u128::from(shards) / u128::from(total)) as usize
+            let middle = u128::from(before) * 2 + u128::from(size);
+            ((middle * u128::from(shards) / (u128::from(total) * 2)) as usize)
+                .min(shards as usize - 1)
         };
         let sd = &mut shard_docs[s];
         if sd.documents == 0 {
@@ -799,9 +825,9 @@ pub fn plan(
 pub fn sign(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outcome> {
     work.check_shard(shard)?;
     let i = shard.index;
-    if work.begin(StageName::Sign, i)? {
+    let Some(_lock) = work.begin(StageName::Sign, i)? else {
         return Ok(Outcome::Skipped);
-    }
+    };
     let plan = work.plan();
     let params = &plan.params;
     let corpus = work.read_corpus(progress)?;
@@ -846,16 +872,11 @@ pub fn sign(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outcom
         let mut out: Vec<BandKeyRecord> = Vec::new();
         for band in plan.bands_of(j) {
             let column = &keys[band as usize * n..(band as usize + 1) * n];
-            out.extend(
-                column
-                    .iter()
-                    .zip(&reps)
-                    .map(|(&key, &id)| BandKeyRecord {
-                        band,
-                        key,
-                        unit: UnitRef::new(i, id),
-                    }),
-            );
+            out.extend(column.iter().zip(&reps).map(|(&key, &id)| BandKeyRecord {
+                band,
+                key,
+                unit: UnitRef::new(i, id),
+            }));
         }
         out.par_sort_unstable();
         artifact::write(
@@ -882,9 +903,9 @@ pub fn bucket(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
     work.check_shard(shard)?;
     let j = shard.index;
     work.require(StageName::Sign)?;
-    if work.begin(StageName::Bucket, j)? {
+    let Some(_lock) = work.begin(StageName::Bucket, j)? else {
         return Ok(Outcome::Skipped);
-    }
+    };
     let plan = work.plan();
     progress.start(Stage::Fingerprinting, None);
     let manifest = work.manifest()?;
@@ -982,9 +1003,9 @@ pub fn verify(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
     work.check_shard(shard)?;
     let k = shard.index;
     work.require(StageName::Bucket)?;
-    if work.begin(StageName::Verify, k)? {
+    let Some(_lock) = work.begin(StageName::Verify, k)? else {
         return Ok(Outcome::Skipped);
-    }
+    };
     let plan = work.plan();
     let params = &plan.params;
     let manifest = work.manifest()?;
@@ -993,7 +1014,10 @@ pub fn verify(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
         let path = work.pairs(j, k);
         let (_, records): (_, Vec<PairRecord>) = work.read(&path, Kind::CandidatePairs)?;
         for r in records {
-            pairs.push((global(&manifest, r.a, &path)?, global(&manifest, r.b, &path)?));
+            pairs.push((
+                global(&manifest, r.a, &path)?,
+                global(&manifest, r.b, &path)?,
+            ));
         }
     }
     pairs.par_sort_unstable();
@@ -1227,9 +1251,9 @@ pub fn filter(
     }
     let i = shard.index;
     work.require(StageName::Verify)?;
-    if work.begin(StageName::Filter, i)? {
+    let Some(_lock) = work.begin(StageName::Filter, i)? else {
         return Ok(Outcome::Skipped);
-    }
+    };
     let scan = cluster(work, progress)?;
     progress.start(Stage::Writing, None);
     let written = crate::dedup::write_part(&scan, opts, sources_of(plan, i), i == 0)?;
