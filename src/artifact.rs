@@ -81,6 +81,10 @@ pub enum Kind {
     VerifiedPairs = 4,
     /// Exact fingerprints of units, [`PrintRecord`]s.
     Prints = 5,
+    /// Units' byte spans in their documents, [`SpanRecord`]s.
+    Spans = 6,
+    /// Units per document, [`CountRecord`]s.
+    DocUnits = 7,
 }
 
 impl Kind {
@@ -91,6 +95,8 @@ impl Kind {
             Kind::CandidatePairs,
             Kind::VerifiedPairs,
             Kind::Prints,
+            Kind::Spans,
+            Kind::DocUnits,
         ]
         .into_iter()
         .find(|k| *k as u32 == v)
@@ -104,6 +110,8 @@ impl Kind {
             Kind::CandidatePairs => "candidate pairs",
             Kind::VerifiedPairs => "verified pairs",
             Kind::Prints => "fingerprints",
+            Kind::Spans => "unit spans",
+            Kind::DocUnits => "units per document",
         }
     }
 }
@@ -437,6 +445,47 @@ impl Record for PrintRecord {
     }
 }
 
+/// A unit's byte span in its document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpanRecord {
+    /// Start byte offset.
+    pub start: u32,
+    /// End byte offset (exclusive).
+    pub end: u32,
+}
+
+impl Record for SpanRecord {
+    fn size(_: &Params) -> usize {
+        8
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.start.to_le_bytes());
+        out.extend_from_slice(&self.end.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Self {
+            start: u32_at(b, 0),
+            end: u32_at(b, 4),
+        }
+    }
+}
+
+/// A count (units of one document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountRecord(pub u32);
+
+impl Record for CountRecord {
+    fn size(_: &Params) -> usize {
+        4
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Self(u32_at(b, 0))
+    }
+}
+
 /// Writes `records` under `header` to `path`, whole or not at all: to a
 /// hidden temporary file beside it, synced, then renamed. The header's
 /// record count, record size and checksum are filled in.
@@ -544,6 +593,15 @@ pub fn read_run<R: Record>(
     params: &Params,
     hash: u64,
 ) -> Result<(Header, Vec<R>)> {
+    let reader = Reader::<R>::open(path, kind, params, hash)?;
+    let header = *reader.header();
+    let records = reader.collect::<Result<Vec<R>>>()?;
+    Ok((header, records))
+}
+
+/// Checks the header and length of `path` against `kind`, `hash` and the
+/// record width; returns the header.
+fn check(path: &Path, kind: Kind, _params: &Params, hash: u64, width: usize) -> Result<Header> {
     let bad = |message: String| Error::Artifact {
         path: path.to_path_buf(),
         message,
@@ -561,7 +619,6 @@ pub fn read_run<R: Record>(
             "made with other parameters than this run's (parameter hash differs)".into(),
         ));
     }
-    let width = R::size(params);
     if header.records > 0 && header.record_size as usize != width {
         return Err(bad(format!(
             "records of {} bytes, expected {width}",
@@ -572,33 +629,106 @@ pub fn read_run<R: Record>(
         .records
         .checked_mul(width as u64)
         .ok_or_else(|| bad("record count overflows".into()))?;
-    let rerr = |source: io::Error| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(rerr)?;
-    let actual = file.metadata().map_err(rerr)?.len();
+    let actual = std::fs::metadata(path)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
     if actual != HEADER_BYTES as u64 + expected {
         return Err(bad(format!(
             "truncated or padded: {actual} bytes, the header announces {}",
             HEADER_BYTES as u64 + expected
         )));
     }
-    let mut reader = BufReader::new(file);
-    let mut skip = [0u8; HEADER_BYTES];
-    reader.read_exact(&mut skip).map_err(rerr)?;
-    let mut hasher = Xxh3::new();
-    let mut buf = vec![0u8; width.max(1)];
-    let mut records = Vec::with_capacity(header.records.min(1 << 24) as usize);
-    for _ in 0..header.records {
-        reader.read_exact(&mut buf[..width]).map_err(rerr)?;
-        hasher.update(&buf[..width]);
-        records.push(R::decode(&buf[..width]));
+    Ok(header)
+}
+
+/// Reads a stage file's records one at a time, in constant memory: the
+/// header, kind, parameter hash and length are checked when it is opened,
+/// the checksum when the last record has been read (a mismatch is then the
+/// last item).
+pub struct Reader<R> {
+    path: std::path::PathBuf,
+    reader: BufReader<File>,
+    header: Header,
+    left: u64,
+    width: usize,
+    hasher: Xxh3,
+    buf: Vec<u8>,
+    checked: bool,
+    _record: std::marker::PhantomData<R>,
+}
+
+impl<R: Record> Reader<R> {
+    /// Opens `path`, which must hold `kind` records made with parameter
+    /// hash `hash`.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_run`], but for the checksum (see [`Reader`]).
+    pub fn open(path: &Path, kind: Kind, params: &Params, hash: u64) -> Result<Self> {
+        let header = check(path, kind, params, hash, R::size(params))?;
+        let file = File::open(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut skip = [0u8; HEADER_BYTES];
+        reader.read_exact(&mut skip).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let width = R::size(params);
+        Ok(Self {
+            path: path.to_path_buf(),
+            reader,
+            header,
+            left: header.records,
+            width,
+            hasher: Xxh3::new(),
+            buf: vec![0u8; width.max(1)],
+            checked: false,
+            _record: std::marker::PhantomData,
+        })
     }
-    if hasher.digest() != header.checksum {
-        return Err(bad("corrupt: checksum mismatch".into()));
+
+    /// The file's header.
+    pub fn header(&self) -> &Header {
+        &self.header
     }
-    Ok((header, records))
+}
+
+impl<R: Record> Iterator for Reader<R> {
+    type Item = Result<R>;
+
+    fn next(&mut self) -> Option<Result<R>> {
+        if self.left == 0 {
+            if self.checked {
+                return None;
+            }
+            self.checked = true;
+            if self.hasher.digest() != self.header.checksum {
+                return Some(Err(Error::Artifact {
+                    path: self.path.clone(),
+                    message: "corrupt: checksum mismatch".into(),
+                }));
+            }
+            return None;
+        }
+        self.left -= 1;
+        let buf = &mut self.buf[..self.width];
+        if let Err(source) = self.reader.read_exact(buf) {
+            self.left = 0;
+            self.checked = true;
+            return Some(Err(Error::Read {
+                path: self.path.clone(),
+                source,
+            }));
+        }
+        self.hasher.update(buf);
+        Some(Ok(R::decode(buf)))
+    }
 }
 
 #[cfg(test)]

@@ -173,7 +173,7 @@ fn shard_step(kind: StepKind, cmd: ShardCmd) -> anyhow::Result<u8> {
     let bars = step_progress(args.quiet, name.clone());
     let progress = Timed::new(bars.as_ref());
     let outcome = pool.install(|| match kind {
-        StepKind::Sign => staged::sign(&work, cmd.shard, &progress),
+        StepKind::Sign => staged::sign(&work, cmd.shard, args.memory_budget, &progress),
         StepKind::Bucket => staged::bucket(&work, cmd.shard, &progress),
         StepKind::Verify => staged::verify(&work, cmd.shard, &progress),
     })?;
@@ -196,7 +196,7 @@ fn cluster(cmd: ClusterCmd) -> anyhow::Result<u8> {
     let dest = destination(&output, &config)?;
     let bars = step_progress(args.quiet, "cluster".into());
     let progress = Timed::new(bars.as_ref());
-    let scan = pool.install(|| staged::cluster(&work, &progress))?;
+    let scan = pool.install(|| staged::cluster(&work, staged::Texts::Members, &progress))?;
     progress.start(Stage::Writing, None);
     let report = Report::from_scan(&scan);
     write_report(&report, output.format, dest.as_ref())?;

@@ -43,26 +43,31 @@
 //! Not staged yet: `--reference` (contamination checks) and the span path
 //! (`--spans on`); [`plan`] refuses both.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::fs;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::artifact::{
-    self, BandKeyRecord, Header, Kind, Manifest, PairRecord, PrintRecord, UnitRef, VerifiedRecord,
+    self, BandKeyRecord, CountRecord, Header, Kind, Manifest, PairRecord, PrintRecord, Reader,
+    SpanRecord, UnitRef, VerifiedRecord,
 };
 use crate::cluster::{self, Clustering};
 use crate::config::{Params, ScanConfig, SpanPath, Verification};
-use crate::corpus::{self, BadLines, Corpus, ReadOptions};
+use crate::corpus::{self, BadLines, Corpus, ReadOptions, TextFilter};
 use crate::error::{Error, Result};
 use crate::exact;
-use crate::lsh::{self, Key, NARROW_KEYS_MAX_UNITS};
+use crate::lsh::{self, NARROW_KEYS_MAX_UNITS};
 use crate::pipeline::{Scan, ScanStats};
 use crate::progress::{Progress, Stage};
+use crate::segment::Span;
 use crate::shingle::Shingler;
 use crate::sign;
 use crate::units::{self, ExactClasses, UnitSet, Units};
@@ -247,6 +252,9 @@ pub struct Marker {
     pub shard: u32,
     /// Shard count.
     pub shards: u32,
+    /// Sorted runs written (sign).
+    #[serde(default)]
+    pub runs: u32,
     /// [`Plan::hash`] as 16 hex digits.
     pub plan: String,
     /// Units of the shard (sign), candidate pairs (bucket, verify), verified
@@ -405,16 +413,28 @@ impl Work {
             .join(format!("{}-{shard}.done", stage.name()))
     }
 
-    /// Sign shard `i`'s fingerprints.
-    pub fn prints(&self, i: u32) -> PathBuf {
+    /// Sign shard `i`'s fingerprints, sorted run `r`.
+    pub fn prints(&self, i: u32, r: u32) -> PathBuf {
         self.stage_dir(StageName::Sign)
-            .join(format!("prints-{i}.bin"))
+            .join(format!("prints-{i}-{r}.bin"))
     }
 
-    /// Sign shard `i`'s band keys for bucket shard `j`.
-    pub fn keys(&self, i: u32, j: u32) -> PathBuf {
+    /// Sign shard `i`'s band keys for bucket shard `j`, sorted run `r`.
+    pub fn keys(&self, i: u32, j: u32, r: u32) -> PathBuf {
         self.stage_dir(StageName::Sign)
-            .join(format!("keys-{i}-{j}.bin"))
+            .join(format!("keys-{i}-{j}-{r}.bin"))
+    }
+
+    /// Sign shard `i`'s unit spans (its header holds the shard's unit count).
+    pub fn spans(&self, i: u32) -> PathBuf {
+        self.stage_dir(StageName::Sign)
+            .join(format!("spans-{i}.bin"))
+    }
+
+    /// Sign shard `i`'s units per document.
+    pub fn doc_units(&self, i: u32) -> PathBuf {
+        self.stage_dir(StageName::Sign)
+            .join(format!("docs-{i}.bin"))
     }
 
     /// Bucket shard `j`'s candidate pairs for verify shard `k`.
@@ -434,12 +454,19 @@ impl Work {
         self.dir.join("spill")
     }
 
-    /// The files a shard of `stage` writes besides its marker.
-    fn outputs(&self, stage: StageName, i: u32) -> Vec<PathBuf> {
+    /// The files a shard of `stage` writes besides its marker, with `runs`
+    /// sorted runs (sign).
+    fn outputs(&self, stage: StageName, i: u32, runs: u32) -> Vec<PathBuf> {
         let n = self.plan.shards;
         match stage {
-            StageName::Sign => std::iter::once(self.prints(i))
-                .chain((0..n).map(|j| self.keys(i, j)))
+            StageName::Sign => [self.spans(i), self.doc_units(i)]
+                .into_iter()
+                .chain((0..runs).map(|r| self.prints(i, r)))
+                .chain(
+                    (0..runs)
+                        .flat_map(|r| (0..n).map(move |j| (j, r)))
+                        .map(|(j, r)| self.keys(i, j, r)),
+                )
                 .collect(),
             StageName::Bucket => (0..n).map(|k| self.pairs(i, k)).collect(),
             StageName::Verify => vec![self.matches(i)],
@@ -464,7 +491,7 @@ impl Work {
                 "made under another plan (other parameters, inputs or shard count)",
             ));
         }
-        for f in self.outputs(stage, shard) {
+        for f in self.outputs(stage, shard, marker.runs) {
             if !f.is_file() {
                 return Err(bad(
                     &f,
@@ -529,14 +556,16 @@ impl Work {
         if self.done(stage, i)?.is_some() {
             return Ok(None);
         }
-        let mut names: Vec<String> = self
-            .outputs(stage, i)
+        let kinds: &[&str] = match stage {
+            StageName::Sign => &["sign", "prints", "keys", "spans", "docs"],
+            StageName::Bucket => &["bucket", "pairs"],
+            StageName::Verify => &["verify", "matches"],
+            StageName::Filter => &["filter"],
+        };
+        let names: Vec<String> = kinds
             .iter()
-            .chain(std::iter::once(&self.marker(stage, i)))
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .map(|n| artifact::temp_prefix(&n))
+            .flat_map(|k| [format!(".{k}-{i}-"), format!(".{k}-{i}.")])
             .collect();
-        names.sort();
         let entries = fs::read_dir(&dir).map_err(|source| Error::Read {
             path: dir.clone(),
             source,
@@ -563,6 +592,7 @@ impl Work {
             shard,
             shards: self.plan.shards,
             plan: hex(self.hash),
+            runs: 0,
             units: 0,
             candidates: 0,
             verified: 0,
@@ -594,10 +624,12 @@ impl Work {
     }
 
     /// Reads the inputs again, checking they still hold the plan's documents.
-    fn read_corpus(&self, progress: &dyn Progress) -> Result<Corpus> {
+    fn read_corpus(&self, keep: Option<TextFilter>, progress: &dyn Progress) -> Result<Corpus> {
         let config = self.plan.config();
         progress.start(Stage::Reading, None);
-        let corpus = corpus::read_inputs(&config.inputs, &config.read, &|n| progress.advance(n))?;
+        let corpus = corpus::read_inputs_keeping(&config.inputs, &config.read, keep, &|n| {
+            progress.advance(n);
+        })?;
         progress.finish();
         if corpus.docs.len() as u64 != self.plan.documents
             || corpus.sources.len() != self.plan.sources.len()
@@ -618,16 +650,16 @@ impl Work {
     }
 
     /// The manifest: every sign shard's unit count, from the headers of its
-    /// fingerprint files.
+    /// span files.
     fn manifest(&self) -> Result<Manifest> {
         let mut counts = Vec::with_capacity(self.plan.shards as usize);
         for i in 0..self.plan.shards {
-            let path = self.prints(i);
+            let path = self.spans(i);
             let header = artifact::read_header(&path)?;
             if header.param_hash != self.hash {
                 return Err(bad(
                     &path,
-                    "made under another plan: parameter hash differs",
+                    "made under another plan (other parameters, inputs or shard count): parameter hash differs",
                 ));
             }
             counts.push(header.units);
@@ -635,19 +667,106 @@ impl Work {
         Ok(Manifest::from_counts(&counts))
     }
 
-    /// Every fingerprint of every shard as `(print, global id)`, sorted.
-    fn all_prints(&self, manifest: &Manifest) -> Result<Vec<([u64; 2], u32)>> {
-        let mut all = Vec::new();
+    /// A streaming reader of `path`, refusing files of another plan.
+    fn reader<R: artifact::Record>(&self, path: &Path, kind: Kind) -> Result<Reader<R>> {
+        if !path.is_file() {
+            return Err(bad(path, "missing"));
+        }
+        let reader = Reader::open(path, kind, &self.plan.params, self.hash).map_err(|e| match e {
+            Error::Artifact { path, message } if message.contains("parameter hash") => bad(
+                &path,
+                "made under another plan (other parameters, inputs or shard count): parameter hash differs",
+            ),
+            e => e,
+        })?;
+        if reader.header().shards != self.plan.shards {
+            return Err(bad(path, "made for another shard count"));
+        }
+        Ok(reader)
+    }
+
+    /// Every unit of the corpus with its span, from the sign shards' span
+    /// and per-document files: the table `scan` segments, without any text
+    /// (8 bytes per unit, 4 per document).
+    fn units(&self, manifest: &Manifest) -> Result<Units> {
+        let docs = self.plan.documents as usize;
+        let mut units = Units::with_capacity(docs, manifest.units() as usize);
+        let mut spans = Vec::new();
         for i in 0..self.plan.shards {
-            let path = self.prints(i);
-            let (_, records): (_, Vec<PrintRecord>) = self.read(&path, Kind::Prints)?;
-            for r in records {
-                let id = global(manifest, r.unit, &path)?;
-                all.push((r.print, id));
+            let path = self.spans(i);
+            spans.clear();
+            for r in self.reader::<SpanRecord>(&path, Kind::Spans)? {
+                let r = r?;
+                spans.push(Span {
+                    start: r.start,
+                    end: r.end,
+                });
+            }
+            let counts_path = self.doc_units(i);
+            let mut at = 0usize;
+            let mut documents = 0u64;
+            for c in self.reader::<CountRecord>(&counts_path, Kind::DocUnits)? {
+                let end = at + c?.0 as usize;
+                let Some(doc) = spans.get(at..end) else {
+                    return Err(bad(
+                        &counts_path,
+                        "counts more units than its span file holds",
+                    ));
+                };
+                units.push_doc(doc);
+                at = end;
+                documents += 1;
+            }
+            if at != spans.len() || documents != self.plan.shard_docs[i as usize].documents {
+                return Err(bad(
+                    &counts_path,
+                    "does not match its span file or the plan's documents",
+                ));
             }
         }
-        all.par_sort_unstable();
-        Ok(all)
+        Ok(units)
+    }
+
+    /// Merges every sign shard's sorted fingerprint runs (`runs[i]` runs for
+    /// shard `i`), calling `each` with every class of equal fingerprints
+    /// (global ids ascending, so the first is the class's representative).
+    /// Memory: one buffer per run, whatever the corpus size.
+    fn merge_prints(
+        &self,
+        manifest: &Manifest,
+        runs: &[u32],
+        mut each: impl FnMut(&[u32]),
+    ) -> Result<()> {
+        let mut streams = Vec::new();
+        for i in 0..self.plan.shards {
+            for r in 0..runs[i as usize] {
+                let path = self.prints(i, r);
+                let reader = self.reader::<PrintRecord>(&path, Kind::Prints)?;
+                streams.push((path, reader));
+            }
+        }
+        let mut class: Vec<u32> = Vec::new();
+        let mut current: Option<[u64; 2]> = None;
+        merge(
+            streams,
+            |p: &PrintRecord| (p.print, p.unit),
+            |path, p| {
+                let id = global(manifest, p.unit, path)?;
+                if current != Some(p.print) {
+                    if !class.is_empty() {
+                        each(&class);
+                        class.clear();
+                    }
+                    current = Some(p.print);
+                }
+                class.push(id);
+                Ok(())
+            },
+        )?;
+        if !class.is_empty() {
+            each(&class);
+        }
+        Ok(())
     }
 }
 
@@ -815,14 +934,31 @@ pub fn plan(
     Ok(Outcome::Done)
 }
 
+/// Bytes sign holds per unit of a sorted run with `bands` bands: the
+/// fingerprint and its record (48), the 64-bit band keys (8 per band) and
+/// the key records of one bucket shard at a time (20 per band at most).
+fn sign_bytes_per_unit(bands: usize) -> u64 {
+    48 + 28 * bands as u64
+}
+
+/// Fewest units in a sorted run, whatever the budget.
+const MIN_RUN_UNITS: u64 = 64;
+
 /// Sign shard `i`: segments the shard's documents, fingerprints every unit
 /// long enough to compare, and writes the band keys of the units whose
-/// normalized text is new to the shard.
+/// normalized text is new to their sorted run. With `budget`, the shard's
+/// units are cut into sorted runs (of whole documents) small enough for
+/// the budget; bucket merges the runs.
 ///
 /// # Errors
 ///
 /// Refusals of [`Work::open`]; reading and writing errors.
-pub fn sign(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outcome> {
+pub fn sign(
+    work: &Work,
+    shard: Shard,
+    budget: Option<u64>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     work.check_shard(shard)?;
     let i = shard.index;
     let Some(_lock) = work.begin(StageName::Sign, i)? else {
@@ -830,16 +966,90 @@ pub fn sign(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outcom
     };
     let plan = work.plan();
     let params = &plan.params;
-    let corpus = work.read_corpus(progress)?;
-    let docs = &corpus.docs[plan.docs_of(i)];
+    let range = plan.docs_of(i);
+    let keep = {
+        let range = range.clone();
+        TextFilter(Arc::new(move |d| range.contains(&(d as usize))))
+    };
+    let corpus = work.read_corpus(Some(keep), progress)?;
+    let docs = &corpus.docs[range];
     progress.start(Stage::Segmenting, None);
     let units = units::segment_docs(docs, |d| &d.text, params.unit);
+    let spans: Vec<SpanRecord> = units
+        .iter()
+        .map(|u| SpanRecord {
+            start: u.span.start,
+            end: u.span.end,
+        })
+        .collect();
+    artifact::write(
+        &work.spans(i),
+        work.header(Kind::Spans, i, units.len() as u64),
+        &spans,
+    )?;
+    drop(spans);
+    let counts: Vec<CountRecord> = (0..docs.len() as u32)
+        .map(|d| CountRecord(units.of_doc(d).len() as u32))
+        .collect();
+    artifact::write(
+        &work.doc_units(i),
+        work.header(Kind::DocUnits, i, units.len() as u64),
+        &counts,
+    )?;
     progress.finish();
+
+    // Sorted runs of whole documents, of about `run_units` units each.
+    let run_units = budget.map_or(u64::MAX, |b| {
+        (b / 2 / sign_bytes_per_unit(params.bands.bands)).max(MIN_RUN_UNITS)
+    });
+    let mut runs: Vec<Range<u32>> = Vec::new();
+    let mut start = 0u32;
+    for d in 0..docs.len() as u32 {
+        let end = units.of_doc(d).end;
+        if u64::from(end - units.of_doc(start).start) >= run_units {
+            runs.push(start..d + 1);
+            start = d + 1;
+        }
+    }
+    if start < docs.len() as u32 || runs.is_empty() {
+        runs.push(start..docs.len() as u32);
+    }
+    progress.start(Stage::Signing, Some(units.len() as u64));
+    for (r, run_docs) in runs.iter().enumerate() {
+        sign_run(
+            work,
+            i,
+            r as u32,
+            &docs[run_docs.start as usize..run_docs.end as usize],
+            units.of_doc(run_docs.start).start,
+            progress,
+        )?;
+    }
+    progress.finish();
+    let mut marker = work.marker_for(StageName::Sign, i);
+    marker.units = units.len() as u64;
+    marker.runs = runs.len() as u32;
+    work.finish(StageName::Sign, marker)?;
+    Ok(Outcome::Done)
+}
+
+/// One sorted run of sign shard `i`: the documents `docs`, whose first unit
+/// is the shard's unit `first`.
+fn sign_run(
+    work: &Work,
+    i: u32,
+    r: u32,
+    docs: &[crate::corpus::Document],
+    first: u32,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let plan = work.plan();
+    let params = &plan.params;
+    let units = units::segment_docs(docs, |d| &d.text, params.unit);
     let text_of = |id: u32| -> &str {
         let doc = units.doc(id);
         units.span(id).text(&docs[doc as usize].text)
     };
-    progress.start(Stage::Fingerprinting, None);
     let mut prints = exact::fingerprints(&units, params, &text_of);
     prints.par_sort_unstable();
     let mut reps: Vec<u32> = prints
@@ -851,22 +1061,18 @@ pub fn sign(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outcom
         .iter()
         .map(|&(print, id)| PrintRecord {
             print,
-            unit: UnitRef::new(i, id),
+            unit: UnitRef::new(i, first + id),
         })
         .collect();
     drop(prints);
     artifact::write(
-        &work.prints(i),
+        &work.prints(i, r),
         work.header(Kind::Prints, i, units.len() as u64),
         &records,
     )?;
     drop(records);
-    progress.finish();
-
-    progress.start(Stage::Signing, Some(reps.len() as u64));
-    let keys = sign::wide_band_keys(&reps, params, &text_of, &|n| progress.advance(n));
-    progress.finish();
-    progress.start(Stage::Writing, None);
+    let keys = sign::wide_band_keys(&reps, params, &text_of, &|_| {});
+    progress.advance(units.len() as u64);
     let n = reps.len();
     for j in 0..plan.shards {
         let mut out: Vec<BandKeyRecord> = Vec::new();
@@ -875,25 +1081,53 @@ pub fn sign(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outcom
             out.extend(column.iter().zip(&reps).map(|(&key, &id)| BandKeyRecord {
                 band,
                 key,
-                unit: UnitRef::new(i, id),
+                unit: UnitRef::new(i, first + id),
             }));
         }
         out.par_sort_unstable();
         artifact::write(
-            &work.keys(i, j),
+            &work.keys(i, j, r),
             work.header(Kind::BandKeys, i, units.len() as u64),
             &out,
         )?;
     }
-    progress.finish();
-    let mut marker = work.marker_for(StageName::Sign, i);
-    marker.units = units.len() as u64;
-    work.finish(StageName::Sign, marker)?;
-    Ok(Outcome::Done)
+    Ok(())
+}
+
+/// Merges sorted streams of records by `key` (ties: the earlier stream),
+/// calling `each` with every record and the file it came from. Memory: one
+/// read buffer per stream.
+fn merge<R: artifact::Record, K: Ord>(
+    mut streams: Vec<(PathBuf, Reader<R>)>,
+    key: impl Fn(&R) -> K,
+    mut each: impl FnMut(&Path, R) -> Result<()>,
+) -> Result<()> {
+    let mut heads: Vec<Option<R>> = Vec::with_capacity(streams.len());
+    let mut heap = BinaryHeap::new();
+    for (s, (_, reader)) in streams.iter_mut().enumerate() {
+        match reader.next().transpose()? {
+            Some(x) => {
+                heap.push(Reverse((key(&x), s)));
+                heads.push(Some(x));
+            }
+            None => heads.push(None),
+        }
+    }
+    while let Some(Reverse((_, s))) = heap.pop() {
+        let x = heads[s].take().expect("a stream on the heap has a head");
+        each(&streams[s].0, x)?;
+        if let Some(y) = streams[s].1.next().transpose()? {
+            heap.push(Reverse((key(&y), s)));
+            heads[s] = Some(y);
+        }
+    }
+    Ok(())
 }
 
 /// Bucket shard `j`: the candidate pairs of its bands among the units a
-/// single scan signs.
+/// single scan signs. Both inputs are merged from sorted runs as they are
+/// read (external merge), so memory holds the representatives' bit set
+/// (1 bit per unit), one bucket and the shard's candidate pairs.
 ///
 /// # Errors
 ///
@@ -902,44 +1136,67 @@ pub fn sign(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outcom
 pub fn bucket(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outcome> {
     work.check_shard(shard)?;
     let j = shard.index;
-    work.require(StageName::Sign)?;
+    let signed = work.require(StageName::Sign)?;
     let Some(_lock) = work.begin(StageName::Bucket, j)? else {
         return Ok(Outcome::Skipped);
     };
     let plan = work.plan();
+    let runs: Vec<u32> = signed.iter().map(|m| m.runs).collect();
     progress.start(Stage::Fingerprinting, None);
     let manifest = work.manifest()?;
     let units = usize::try_from(manifest.units())
         .ok()
         .filter(|&u| u <= u32::MAX as usize)
         .ok_or_else(|| Error::Param("more than 2^32 units".into()))?;
-    let prints = work.all_prints(&manifest)?;
-    let reps = UnitSet::from_ids(
-        units,
-        prints.chunk_by(|x, y| x.0 == y.0).map(|run| run[0].1),
-    );
-    let rep_count = prints.chunk_by(|x, y| x.0 == y.0).count();
-    drop(prints);
+    let mut reps = UnitSet::from_ids(units, []);
+    let mut rep_count = 0usize;
+    work.merge_prints(&manifest, &runs, |class| {
+        rep_count += 1;
+        reps.insert(class[0]);
+    })?;
     progress.finish();
 
     progress.start(Stage::Banding, None);
-    let mut keys: Vec<(u32, u64, u32)> = Vec::new();
+    // The scan stores 32-bit keys (the top half) up to this many units.
+    let wide = rep_count > NARROW_KEYS_MAX_UNITS;
+    let narrow = |key: u64| if wide { key } else { key >> 32 };
+    let mut streams = Vec::new();
     for i in 0..plan.shards {
-        let path = work.keys(i, j);
-        let (_, records): (_, Vec<BandKeyRecord>) = work.read(&path, Kind::BandKeys)?;
-        for r in records {
-            let id = global(&manifest, r.unit, &path)?;
-            if reps.contains(id) {
-                keys.push((r.band, r.key, id));
-            }
+        for r in 0..runs[i as usize] {
+            let path = work.keys(i, j, r);
+            let reader = work.reader::<BandKeyRecord>(&path, Kind::BandKeys)?;
+            streams.push((path, reader));
         }
     }
-    let pairs = if rep_count <= NARROW_KEYS_MAX_UNITS {
-        bucket_pairs::<u32>(&mut keys)
-    } else {
-        bucket_pairs::<u64>(&mut keys)
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut run: Vec<u32> = Vec::new();
+    let mut current: Option<(u32, u64)> = None;
+    let flush = |run: &mut Vec<u32>, pairs: &mut Vec<(u32, u32)>| {
+        if run.len() > 1 {
+            run.sort_unstable();
+            lsh::bucket_edges(run, pairs);
+        }
+        run.clear();
     };
-    drop(keys);
+    merge(
+        streams,
+        |k: &BandKeyRecord| (k.band, narrow(k.key)),
+        |path, k| {
+            let id = global(&manifest, k.unit, path)?;
+            let at = (k.band, narrow(k.key));
+            if current != Some(at) {
+                flush(&mut run, &mut pairs);
+                current = Some(at);
+            }
+            if reps.contains(id) {
+                run.push(id);
+            }
+            Ok(())
+        },
+    )?;
+    flush(&mut run, &mut pairs);
+    pairs.par_sort_unstable();
+    pairs.dedup();
     progress.finish();
 
     progress.start(Stage::Writing, None);
@@ -962,38 +1219,17 @@ pub fn bucket(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
     Ok(Outcome::Done)
 }
 
-/// Sorted, deduplicated candidate pairs of `(band, wide key, id)` triples:
-/// keys narrowed to `K` as the scan stores them, each run of equal
-/// `(band, key)` paired by [`lsh::bucket_edges`].
-fn bucket_pairs<K: Key>(keys: &mut [(u32, u64, u32)]) -> Vec<(u32, u32)> {
-    for k in keys.iter_mut() {
-        k.1 = widen(K::from_wide(k.1));
-    }
-    keys.par_sort_unstable();
-    let mut pairs = Vec::new();
-    let mut run = Vec::new();
-    for group in keys.chunk_by(|x, y| x.0 == y.0 && x.1 == y.1) {
-        if group.len() < 2 {
-            continue;
-        }
-        run.clear();
-        run.extend(group.iter().map(|k| k.2));
-        lsh::bucket_edges(&run, &mut pairs);
-    }
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    pairs
-}
-
-/// A narrowed key as a `u64` again, for sorting: all of its bits (its
-/// top `size` bits are the whole key), so two keys compare equal exactly
-/// when their narrowed forms do.
-fn widen<K: Key>(k: K) -> u64 {
-    k.top(std::mem::size_of::<K>() as u32 * 8) as u64
+/// A read that keeps the text of the documents holding `ids` only.
+fn docs_of_units(units: &Units, ids: impl Iterator<Item = u32>) -> TextFilter {
+    let docs = UnitSet::from_ids(units.docs(), ids.map(|id| units.doc(id)));
+    TextFilter(Arc::new(move |d| {
+        u32::try_from(d).is_ok_and(|d| docs.contains(d))
+    }))
 }
 
 /// Verify shard `k`: the exact similarity of its candidate pairs (those
-/// whose first unit is in sign shard `k`).
+/// whose first unit is in sign shard `k`). Reads only the text of the
+/// documents holding those pairs' units.
 ///
 /// # Errors
 ///
@@ -1022,8 +1258,9 @@ pub fn verify(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
     }
     pairs.par_sort_unstable();
     pairs.dedup();
-    let corpus = work.read_corpus(progress)?;
-    let units = segment_all(&corpus, params, &manifest, work, progress)?;
+    let units = work.units(&manifest)?;
+    let keep = docs_of_units(&units, pairs.iter().flat_map(|&(a, b)| [a, b]));
+    let corpus = work.read_corpus(Some(keep), progress)?;
     progress.start(Stage::Verifying, Some(pairs.len() as u64));
     let matches = verify_pairs(&corpus, &units, params, &pairs, progress);
     progress.finish();
@@ -1045,29 +1282,6 @@ pub fn verify(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
     marker.verified = matches.len() as u64;
     work.finish(StageName::Verify, marker)?;
     Ok(Outcome::Done)
-}
-
-fn segment_all(
-    corpus: &Corpus,
-    params: &Params,
-    manifest: &Manifest,
-    work: &Work,
-    progress: &dyn Progress,
-) -> Result<Units> {
-    progress.start(Stage::Segmenting, None);
-    let units = units::segment_docs(&corpus.docs, |d| &d.text, params.unit);
-    progress.finish();
-    if units.len() as u64 != manifest.units() {
-        return Err(bad(
-            &work.prints(0),
-            format!(
-                "the sign shards hold {} units, the inputs now {}: inputs changed since signing",
-                manifest.units(),
-                units.len()
-            ),
-        ));
-    }
-    Ok(units)
 }
 
 thread_local! {
@@ -1099,34 +1313,47 @@ fn verify_pairs(
     }
 }
 
+/// Which texts [`cluster`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Texts {
+    /// Only the documents holding a unit of a group (enough for the report).
+    Members,
+    /// Every document (dedup's write-back needs them).
+    All,
+}
+
 /// The cluster stage: merges the verified pairs and exact classes of every
 /// shard and groups them as `scan` does. The returned [`Scan`] gives the
 /// same report as `scan` with the plan's parameters (but for
-/// `stats.seconds`).
+/// `stats.seconds`); with [`Texts::Members`] its corpus holds the text of
+/// the documents with a unit in a group only (the others are empty).
 ///
 /// # Errors
 ///
 /// When a verify shard is incomplete or of another plan; reading errors.
-pub fn cluster(work: &Work, progress: &dyn Progress) -> Result<Scan> {
+pub fn cluster(work: &Work, texts: Texts, progress: &dyn Progress) -> Result<Scan> {
     let started = std::time::Instant::now();
     let verified = work.require(StageName::Verify)?;
+    let signed = work.require(StageName::Sign)?;
+    let runs: Vec<u32> = signed.iter().map(|m| m.runs).collect();
     let plan = work.plan();
     let params = &plan.params;
     let config = plan.config();
     let manifest = work.manifest()?;
-    let corpus = work.read_corpus(progress)?;
-    let units = segment_all(&corpus, params, &manifest, work, progress)?;
+    let units = work.units(&manifest)?;
     progress.start(Stage::Fingerprinting, None);
-    let prints = work.all_prints(&manifest)?;
-    let compared = UnitSet::from_ids(units.len(), prints.iter().map(|p| p.1));
+    let mut compared = UnitSet::from_ids(units.len(), []);
+    let mut compared_count = 0u64;
     let mut repeats = Vec::new();
     let mut reps = 0u64;
-    for run in prints.chunk_by(|x, y| x.0 == y.0) {
+    work.merge_prints(&manifest, &runs, |class| {
         reps += 1;
-        repeats.extend(run[1..].iter().map(|&(_, id)| (id, run[0].1)));
-    }
-    let compared_count = prints.len() as u64;
-    drop(prints);
+        compared_count += class.len() as u64;
+        for &id in class {
+            compared.insert(id);
+        }
+        repeats.extend(class[1..].iter().map(|&id| (id, class[0])));
+    })?;
     let classes = ExactClasses::new(repeats);
     progress.finish();
 
@@ -1143,6 +1370,17 @@ pub fn cluster(work: &Work, progress: &dyn Progress) -> Result<Scan> {
         }
     }
     matches.par_sort_unstable_by_key(|m| (m.a, m.b));
+    let keep = match texts {
+        Texts::All => None,
+        Texts::Members => Some(docs_of_units(
+            &units,
+            matches
+                .iter()
+                .flat_map(|m| [m.a, m.b])
+                .chain(classes.repeats().iter().flat_map(|&(u, c)| [u, c])),
+        )),
+    };
+    let corpus = work.read_corpus(keep, progress)?;
 
     progress.start(Stage::Clustering, None);
     let shingler = Shingler::new(params.shingle, params.ngram, params.seed);
@@ -1201,7 +1439,6 @@ pub fn cluster(work: &Work, progress: &dyn Progress) -> Result<Scan> {
         stats,
     })
 }
-
 /// The input files filter shard `i` writes: those whose first document is
 /// in shard `i` (a file without documents goes with the shard its place in
 /// the input order falls in).
@@ -1254,7 +1491,7 @@ pub fn filter(
     let Some(_lock) = work.begin(StageName::Filter, i)? else {
         return Ok(Outcome::Skipped);
     };
-    let scan = cluster(work, progress)?;
+    let scan = cluster(work, Texts::All, progress)?;
     progress.start(Stage::Writing, None);
     let written = crate::dedup::write_part(&scan, opts, sources_of(plan, i), i == 0)?;
     progress.finish();

@@ -216,16 +216,16 @@ fn a_killed_shard_is_redone_and_a_finished_one_skipped() {
     // Shard 1 "killed" while writing: a temporary file, a half-written
     // output, no marker.
     fs::remove_file(work.join("sign/sign-1.done")).expect("remove marker");
-    let temp = work.join("sign/.keys-1-2.bin.abc123.tmp");
+    let temp = work.join("sign/.keys-1-2-0.bin.abc123.tmp");
     fs::write(&temp, b"half").expect("temp");
-    fs::write(work.join("sign/keys-1-2.bin"), b"half a file").expect("half");
+    fs::write(work.join("sign/keys-1-2-0.bin"), b"half a file").expect("half");
     // Bucket refuses to start, naming the missing marker.
     step("bucket", &work, 0, 3)
         .code(2)
         .stderr(predicates::str::contains("sign-1.done"))
         .stderr(predicates::str::contains("missing"));
     // A finished shard is a no-op: its files are not rewritten.
-    let before = fs::metadata(work.join("sign/prints-0.bin"))
+    let before = fs::metadata(work.join("sign/prints-0-0.bin"))
         .and_then(|m| m.modified())
         .expect("mtime");
     dupscan()
@@ -235,7 +235,7 @@ fn a_killed_shard_is_redone_and_a_finished_one_skipped() {
         .assert()
         .success()
         .stderr(predicates::str::contains("already complete"));
-    let after = fs::metadata(work.join("sign/prints-0.bin"))
+    let after = fs::metadata(work.join("sign/prints-0-0.bin"))
         .and_then(|m| m.modified())
         .expect("mtime");
     assert_eq!(before, after);
@@ -281,11 +281,15 @@ fn files_of_another_plan_are_refused() {
             step("sign", w, i, 2).success();
         }
     }
-    fs::copy(w2.join("sign/prints-1.bin"), w1.join("sign/prints-1.bin")).expect("copy");
+    fs::copy(
+        w2.join("sign/prints-1-0.bin"),
+        w1.join("sign/prints-1-0.bin"),
+    )
+    .expect("copy");
     let kept = files(&w1);
     step("bucket", &w1, 0, 2)
         .code(2)
-        .stderr(predicates::str::contains("prints-1.bin"))
+        .stderr(predicates::str::contains("prints-1-0.bin"))
         .stderr(predicates::str::contains("another plan"));
     assert_eq!(files(&w1), kept, "a failed stage deletes nothing");
     // A marker of another plan is refused too.
