@@ -15,6 +15,7 @@ use dupscan::error::Result;
 use dupscan::minhash::Sketch;
 use dupscan::normalize::Normalizer;
 use dupscan::shingle::ShingleKind;
+use dupscan::staged::Shard;
 
 /// dupscan: find near-duplicate sentences, paragraphs and documents in text corpora.
 #[derive(Debug, Parser)]
@@ -37,6 +38,20 @@ pub enum Command {
     /// Score a report against labelled duplicate groups.
     #[command(long_about = EVAL_LONG_ABOUT)]
     Eval(EvalCmd),
+    /// Staged run, step 1: write the plan (inputs, sizes, shards,
+    /// parameters) into a work directory.
+    #[command(long_about = STAGED_LONG_ABOUT)]
+    Plan(PlanCmd),
+    /// Staged run: segment, fingerprint and sign one shard of the documents.
+    Sign(ShardCmd),
+    /// Staged run: candidate pairs of one shard of the LSH bands.
+    Bucket(ShardCmd),
+    /// Staged run: exact similarity of one shard of the candidate pairs.
+    Verify(ShardCmd),
+    /// Staged run: group the verified pairs and write the report.
+    Cluster(ClusterCmd),
+    /// Staged run: the dedup output of the input files one shard starts.
+    Filter(FilterCmd),
     /// Run a staged scan (or dedup, with --out) on a Slurm cluster: plan,
     /// then one job array per stage, chained.
     #[command(long_about = SLURM_LONG_ABOUT)]
@@ -130,6 +145,136 @@ pub struct SlurmCmd {
 /// `--time` in minutes.
 fn parse_time(time: &str) -> Result<u64> {
     dupscan::slurm::parse_time(time)
+}
+
+/// `dupscan plan --help`.
+const STAGED_LONG_ABOUT: &str = "\
+Staged run, step 1: write the plan into a work directory.
+
+A staged run cuts a scan into stages that many processes (or machines) run at
+once, reading and writing files in the work directory W:
+
+  dupscan plan    --work W --shards N [SCAN OPTIONS] <INPUT>...
+  dupscan sign    --work W --shard I/N      (every I in 0..N, any order)
+  dupscan bucket  --work W --shard I/N      (after every sign shard)
+  dupscan verify  --work W --shard I/N      (after every bucket shard)
+  dupscan cluster --work W -o REPORT        (after every verify shard)
+  dupscan filter  --work W --shard I/N --out DIR   (after every verify shard)
+
+The report is the same as `dupscan scan` with the same options writes, but for
+stats.seconds. The plan reads the inputs once to count documents, then cuts
+them in input order into N shards of about the same size (W/plan.json). A
+shard already complete is skipped; one killed half-way is redone. A stage
+whose dependencies are incomplete or were made under another plan exits 2
+naming the file. Not staged yet: --reference and --spans on.";
+
+/// `dupscan plan`.
+#[derive(Debug, Args)]
+pub struct PlanCmd {
+    /// The work directory (made if absent; must not hold another plan).
+    #[arg(long, value_name = "W")]
+    pub work: PathBuf,
+    /// Number of shards of every stage.
+    #[arg(long, value_name = "N")]
+    pub shards: u32,
+    /// Scan options, as for `dupscan scan`.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// Options of every staged step after the plan.
+#[derive(Debug, Args)]
+pub struct StageArgs {
+    /// The work directory made by `dupscan plan`.
+    #[arg(long, value_name = "W")]
+    pub work: PathBuf,
+
+    /// Memory budget for the process (e.g. 128M, 2G): data held per unit
+    /// beyond it is spilled to W/spill as sorted runs and merged.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_budget: Option<u64>,
+
+    /// Worker threads [default: all cores].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No progress on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Print the wall time of every step to stderr when done.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+/// `dupscan sign|bucket|verify`.
+#[derive(Debug, Args)]
+pub struct ShardCmd {
+    /// Staged options.
+    #[command(flatten)]
+    pub stage: StageArgs,
+    /// The shard to run: I/N, I 0-based in 0..N, N the plan's shard count.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Shard,
+}
+
+/// `dupscan cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterCmd {
+    /// Staged options.
+    #[command(flatten)]
+    pub stage: StageArgs,
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `dupscan filter`.
+#[derive(Debug, Args)]
+pub struct FilterCmd {
+    /// Staged options.
+    #[command(flatten)]
+    pub stage: StageArgs,
+    /// The shard: writes the input files whose first document is in shard I.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Shard,
+    /// Output directory, shared by every filter shard.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Which members of a group are kept first.
+    #[arg(long, value_enum, default_value_t = KeepArg::First)]
+    pub keep: KeepArg,
+    /// As `dupscan dedup --annotate`.
+    #[arg(long)]
+    pub annotate: bool,
+    /// As `dupscan dedup --drop-emptied`.
+    #[arg(long)]
+    pub drop_emptied: bool,
+}
+
+impl FilterCmd {
+    /// The dedup options (the shared output directory is always accepted
+    /// when not empty: other shards write into it).
+    pub fn to_options(&self) -> DedupOptions {
+        DedupOptions {
+            out: self.out.clone(),
+            keep: match self.keep {
+                KeepArg::First => Keep::First,
+                KeepArg::Longest => Keep::Longest,
+            },
+            mode: if self.annotate {
+                Mode::Annotate
+            } else {
+                Mode::Remove
+            },
+            overwrite: Overwrite::Force,
+            emptied: if self.drop_emptied {
+                Emptied::Drop
+            } else {
+                Emptied::Keep
+            },
+        }
+    }
 }
 
 /// `dupscan eval --help`: the definitions of `crate::eval`, for users.
@@ -525,6 +670,11 @@ pub struct ScanArgs {
     /// Print the wall time of every stage to stderr when done.
     #[arg(long)]
     pub timings: bool,
+
+    /// Memory budget (e.g. 128M, 2G). Accepted for the staged steps' sake;
+    /// see README "Staged runs" for what it bounds today.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_budget: Option<u64>,
 }
 
 /// Where and how to write the report.

@@ -138,7 +138,8 @@ pub struct Run {
     pub out: Option<PathBuf>,
     /// How much work there is.
     pub workload: Workload,
-    /// The `--memory-budget` the stages keep to, bytes, if one was given.
+    /// The `--memory-budget` the stages keep to, bytes, if one was given
+    /// (passed on to every stage).
     pub memory_budget: Option<u64>,
     /// The user's requests.
     pub resources: Resources,
@@ -308,6 +309,10 @@ pub fn render(run: &Run) -> Result<Vec<Job>> {
         stages.push(Stage::Filter);
     }
     let shard = format!("--shard \"${{SLURM_ARRAY_TASK_ID}}/{}\"", w.shards);
+    let budget = run
+        .memory_budget
+        .map(|b| format!(" --memory-budget {b}"))
+        .unwrap_or_default();
     let jobs = stages
         .into_iter()
         .map(|stage| {
@@ -336,7 +341,7 @@ pub fn render(run: &Run) -> Result<Vec<Job>> {
                     time_minutes,
                     cpus,
                 },
-                &format!("{dupscan} {args}"),
+                &format!("{dupscan} {args}{budget}"),
             );
             let log = match array {
                 Some(_) => format!("{}-%A_%a.out", stage.name()),
@@ -655,6 +660,7 @@ mod tests {
         budgeted.memory_budget = Some(128 << 20);
         for j in render(&budgeted).expect("renders") {
             assert_eq!(j.mem_mib, 256 + 128, "{:?}", j.stage);
+            assert!(j.script.contains(" --memory-budget 134217728\n"), "{}", j.script);
         }
         let mut fixed = run(4, true);
         fixed.resources.mem = Some(3 << 30);

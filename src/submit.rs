@@ -9,14 +9,21 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
 
-use crate::cli::SlurmCmd;
+use crate::cli::{GroupsArg, PlanCmd, ScopeArg, SlurmCmd};
 use dupscan::config::ScanConfig;
 use dupscan::corpus::list_sources;
 use dupscan::output;
 use dupscan::slurm::{self, Job, Resources, Run, Workload, estimate};
+use dupscan::staged;
 
 /// Runs `dupscan slurm`.
-pub fn run(cmd: SlurmCmd) -> anyhow::Result<u8> {
+pub fn run(mut cmd: SlurmCmd) -> anyhow::Result<u8> {
+    if cmd.out.is_some() {
+        // The filter stage writes dedup's output, so the run scans as dedup
+        // does.
+        cmd.scan.scope = ScopeArg::All;
+        cmd.scan.groups = GroupsArg::Components;
+    }
     let config = cmd.scan.to_config()?;
     if config.inputs.iter().chain(&config.reference).any(|p| p.as_os_str() == "-") {
         return Err(dupscan::Error::Param(
@@ -29,10 +36,10 @@ pub fn run(cmd: SlurmCmd) -> anyhow::Result<u8> {
         Some(r) => absolute(r)?,
         None => work.join("report.json"),
     };
-    let run = Run {
+    let mut run = Run {
         dupscan: std::env::current_exe().context("finding the dupscan binary")?,
         workload: workload(&config, cmd.shards)?,
-        memory_budget: None,
+        memory_budget: cmd.scan.memory_budget,
         resources: Resources {
             partition: cmd.partition.clone(),
             account: cmd.account.clone(),
@@ -46,14 +53,30 @@ pub fn run(cmd: SlurmCmd) -> anyhow::Result<u8> {
         report,
         work,
     };
-    let jobs = slurm::render(&run)?;
     let dir = slurm::scripts_dir(&run.work);
     if cmd.dry_run {
-        print_dry_run(&jobs, &dir)?;
+        print_dry_run(&slurm::render(&run)?, &dir)?;
         return Ok(dupscan::error::EXIT_OK);
     }
+    slurm::render(&run)?;
 
-    crate::plan(&cmd, &run.work)?;
+    // The plan, here: it checks the parameters and inputs before anything
+    // is submitted, and knows each shard's text.
+    let unit = config.params.unit;
+    crate::plan(PlanCmd {
+        work: run.work.clone(),
+        shards: cmd.shards,
+        scan: cmd.scan,
+    })?;
+    let work = staged::Work::open(&run.work)?;
+    let plan = work.plan();
+    run.workload = Workload {
+        shards: plan.shards,
+        text_bytes: plan.bytes,
+        largest_shard_bytes: plan.shard_docs.iter().map(|s| s.bytes).max().unwrap_or(0),
+        units: plan.bytes / estimate::bytes_per_unit(unit),
+    };
+    let jobs = slurm::render(&run)?;
     std::fs::create_dir_all(slurm::logs_dir(&run.work))
         .with_context(|| format!("creating {}", slurm::logs_dir(&run.work).display()))?;
     for job in &jobs {
