@@ -501,10 +501,7 @@ pub fn parse_time(time: &str) -> Result<u64> {
         Some((d, rest)) => (Some(number(d)?), rest),
         None => (None, time.trim()),
     };
-    let parts = rest
-        .split(':')
-        .map(number)
-        .collect::<Result<Vec<u64>>>()?;
+    let parts = rest.split(':').map(number).collect::<Result<Vec<u64>>>()?;
     let seconds = match (days, parts.as_slice()) {
         (None, [m]) => m * 60,
         (None, [m, s]) => m * 60 + s,
@@ -567,7 +564,9 @@ mod tests {
     }
 
     fn job(jobs: &[Job], stage: Stage) -> &Job {
-        jobs.iter().find(|j| j.stage == stage).expect("stage rendered")
+        jobs.iter()
+            .find(|j| j.stage == stage)
+            .expect("stage rendered")
     }
 
     #[test]
@@ -640,7 +639,11 @@ mod tests {
         // Text stages: 2 bytes per byte of a shard (2 GiB of 8 GiB) + base.
         assert_eq!(job(&four, Stage::Sign).mem_mib, 256 + 4096);
         assert_eq!(job(&sixteen, Stage::Sign).mem_mib, 256 + 1024);
-        assert!(job(&four, Stage::Sign).script.contains("#SBATCH --mem=4352M\n"));
+        assert!(
+            job(&four, Stage::Sign)
+                .script
+                .contains("#SBATCH --mem=4352M\n")
+        );
         // Bucket shrinks with shards; cluster does not.
         assert!(job(&sixteen, Stage::Bucket).mem_mib < job(&four, Stage::Bucket).mem_mib);
         assert_eq!(
@@ -660,14 +663,22 @@ mod tests {
         budgeted.memory_budget = Some(128 << 20);
         for j in render(&budgeted).expect("renders") {
             assert_eq!(j.mem_mib, 256 + 128, "{:?}", j.stage);
-            assert!(j.script.contains(" --memory-budget 134217728\n"), "{}", j.script);
+            assert!(
+                j.script.contains(" --memory-budget 134217728\n"),
+                "{}",
+                j.script
+            );
         }
         let mut fixed = run(4, true);
         fixed.resources.mem = Some(3 << 30);
         fixed.resources.time_minutes = Some(90);
         for j in render(&fixed).expect("renders") {
             assert_eq!(j.mem_mib, 3072);
-            assert!(j.script.contains("#SBATCH --time=1:30:00\n"), "{}", j.script);
+            assert!(
+                j.script.contains("#SBATCH --time=1:30:00\n"),
+                "{}",
+                j.script
+            );
         }
     }
 
@@ -741,11 +752,17 @@ mod tests {
         );
         assert!(
             lines[3].starts_with("cluster=$(sbatch '--parsable' ")
-                && lines[3].ends_with(" --dependency=afterok:\"${verify%%;*}\" '/w/slurm/cluster.sbatch')"),
+                && lines[3].ends_with(
+                    " --dependency=afterok:\"${verify%%;*}\" '/w/slurm/cluster.sbatch')"
+                ),
             "{}",
             lines[3]
         );
-        assert!(lines[4].contains("afterok:\"${cluster%%;*}\""), "{}", lines[4]);
+        assert!(
+            lines[4].contains("afterok:\"${cluster%%;*}\""),
+            "{}",
+            lines[4]
+        );
     }
 
     #[test]

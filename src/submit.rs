@@ -25,7 +25,12 @@ pub fn run(mut cmd: SlurmCmd) -> anyhow::Result<u8> {
         cmd.scan.groups = GroupsArg::Components;
     }
     let config = cmd.scan.to_config()?;
-    if config.inputs.iter().chain(&config.reference).any(|p| p.as_os_str() == "-") {
+    if config
+        .inputs
+        .iter()
+        .chain(&config.reference)
+        .any(|p| p.as_os_str() == "-")
+    {
         return Err(dupscan::Error::Param(
             "a Slurm job cannot read stdin: name files or directories".into(),
         )
@@ -81,9 +86,11 @@ pub fn run(mut cmd: SlurmCmd) -> anyhow::Result<u8> {
         .with_context(|| format!("creating {}", slurm::logs_dir(&run.work).display()))?;
     for job in &jobs {
         let path = dir.join(&job.file_name);
-        output::write_file(&path, Some(0o755), output::buffered(|w| {
-            w.write_all(job.script.as_bytes())
-        }))?;
+        output::write_file(
+            &path,
+            Some(0o755),
+            output::buffered(|w| w.write_all(job.script.as_bytes())),
+        )?;
     }
     submit(&jobs, &run.work, cmd.wait)
 }
@@ -135,7 +142,11 @@ fn submit(jobs: &[Job], work: &Path, wait: bool) -> anyhow::Result<u8> {
     let mut submitted: Vec<String> = Vec::new();
     let mut stdout = io::stdout().lock();
     for (i, job) in jobs.iter().enumerate() {
-        let mut args = slurm::sbatch_args(job, &dir.join(&job.file_name), submitted.last().map(String::as_str));
+        let mut args = slurm::sbatch_args(
+            job,
+            &dir.join(&job.file_name),
+            submitted.last().map(String::as_str),
+        );
         let last = i + 1 == jobs.len();
         if wait && last {
             args.insert(0, "--wait".into());
@@ -147,9 +158,7 @@ fn submit(jobs: &[Job], work: &Path, wait: bool) -> anyhow::Result<u8> {
         match result {
             Ok((id, status)) => {
                 submitted.push(id.clone());
-                if let Some(ok) = status
-                    && !ok
-                {
+                if status == Some(false) {
                     bail!(
                         "job {id} ({}) or a job before it failed or was cancelled; \
                          see the logs in {}",
