@@ -210,7 +210,26 @@ fn sbatch(
         ),
     };
     let waited = args.iter().any(|a| a == "--wait");
-    Ok((id, waited.then_some(output.status.success())))
+    // `sbatch --wait` exits 0 for a job cancelled before it ran (a failed
+    // dependency), so the job's state decides; sbatch's status only when
+    // Slurm no longer knows the job.
+    let ok = waited.then(|| completed(&id).unwrap_or(output.status.success()));
+    Ok((id, ok))
+}
+
+/// Whether every task of job `id` is COMPLETED, from `squeue -t all`;
+/// `None` when squeue fails or no longer lists the job.
+fn completed(id: &str) -> Option<bool> {
+    let out = Command::new("squeue")
+        .args(["-h", "-t", "all", "-o", "%T", "-j", id])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let states: Vec<&str> = text.split_whitespace().collect();
+    (!states.is_empty()).then(|| states.iter().all(|s| *s == "COMPLETED"))
 }
 
 /// Cancels the jobs submitted before a submission failed.

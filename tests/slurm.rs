@@ -267,3 +267,36 @@ fn slurm_logs(work: &Path) -> String {
     }
     text
 }
+
+#[test]
+#[ignore = "needs a running Slurm (.ci/slurm.sh up)"]
+fn a_failed_job_cancels_the_rest_and_wait_exits_2() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let work = tmp.path().join("work");
+    // The cluster job cannot write its report (no such directory), so it
+    // fails; the filter job after it is cancelled, never run.
+    let report = tmp.path().join("missing").join("report.json");
+    let staged = tmp.path().join("staged");
+    let out = dupscan()
+        .arg("slurm")
+        .arg("--work")
+        .arg(&work)
+        .args(["--shards", "2", "--wait", "--time", "5", "-q"])
+        .arg("--out")
+        .arg(&staged)
+        .arg("-o")
+        .arg(&report)
+        .arg(data("corpus"))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let logs = slurm_logs(&work);
+    assert_eq!(out.status.code(), Some(2), "{stderr}\n{logs}");
+    assert!(stderr.contains("failed or was cancelled"), "{stderr}");
+    assert!(logs.contains("cluster-"), "{logs}");
+    assert!(
+        !logs.contains("filter-"),
+        "filter ran after a failed cluster:\n{logs}"
+    );
+    assert!(!staged.exists());
+}
