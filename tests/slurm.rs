@@ -300,3 +300,97 @@ fn a_failed_job_cancels_the_rest_and_wait_exits_2() {
     );
     assert!(!staged.exists());
 }
+
+/// A directory with stand-ins for `sbatch` and `scancel` that log their
+/// arguments to `calls.log`: sbatch prints job ids 101, 102, ... (as
+/// `ID;cluster`, as on a multi-cluster site), and fails on call `fail_at`.
+#[cfg(unix)]
+fn fake_slurm(dir: &Path, fail_at: u32) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).expect("bin dir");
+    let log = dir.join("calls.log");
+    let sbatch = format!(
+        "#!/bin/sh\necho \"sbatch $*\" >> '{log}'\nn=$(grep -c '^sbatch' '{log}')\n\
+         if [ \"$n\" -eq {fail_at} ]; then echo 'sbatch: error: Batch job submission failed' >&2; exit 1; fi\n\
+         echo \"$((100 + n));cluster\"\n",
+        log = log.display()
+    );
+    let scancel = format!("#!/bin/sh\necho \"scancel $*\" >> '{}'\n", log.display());
+    for (name, body) in [("sbatch", sbatch), ("scancel", scancel)] {
+        let path = bin.join(name);
+        fs::write(&path, body).expect("write stand-in");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    bin
+}
+
+#[cfg(unix)]
+fn with_fake_slurm(bin: &Path, work: &Path, out: &Path) -> std::process::Output {
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    dupscan()
+        .env("PATH", path)
+        .arg("slurm")
+        .arg("--work")
+        .arg(work)
+        .args(["--shards", "3", "-q", "--out"])
+        .arg(out)
+        .arg(data("corpus"))
+        .output()
+        .expect("runs")
+}
+
+#[test]
+#[cfg(unix)]
+fn submission_chains_the_jobs_by_the_ids_sbatch_prints() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = fake_slurm(tmp.path(), 0);
+    let work = tmp.path().join("work");
+    let out = with_fake_slurm(&bin, &work, &tmp.path().join("clean"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "sign 101\nbucket 102\nverify 103\ncluster 104\nfilter 105\n"
+    );
+    let calls = fs::read_to_string(tmp.path().join("calls.log")).expect("calls");
+    let calls: Vec<&str> = calls.lines().collect();
+    assert_eq!(calls.len(), 5, "{calls:?}");
+    assert!(!calls[0].contains("--dependency"), "{}", calls[0]);
+    for (i, stage) in ["bucket", "verify", "cluster", "filter"].iter().enumerate() {
+        let call = calls[i + 1];
+        assert!(
+            call.contains(&format!("--dependency=afterok:{} ", 101 + i)),
+            "{call}"
+        );
+        assert!(
+            call.ends_with(&format!("{}/slurm/{stage}.sbatch", work.display())),
+            "{call}"
+        );
+    }
+    // The plan was made here, and the scripts are in the work directory.
+    assert!(work.join("plan.json").is_file());
+    let sign = fs::read_to_string(work.join("slurm/sign.sbatch")).expect("script");
+    assert!(sign.contains("#SBATCH --array=0-2\n"), "{sign}");
+}
+
+#[test]
+#[cfg(unix)]
+fn a_failed_submission_cancels_the_jobs_already_submitted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = fake_slurm(tmp.path(), 3);
+    let out = with_fake_slurm(&bin, &tmp.path().join("work"), &tmp.path().join("clean"));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Batch job submission failed"), "{stderr}");
+    assert!(stderr.contains("verify.sbatch"), "{stderr}");
+    let calls = fs::read_to_string(tmp.path().join("calls.log")).expect("calls");
+    assert_eq!(calls.lines().last(), Some("scancel 101 102"), "{calls}");
+}
