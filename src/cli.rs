@@ -671,8 +671,10 @@ pub struct ScanArgs {
     #[arg(long)]
     pub timings: bool,
 
-    /// Memory budget (e.g. 128M, 2G). Accepted for the staged steps' sake;
-    /// see README "Staged runs" for what it bounds today.
+    /// Memory budget (e.g. 128M, 2G): run the staged run's stages one after
+    /// the other in a temporary work directory (under $TMPDIR), with as many
+    /// shards as the budget needs, spilling sorted runs there. Same report.
+    /// Not with --reference, --spans on or stdin. See README "Staged runs".
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_budget: Option<u64>,
 }

@@ -115,7 +115,14 @@ fn plan(cmd: PlanCmd) -> anyhow::Result<u8> {
     let pool = thread_pool(cmd.scan.threads)?;
     let bars = step_progress(cmd.scan.quiet, "plan".into());
     let progress = Timed::new(bars.as_ref());
-    let outcome = pool.install(|| staged::plan(&cmd.work, &config, cmd.shards, &progress))?;
+    let outcome = pool.install(|| {
+        staged::plan(
+            &cmd.work,
+            &config,
+            staged::Shards::Count(cmd.shards),
+            &progress,
+        )
+    })?;
     if !cmd.scan.quiet {
         let work = staged::Work::open(&cmd.work)?;
         let p = work.plan();
@@ -259,7 +266,14 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     let pool = thread_pool(cmd.scan.threads)?;
     let bars = progress(&cmd.scan);
     let progress = Timed::new(bars.as_ref());
-    let scan = pool.install(|| pipeline::run(&config, &progress))?;
+    let scan = pool.install(|| {
+        run_scan(
+            &config,
+            cmd.scan.memory_budget,
+            staged::Texts::Members,
+            &progress,
+        )
+    })?;
     warn_about_input(&cmd.scan, &scan);
     progress.start(Stage::Writing, None);
     let report = Report::from_scan(&scan);
@@ -279,7 +293,12 @@ fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
     let bars = progress(&cmd.scan);
     let progress = Timed::new(bars.as_ref());
     let summary = pool.install(|| -> anyhow::Result<dedup::Summary> {
-        let scan = pipeline::run(&job.config, &progress)?;
+        let scan = run_scan(
+            &job.config,
+            cmd.scan.memory_budget,
+            staged::Texts::All,
+            &progress,
+        )?;
         warn_about_input(&cmd.scan, &scan);
         progress.start(Stage::Writing, None);
         let summary = job.run(&scan)?;
@@ -291,6 +310,31 @@ fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
     }
     print_timings(cmd.scan.timings, &progress);
     Ok(EXIT_OK)
+}
+
+/// The scan: in one pass, or with `--memory-budget` as the staged run's
+/// stages one after the other in a temporary work directory (under
+/// `$TMPDIR`, removed afterwards), which spill their sorted runs there.
+fn run_scan(
+    config: &dupscan::config::ScanConfig,
+    budget: Option<u64>,
+    texts: staged::Texts,
+    progress: &dyn Progress,
+) -> anyhow::Result<pipeline::Scan> {
+    let Some(budget) = budget else {
+        return Ok(pipeline::run(config, progress)?);
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("dupscan-work-")
+        .tempdir()
+        .context("making a temporary work directory for --memory-budget")?;
+    Ok(staged::scan_within(
+        &dir.path().join("work"),
+        config,
+        budget,
+        texts,
+        progress,
+    )?)
 }
 
 /// With `--timings`: one line per stage on stderr (wall time, resident and

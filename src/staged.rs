@@ -809,6 +809,24 @@ pub enum Outcome {
     Skipped,
 }
 
+/// How many shards a plan cuts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shards {
+    /// This many.
+    Count(u32),
+    /// As many as it takes for one process of each stage to stay within
+    /// this many bytes ([`shards_for`]).
+    Budget(u64),
+}
+
+/// Shards for `text` bytes of text under a memory budget of `budget`
+/// bytes: a sign shard holds its text once (a quarter of the budget at
+/// most), its sorted runs (half) and its unit table.
+pub fn shards_for(text: u64, budget: u64) -> u32 {
+    let per_shard = (budget / 4).max(1);
+    u32::try_from(text.div_ceil(per_shard).max(1)).unwrap_or(u32::MAX)
+}
+
 /// Makes the work directory `dir` and its plan for `config` cut into
 /// `shards` shards. Reads the inputs once to count their documents. A
 /// directory that already holds the same plan is left as it is; one that
@@ -822,31 +840,50 @@ pub enum Outcome {
 pub fn plan(
     dir: &Path,
     config: &ScanConfig,
-    shards: u32,
+    shards: Shards,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    if shards == 0 {
+    if shards == Shards::Count(0) {
         return Err(Error::Param("--shards must be at least 1".into()));
     }
     if !config.reference.is_empty() {
         return Err(Error::Param(
-            "staged runs do not check contamination (--reference) yet; use `dupscan scan`".into(),
+            "staged runs (and --memory-budget) do not check contamination (--reference) yet; run without them".into(),
         ));
     }
     if config.params.spans == SpanPath::On {
         return Err(Error::Param(
-            "staged runs do not do the span path yet: plan with --spans off, or use `dupscan scan`"
+            "staged runs (and --memory-budget) do not do the span path yet: use --spans off, or `dupscan scan` without a budget"
                 .into(),
         ));
     }
     if config.inputs.iter().any(|p| corpus::is_stdin(p)) {
         return Err(Error::Param(
-            "a staged run reads its inputs in every stage: stdin (-) cannot be planned".into(),
+            "a staged run (or --memory-budget) reads its inputs in every stage: stdin (-) cannot be staged".into(),
         ));
     }
+    // Only the documents' sizes are kept, not their text.
+    let sizes = Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
+    let keep = {
+        let sizes = Arc::clone(&sizes);
+        TextFilter(Arc::new(move |_, text| {
+            if let Ok(mut s) = sizes.lock() {
+                s.push(text.len() as u64);
+            }
+            false
+        }))
+    };
     progress.start(Stage::Reading, None);
-    let corpus = corpus::read_inputs(&config.inputs, &config.read, &|n| progress.advance(n))?;
+    let corpus = corpus::read_inputs_keeping(&config.inputs, &config.read, Some(keep), &|n| {
+        progress.advance(n);
+    })?;
     progress.finish();
+    let sizes: Vec<u64> = sizes.lock().map(|s| s.clone()).unwrap_or_default();
+    if sizes.len() != corpus.docs.len() {
+        return Err(Error::Param(
+            "internal: document sizes were not all seen".into(),
+        ));
+    }
     let mut sources: Vec<PlannedSource> = corpus
         .sources
         .iter()
@@ -859,8 +896,11 @@ pub fn plan(
     for d in &corpus.docs {
         sources[d.source as usize].documents += 1;
     }
-    let sizes: Vec<u64> = corpus.docs.iter().map(|d| d.text.len() as u64).collect();
     let total: u64 = sizes.iter().sum();
+    let shards = match shards {
+        Shards::Count(n) => n,
+        Shards::Budget(budget) => shards_for(total, budget),
+    };
     let mut shard_docs = vec![
         ShardDocs {
             first: 0,
@@ -969,7 +1009,7 @@ pub fn sign(
     let range = plan.docs_of(i);
     let keep = {
         let range = range.clone();
-        TextFilter(Arc::new(move |d| range.contains(&(d as usize))))
+        TextFilter(Arc::new(move |d, _| range.contains(&(d as usize))))
     };
     let corpus = work.read_corpus(Some(keep), progress)?;
     let docs = &corpus.docs[range];
@@ -1222,7 +1262,7 @@ pub fn bucket(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
 /// A read that keeps the text of the documents holding `ids` only.
 fn docs_of_units(units: &Units, ids: impl Iterator<Item = u32>) -> TextFilter {
     let docs = UnitSet::from_ids(units.docs(), ids.map(|id| units.doc(id)));
-    TextFilter(Arc::new(move |d| {
+    TextFilter(Arc::new(move |d, _| {
         u32::try_from(d).is_ok_and(|d| docs.contains(d))
     }))
 }
@@ -1314,11 +1354,13 @@ fn verify_pairs(
 }
 
 /// Which texts [`cluster`] reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Texts {
     /// Only the documents holding a unit of a group (enough for the report).
     Members,
-    /// Every document (dedup's write-back needs them).
+    /// Those, and the documents of this range (a filter shard's files).
+    MembersAnd(Range<u64>),
+    /// Every document.
     All,
 }
 
@@ -1370,15 +1412,24 @@ pub fn cluster(work: &Work, texts: Texts, progress: &dyn Progress) -> Result<Sca
         }
     }
     matches.par_sort_unstable_by_key(|m| (m.a, m.b));
-    let keep = match texts {
-        Texts::All => None,
-        Texts::Members => Some(docs_of_units(
+    let members = || {
+        docs_of_units(
             &units,
             matches
                 .iter()
                 .flat_map(|m| [m.a, m.b])
                 .chain(classes.repeats().iter().flat_map(|&(u, c)| [u, c])),
-        )),
+        )
+    };
+    let keep = match texts {
+        Texts::All => None,
+        Texts::Members => Some(members()),
+        Texts::MembersAnd(range) => {
+            let members = members();
+            Some(TextFilter(Arc::new(move |d, text| {
+                range.contains(&d) || (members.0)(d, text)
+            })))
+        }
     };
     let corpus = work.read_corpus(keep, progress)?;
 
@@ -1491,12 +1542,56 @@ pub fn filter(
     let Some(_lock) = work.begin(StageName::Filter, i)? else {
         return Ok(Outcome::Skipped);
     };
-    let scan = cluster(work, Texts::All, progress)?;
+    let sources = sources_of(plan, i);
+    let before: u64 = plan.sources[..sources.start]
+        .iter()
+        .map(|s| s.documents)
+        .sum();
+    let docs: u64 = plan.sources[sources.clone()]
+        .iter()
+        .map(|s| s.documents)
+        .sum();
+    let scan = cluster(work, Texts::MembersAnd(before..before + docs), progress)?;
     progress.start(Stage::Writing, None);
-    let written = crate::dedup::write_part(&scan, opts, sources_of(plan, i), i == 0)?;
+    let written = crate::dedup::write_part(&scan, opts, sources, i == 0)?;
     progress.finish();
     let mut marker = work.marker_for(StageName::Filter, i);
     marker.units = written;
     work.finish(StageName::Filter, marker)?;
     Ok(Outcome::Done)
+}
+
+/// A whole scan as the in-process composition of the stages, within a
+/// memory budget: plans into `dir` (a new or empty directory) with as many
+/// shards as the budget needs ([`shards_for`]), runs every shard of every
+/// stage in turn, then [`cluster`]. The result is the scan `config` gives
+/// without a budget, but for `stats.seconds`.
+///
+/// # Errors
+///
+/// As [`plan`] and the stages.
+pub fn scan_within(
+    dir: &Path,
+    config: &ScanConfig,
+    budget: u64,
+    texts: Texts,
+    progress: &dyn Progress,
+) -> Result<Scan> {
+    let started = std::time::Instant::now();
+    plan(dir, config, Shards::Budget(budget), progress)?;
+    let work = Work::open(dir)?;
+    let count = work.plan().shards;
+    let shard = |index| Shard { index, count };
+    for i in 0..count {
+        sign(&work, shard(i), Some(budget), progress)?;
+    }
+    for j in 0..count {
+        bucket(&work, shard(j), progress)?;
+    }
+    for k in 0..count {
+        verify(&work, shard(k), progress)?;
+    }
+    let mut scan = cluster(&work, texts, progress)?;
+    scan.stats.seconds = started.elapsed().as_secs_f64();
+    Ok(scan)
 }

@@ -422,3 +422,67 @@ fn staged_filter_writes_what_dedup_writes() {
         .code(2)
         .stderr(predicates::str::contains("--scope all --groups components"));
 }
+
+#[test]
+fn a_small_memory_budget_spills_sorted_runs_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inputs = vec![chain(), data("corpus")];
+    let expected = scan_report(dir.path(), &inputs, &[]);
+    let work = dir.path().join("w");
+    plan(&work, 2, &inputs, &[]);
+    for i in [1, 0] {
+        dupscan()
+            .args(["sign", "-q", "--memory-budget", "4K", "--work"])
+            .arg(&work)
+            .args(["--shard", &format!("{i}/2")])
+            .assert()
+            .success();
+    }
+    for i in 0..2 {
+        let marker: serde_json::Value = serde_json::from_slice(
+            &fs::read(work.join(format!("sign/sign-{i}.done"))).expect("marker"),
+        )
+        .expect("json");
+        let runs = marker["runs"].as_u64().expect("runs");
+        assert!(runs > 1, "shard {i} spilled {runs} sorted run(s)");
+        for r in 0..runs {
+            assert!(work.join(format!("sign/prints-{i}-{r}.bin")).is_file());
+            assert!(work.join(format!("sign/keys-{i}-1-{r}.bin")).is_file());
+        }
+    }
+    for s in ["bucket", "verify"] {
+        for i in 0..2 {
+            step(s, &work, i, 2).success();
+        }
+    }
+    assert_eq!(cluster(&work, &dir.path().join("r.json")), expected);
+
+    // `scan --memory-budget`: the same stages in a temporary work directory.
+    let out = dir.path().join("budget.json");
+    dupscan()
+        .args(["scan", "-q", "--memory-budget", "8K", "-o"])
+        .arg(&out)
+        .args(&inputs)
+        .assert()
+        .success();
+    assert_eq!(without_seconds(&fs::read(&out).expect("report")), expected);
+
+    // `dedup --memory-budget` writes what dedup writes.
+    let input = dir.path().join("in");
+    fs::create_dir(&input).expect("mkdir");
+    fs::copy(chain(), input.join("chain.jsonl")).expect("copy");
+    for (name, budget) in [("plain", None), ("budget", Some("8K"))] {
+        let mut cmd = dupscan();
+        cmd.args(["dedup", "-q", "--out"])
+            .arg(dir.path().join(name))
+            .arg(&input);
+        if let Some(b) = budget {
+            cmd.args(["--memory-budget", b]);
+        }
+        cmd.assert().success();
+    }
+    assert_eq!(
+        fs::read(dir.path().join("budget/chain.jsonl")).expect("budget"),
+        fs::read(dir.path().join("plain/chain.jsonl")).expect("plain")
+    );
+}

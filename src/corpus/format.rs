@@ -107,11 +107,12 @@ pub struct Records {
     pub keep_text: Option<TextFilter>,
 }
 
-/// Which documents of a read keep their text, by index in input order: a
+/// Which documents of a read keep their text, by index in input order:
+/// called once per document, in input order, with its index and text; a
 /// staged run's stage holds only the texts it needs (see
 /// [`read_inputs_keeping`](super::read_inputs_keeping)).
 #[derive(Clone)]
-pub struct TextFilter(pub std::sync::Arc<dyn Fn(u64) -> bool + Send + Sync>);
+pub struct TextFilter(pub std::sync::Arc<dyn Fn(u64, &str) -> bool + Send + Sync>);
 
 impl std::fmt::Debug for TextFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -124,7 +125,7 @@ impl TextFilter {
     /// kept (`docs[i]` is document number `i`).
     pub fn apply(&self, docs: &mut [Document], from: usize) {
         for (i, d) in docs.iter_mut().enumerate().skip(from) {
-            if !(self.0)(i as u64) {
+            if !(self.0)(i as u64, &d.text) {
                 d.text = String::new();
             }
         }
