@@ -79,6 +79,12 @@ pub enum Kind {
     CandidatePairs = 3,
     /// Verified pairs, [`VerifiedRecord`]s.
     VerifiedPairs = 4,
+    /// Exact fingerprints of units, [`PrintRecord`]s.
+    Prints = 5,
+    /// Units' byte spans in their documents, [`SpanRecord`]s.
+    Spans = 6,
+    /// Units per document, [`CountRecord`]s.
+    DocUnits = 7,
 }
 
 impl Kind {
@@ -88,6 +94,9 @@ impl Kind {
             Kind::BandKeys,
             Kind::CandidatePairs,
             Kind::VerifiedPairs,
+            Kind::Prints,
+            Kind::Spans,
+            Kind::DocUnits,
         ]
         .into_iter()
         .find(|k| *k as u32 == v)
@@ -100,6 +109,9 @@ impl Kind {
             Kind::BandKeys => "band keys",
             Kind::CandidatePairs => "candidate pairs",
             Kind::VerifiedPairs => "verified pairs",
+            Kind::Prints => "fingerprints",
+            Kind::Spans => "unit spans",
+            Kind::DocUnits => "units per document",
         }
     }
 }
@@ -406,6 +418,74 @@ impl Record for VerifiedRecord {
     }
 }
 
+/// A unit's exact fingerprint: the 128-bit xxh3 of its normalized text
+/// (see `dupscan_core::exact`), as two words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PrintRecord {
+    /// The fingerprint, high word first (so records sort by fingerprint).
+    pub print: [u64; 2],
+    /// The unit.
+    pub unit: UnitRef,
+}
+
+impl Record for PrintRecord {
+    fn size(_: &Params) -> usize {
+        24
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.print[0].to_le_bytes());
+        out.extend_from_slice(&self.print[1].to_le_bytes());
+        self.unit.encode(out);
+    }
+    fn decode(b: &[u8]) -> Self {
+        Self {
+            print: [u64_at(b, 0), u64_at(b, 8)],
+            unit: UnitRef::decode(&b[16..]),
+        }
+    }
+}
+
+/// A unit's byte span in its document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpanRecord {
+    /// Start byte offset.
+    pub start: u32,
+    /// End byte offset (exclusive).
+    pub end: u32,
+}
+
+impl Record for SpanRecord {
+    fn size(_: &Params) -> usize {
+        8
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.start.to_le_bytes());
+        out.extend_from_slice(&self.end.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Self {
+            start: u32_at(b, 0),
+            end: u32_at(b, 4),
+        }
+    }
+}
+
+/// A count (units of one document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountRecord(pub u32);
+
+impl Record for CountRecord {
+    fn size(_: &Params) -> usize {
+        4
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Self(u32_at(b, 0))
+    }
+}
+
 /// Writes `records` under `header` to `path`, whole or not at all: to a
 /// hidden temporary file beside it, synced, then renamed. The header's
 /// record count, record size and checksum are filled in.
@@ -440,8 +520,9 @@ pub fn write<R: Record>(path: &Path, mut header: Header, records: &[R]) -> Resul
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     let tmp = tempfile::Builder::new()
-        .prefix(".dupscan-")
+        .prefix(&temp_prefix(name.as_deref().unwrap_or("dupscan")))
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(werr)?;
@@ -454,6 +535,13 @@ pub fn write<R: Record>(path: &Path, mut header: Header, records: &[R]) -> Resul
     tmp.as_file().sync_all().map_err(werr)?;
     tmp.persist(path).map_err(|e| werr(e.error))?;
     Ok(())
+}
+
+/// The start of the name of the temporary file [`write`] writes before
+/// renaming it to `name`: `.name.` then random characters then `.tmp`, so
+/// that the stage that owns `name` can remove what a killed run left.
+pub fn temp_prefix(name: &str) -> String {
+    format!(".{name}.")
 }
 
 /// Reads only the header of `path`, checking magic and version.
@@ -489,6 +577,31 @@ pub fn read_header(path: &Path) -> Result<Header> {
 /// [`Error::Read`] when the file cannot be read, [`Error::Artifact`] naming
 /// the file and what is wrong with it otherwise.
 pub fn read<R: Record>(path: &Path, kind: Kind, params: &Params) -> Result<(Header, Vec<R>)> {
+    read_run(path, kind, params, param_hash(params))
+}
+
+/// As [`read`], but the file must carry `hash` as its parameter hash (a
+/// staged run stamps its files with the hash of its whole plan: parameters,
+/// inputs and shard count).
+///
+/// # Errors
+///
+/// As [`read`].
+pub fn read_run<R: Record>(
+    path: &Path,
+    kind: Kind,
+    params: &Params,
+    hash: u64,
+) -> Result<(Header, Vec<R>)> {
+    let reader = Reader::<R>::open(path, kind, params, hash)?;
+    let header = *reader.header();
+    let records = reader.collect::<Result<Vec<R>>>()?;
+    Ok((header, records))
+}
+
+/// Checks the header and length of `path` against `kind`, `hash` and the
+/// record width; returns the header.
+fn check(path: &Path, kind: Kind, _params: &Params, hash: u64, width: usize) -> Result<Header> {
     let bad = |message: String| Error::Artifact {
         path: path.to_path_buf(),
         message,
@@ -501,12 +614,11 @@ pub fn read<R: Record>(path: &Path, kind: Kind, params: &Params) -> Result<(Head
             kind.name()
         )));
     }
-    if header.param_hash != param_hash(params) {
+    if header.param_hash != hash {
         return Err(bad(
             "made with other parameters than this run's (parameter hash differs)".into(),
         ));
     }
-    let width = R::size(params);
     if header.records > 0 && header.record_size as usize != width {
         return Err(bad(format!(
             "records of {} bytes, expected {width}",
@@ -517,33 +629,106 @@ pub fn read<R: Record>(path: &Path, kind: Kind, params: &Params) -> Result<(Head
         .records
         .checked_mul(width as u64)
         .ok_or_else(|| bad("record count overflows".into()))?;
-    let rerr = |source: io::Error| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(rerr)?;
-    let actual = file.metadata().map_err(rerr)?.len();
+    let actual = std::fs::metadata(path)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
     if actual != HEADER_BYTES as u64 + expected {
         return Err(bad(format!(
             "truncated or padded: {actual} bytes, the header announces {}",
             HEADER_BYTES as u64 + expected
         )));
     }
-    let mut reader = BufReader::new(file);
-    let mut skip = [0u8; HEADER_BYTES];
-    reader.read_exact(&mut skip).map_err(rerr)?;
-    let mut hasher = Xxh3::new();
-    let mut buf = vec![0u8; width.max(1)];
-    let mut records = Vec::with_capacity(header.records.min(1 << 24) as usize);
-    for _ in 0..header.records {
-        reader.read_exact(&mut buf[..width]).map_err(rerr)?;
-        hasher.update(&buf[..width]);
-        records.push(R::decode(&buf[..width]));
+    Ok(header)
+}
+
+/// Reads a stage file's records one at a time, in constant memory: the
+/// header, kind, parameter hash and length are checked when it is opened,
+/// the checksum when the last record has been read (a mismatch is then the
+/// last item).
+pub struct Reader<R> {
+    path: std::path::PathBuf,
+    reader: BufReader<File>,
+    header: Header,
+    left: u64,
+    width: usize,
+    hasher: Xxh3,
+    buf: Vec<u8>,
+    checked: bool,
+    _record: std::marker::PhantomData<R>,
+}
+
+impl<R: Record> Reader<R> {
+    /// Opens `path`, which must hold `kind` records made with parameter
+    /// hash `hash`.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_run`], but for the checksum (see [`Reader`]).
+    pub fn open(path: &Path, kind: Kind, params: &Params, hash: u64) -> Result<Self> {
+        let header = check(path, kind, params, hash, R::size(params))?;
+        let file = File::open(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut skip = [0u8; HEADER_BYTES];
+        reader.read_exact(&mut skip).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let width = R::size(params);
+        Ok(Self {
+            path: path.to_path_buf(),
+            reader,
+            header,
+            left: header.records,
+            width,
+            hasher: Xxh3::new(),
+            buf: vec![0u8; width.max(1)],
+            checked: false,
+            _record: std::marker::PhantomData,
+        })
     }
-    if hasher.digest() != header.checksum {
-        return Err(bad("corrupt: checksum mismatch".into()));
+
+    /// The file's header.
+    pub fn header(&self) -> &Header {
+        &self.header
     }
-    Ok((header, records))
+}
+
+impl<R: Record> Iterator for Reader<R> {
+    type Item = Result<R>;
+
+    fn next(&mut self) -> Option<Result<R>> {
+        if self.left == 0 {
+            if self.checked {
+                return None;
+            }
+            self.checked = true;
+            if self.hasher.digest() != self.header.checksum {
+                return Some(Err(Error::Artifact {
+                    path: self.path.clone(),
+                    message: "corrupt: checksum mismatch".into(),
+                }));
+            }
+            return None;
+        }
+        self.left -= 1;
+        let buf = &mut self.buf[..self.width];
+        if let Err(source) = self.reader.read_exact(buf) {
+            self.left = 0;
+            self.checked = true;
+            return Some(Err(Error::Read {
+                path: self.path.clone(),
+                source,
+            }));
+        }
+        self.hasher.update(buf);
+        Some(Ok(R::decode(buf)))
+    }
 }
 
 #[cfg(test)]

@@ -315,6 +315,56 @@ impl Progress for Plain {
     }
 }
 
+/// Plain progress lines on stderr, for a stage run by a scheduler (no
+/// terminal): one line when a stage starts and one when it ends, with its
+/// wall time and the amount of work done, each prefixed with the job's name
+/// (e.g. `sign 3/8`).
+pub struct Lines {
+    prefix: String,
+    current: Mutex<Option<(Stage, Instant, u64)>>,
+}
+
+impl Lines {
+    /// Lines prefixed with `prefix`.
+    pub fn new(prefix: String) -> Self {
+        Self {
+            prefix,
+            current: Mutex::new(None),
+        }
+    }
+}
+
+impl Progress for Lines {
+    fn start(&self, stage: Stage, total: Option<u64>) {
+        self.finish();
+        let of = total.map_or_else(String::new, |n| format!(" ({n} to do)"));
+        eprintln!("dupscan: {}: {}{of}", self.prefix, stage.label());
+        if let Ok(mut c) = self.current.lock() {
+            *c = Some((stage, Instant::now(), 0));
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        if let Ok(mut c) = self.current.lock() {
+            if let Some((_, _, done)) = c.as_mut() {
+                *done += n;
+            }
+        }
+    }
+
+    fn finish(&self) {
+        let open = self.current.lock().ok().and_then(|mut c| c.take());
+        if let Some((stage, since, done)) = open {
+            eprintln!(
+                "dupscan: {}: {} done: {done} in {:.1} s",
+                self.prefix,
+                stage.label(),
+                since.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -15,6 +15,7 @@ use dupscan::error::Result;
 use dupscan::minhash::Sketch;
 use dupscan::normalize::Normalizer;
 use dupscan::shingle::ShingleKind;
+use dupscan::staged::Shard;
 
 /// dupscan: find near-duplicate sentences, paragraphs and documents in text corpora.
 #[derive(Debug, Parser)]
@@ -37,6 +38,243 @@ pub enum Command {
     /// Score a report against labelled duplicate groups.
     #[command(long_about = EVAL_LONG_ABOUT)]
     Eval(EvalCmd),
+    /// Staged run, step 1: write the plan (inputs, sizes, shards,
+    /// parameters) into a work directory.
+    #[command(long_about = STAGED_LONG_ABOUT)]
+    Plan(PlanCmd),
+    /// Staged run: segment, fingerprint and sign one shard of the documents.
+    Sign(ShardCmd),
+    /// Staged run: candidate pairs of one shard of the LSH bands.
+    Bucket(ShardCmd),
+    /// Staged run: exact similarity of one shard of the candidate pairs.
+    Verify(ShardCmd),
+    /// Staged run: group the verified pairs and write the report.
+    Cluster(ClusterCmd),
+    /// Staged run: the dedup output of the input files one shard starts.
+    Filter(FilterCmd),
+    /// Run a staged scan (or dedup, with --out) on a Slurm cluster: plan,
+    /// then one job array per stage, chained.
+    #[command(long_about = SLURM_LONG_ABOUT)]
+    Slurm(SlurmCmd),
+}
+
+/// `dupscan slurm --help`.
+const SLURM_LONG_ABOUT: &str = "\
+Run a staged scan (or dedup, with --out) on a Slurm cluster.
+
+Runs `dupscan plan` here (cheap: it lists the inputs), writes one sbatch
+script per stage into WORK/slurm and submits them, each after the one before
+(--dependency=afterok): sign, bucket and verify as job arrays of --shards
+tasks, cluster as one job writing the report, and with --out filter as an
+array writing the deduplicated corpus. Memory and time requests come from the
+plan (text per shard, units) unless --mem and --time are given; with
+--memory-budget every stage asks for the budget plus its fixed cost. Paths in
+the scripts are absolute: WORK, the inputs, the outputs and this dupscan
+binary must be on a file system every node sees. Job output goes to
+WORK/slurm/logs.
+
+Prints one line per job on stdout: the stage and its job id. --dry-run prints
+the scripts and the sbatch commands instead, and writes and submits nothing.
+--wait returns when the last job ends: exit 0 if every job succeeded, 2 if
+one failed or was cancelled (a failed shard cancels the jobs after it).";
+
+/// `dupscan slurm`.
+#[derive(Debug, Args)]
+pub struct SlurmCmd {
+    /// Scan options, as for `scan` (the stages run with them).
+    #[command(flatten)]
+    pub scan: ScanArgs,
+
+    /// Work directory of the staged run, on a file system every node sees.
+    #[arg(long, value_name = "DIR")]
+    pub work: PathBuf,
+
+    /// Shards: tasks in each stage's job array.
+    #[arg(long, value_name = "N")]
+    pub shards: u32,
+
+    /// Also write the corpus back without its duplicates into DIR, as
+    /// `dupscan dedup --out DIR` does (a filter job array after cluster).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Where the cluster job writes the report [default: WORK/report.json].
+    #[arg(short = 'o', long = "output", value_name = "REPORT")]
+    pub report: Option<PathBuf>,
+
+    /// Slurm partition (sbatch --partition).
+    #[arg(long, value_name = "P")]
+    pub partition: Option<String>,
+
+    /// Slurm account (sbatch --account).
+    #[arg(long, value_name = "A")]
+    pub account: Option<String>,
+
+    /// Time limit of every job, as sbatch takes it (minutes, H:M:S, D-H:M:S)
+    /// [default: estimated per stage from the plan, at least 10 minutes].
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub time: Option<u64>,
+
+    /// Memory of every task (1500M, 4G) [default: estimated per stage from
+    /// the plan].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub mem: Option<u64>,
+
+    /// CPUs per task, also the worker threads of each stage.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub cpus_per_task: u32,
+
+    /// Run at most K tasks of each array at once (--array=...%K).
+    #[arg(long, value_name = "K")]
+    pub max_parallel: Option<u32>,
+
+    /// One more sbatch option for every job, such as --sbatch-arg=--qos=low
+    /// (repeatable).
+    #[arg(long = "sbatch-arg", value_name = "OPTION", allow_hyphen_values = true)]
+    pub sbatch_args: Vec<String>,
+
+    /// Print the scripts and the sbatch commands; write and submit nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Wait for the last job to end; exit 2 if a job failed.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub wait: bool,
+}
+
+/// `--time` in minutes.
+fn parse_time(time: &str) -> Result<u64> {
+    dupscan::slurm::parse_time(time)
+}
+
+/// `dupscan plan --help`.
+const STAGED_LONG_ABOUT: &str = "\
+Staged run, step 1: write the plan into a work directory.
+
+A staged run cuts a scan into stages that many processes (or machines) run at
+once, reading and writing files in the work directory W:
+
+  dupscan plan    --work W --shards N [SCAN OPTIONS] <INPUT>...
+  dupscan sign    --work W --shard I/N      (every I in 0..N, any order)
+  dupscan bucket  --work W --shard I/N      (after every sign shard)
+  dupscan verify  --work W --shard I/N      (after every bucket shard)
+  dupscan cluster --work W -o REPORT        (after every verify shard)
+  dupscan filter  --work W --shard I/N --out DIR   (after every verify shard)
+
+The report is the same as `dupscan scan` with the same options writes, but for
+stats.seconds. The plan reads the inputs once to count documents, then cuts
+them in input order into N shards of about the same size (W/plan.json). A
+shard already complete is skipped; one killed half-way is redone. A stage
+whose dependencies are incomplete or were made under another plan exits 2
+naming the file. Not staged yet: --reference and --spans on.";
+
+/// `dupscan plan`.
+#[derive(Debug, Args)]
+pub struct PlanCmd {
+    /// The work directory (made if absent; must not hold another plan).
+    #[arg(long, value_name = "W")]
+    pub work: PathBuf,
+    /// Number of shards of every stage.
+    #[arg(long, value_name = "N")]
+    pub shards: u32,
+    /// Scan options, as for `dupscan scan`.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// Options of every staged step after the plan.
+#[derive(Debug, Args)]
+pub struct StageArgs {
+    /// The work directory made by `dupscan plan`.
+    #[arg(long, value_name = "W")]
+    pub work: PathBuf,
+
+    /// Memory budget for the process (e.g. 128M, 2G): data held per unit
+    /// beyond it is spilled to W/spill as sorted runs and merged.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_budget: Option<u64>,
+
+    /// Worker threads [default: all cores].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No progress on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Print the wall time of every step to stderr when done.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+/// `dupscan sign|bucket|verify`.
+#[derive(Debug, Args)]
+pub struct ShardCmd {
+    /// Staged options.
+    #[command(flatten)]
+    pub stage: StageArgs,
+    /// The shard to run: I/N, I 0-based in 0..N, N the plan's shard count.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Shard,
+}
+
+/// `dupscan cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterCmd {
+    /// Staged options.
+    #[command(flatten)]
+    pub stage: StageArgs,
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `dupscan filter`.
+#[derive(Debug, Args)]
+pub struct FilterCmd {
+    /// Staged options.
+    #[command(flatten)]
+    pub stage: StageArgs,
+    /// The shard: writes the input files whose first document is in shard I.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Shard,
+    /// Output directory, shared by every filter shard.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Which members of a group are kept first.
+    #[arg(long, value_enum, default_value_t = KeepArg::First)]
+    pub keep: KeepArg,
+    /// As `dupscan dedup --annotate`.
+    #[arg(long)]
+    pub annotate: bool,
+    /// As `dupscan dedup --drop-emptied`.
+    #[arg(long)]
+    pub drop_emptied: bool,
+}
+
+impl FilterCmd {
+    /// The dedup options (the shared output directory is always accepted
+    /// when not empty: other shards write into it).
+    pub fn to_options(&self) -> DedupOptions {
+        DedupOptions {
+            out: self.out.clone(),
+            keep: match self.keep {
+                KeepArg::First => Keep::First,
+                KeepArg::Longest => Keep::Longest,
+            },
+            mode: if self.annotate {
+                Mode::Annotate
+            } else {
+                Mode::Remove
+            },
+            overwrite: Overwrite::Force,
+            emptied: if self.drop_emptied {
+                Emptied::Drop
+            } else {
+                Emptied::Keep
+            },
+        }
+    }
 }
 
 /// `dupscan eval --help`: the definitions of `crate::eval`, for users.
@@ -438,6 +676,13 @@ pub struct ScanArgs {
     /// Print the wall time of every stage to stderr when done.
     #[arg(long)]
     pub timings: bool,
+
+    /// Memory budget (e.g. 128M, 2G): run the staged run's stages one after
+    /// the other in a temporary work directory (under $TMPDIR), with as many
+    /// shards as the budget needs, spilling sorted runs there. Same report.
+    /// Not with --reference, --spans on or stdin. See README "Staged runs".
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_budget: Option<u64>,
 }
 
 /// How progress is shown (`--progress`).

@@ -33,6 +33,8 @@ pub mod dedup;
 pub mod eval;
 pub mod output;
 pub mod pipeline;
+pub mod slurm;
+pub mod staged;
 
 pub use dupscan_core::{
     Error, Result, align, cluster, config, error, escape, exact, links, lsh, minhash, normalize,

@@ -13,11 +13,12 @@ use clap::Parser;
 
 mod bars;
 mod cli;
+mod submit;
 
-use bars::{Bars, Plain, Timed};
+use bars::{Bars, Lines, Plain, Timed};
 use cli::{
-    Cli, Command, DedupCmd, EvalCmd, FormatArg, OutputArgs, ProgressArg, ScanArgs, ScanCmd,
-    ScoresFormatArg,
+    Cli, ClusterCmd, Command, DedupCmd, EvalCmd, FilterCmd, FormatArg, OutputArgs, PlanCmd,
+    ProgressArg, ScanArgs, ScanCmd, ScoresFormatArg, ShardCmd, StageArgs,
 };
 use dupscan::dedup;
 use dupscan::error::{EXIT_ERROR, EXIT_MATCH, EXIT_OK};
@@ -27,6 +28,7 @@ use dupscan::output::{self, Destination};
 use dupscan::pipeline;
 use dupscan::progress::{Progress, Silent, Stage};
 use dupscan::report::{Json, JsonLines, Report, ReportWriter, Text};
+use dupscan::staged;
 
 fn main() -> ExitCode {
     ignore_file_size_signal();
@@ -91,12 +93,158 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Scan(cmd) => scan(cmd),
         Command::Dedup(cmd) => deduplicate(cmd),
         Command::Eval(cmd) => evaluate(cmd),
+        Command::Plan(cmd) => plan(cmd),
+        Command::Sign(cmd) => shard_step(StepKind::Sign, cmd),
+        Command::Bucket(cmd) => shard_step(StepKind::Bucket, cmd),
+        Command::Verify(cmd) => shard_step(StepKind::Verify, cmd),
+        Command::Cluster(cmd) => cluster(cmd),
+        Command::Filter(cmd) => filter(cmd),
+        Command::Slurm(cmd) => submit::run(cmd),
     }
 }
 
-fn thread_pool(args: &ScanArgs) -> anyhow::Result<rayon::ThreadPool> {
+/// The sharded steps of a staged run.
+#[derive(Debug, Clone, Copy)]
+enum StepKind {
+    Sign,
+    Bucket,
+    Verify,
+}
+
+fn plan(cmd: PlanCmd) -> anyhow::Result<u8> {
+    let config = cmd.scan.to_config()?;
+    let pool = thread_pool(cmd.scan.threads)?;
+    let bars = step_progress(cmd.scan.quiet, "plan".into());
+    let progress = Timed::new(bars.as_ref());
+    let outcome = pool.install(|| {
+        staged::plan(
+            &cmd.work,
+            &config,
+            staged::Shards::Count(cmd.shards),
+            &progress,
+        )
+    })?;
+    if !cmd.scan.quiet {
+        let work = staged::Work::open(&cmd.work)?;
+        let p = work.plan();
+        let what = match outcome {
+            staged::Outcome::Done => "planned",
+            staged::Outcome::Skipped => "already planned (same plan)",
+        };
+        eprintln!(
+            "dupscan: plan: {what}: {} files, {} documents, {} bytes in {} shards ({})",
+            p.sources.len(),
+            p.documents,
+            p.bytes,
+            p.shards,
+            cmd.work.join(staged::PLAN_FILE).display()
+        );
+    }
+    print_timings(cmd.scan.timings, &progress);
+    Ok(EXIT_OK)
+}
+
+/// Opens the work directory of a staged step and moves to the directory the
+/// plan named its inputs from (so that reports name them as `scan` does);
+/// returns the work directory as an absolute path.
+fn open_work(args: &StageArgs) -> anyhow::Result<staged::Work> {
+    let dir = std::path::absolute(&args.work).context("resolving --work")?;
+    let work = staged::Work::open(&dir)?;
+    std::env::set_current_dir(&work.plan().cwd).with_context(|| {
+        format!(
+            "entering {}, where the plan's inputs are named from",
+            work.plan().cwd.display()
+        )
+    })?;
+    Ok(work)
+}
+
+fn say_outcome(args: &StageArgs, name: &str, outcome: staged::Outcome) {
+    if !args.quiet {
+        match outcome {
+            staged::Outcome::Done => eprintln!("dupscan: {name}: complete"),
+            staged::Outcome::Skipped => {
+                eprintln!("dupscan: {name}: already complete, nothing to do");
+            }
+        }
+    }
+}
+
+fn shard_step(kind: StepKind, cmd: ShardCmd) -> anyhow::Result<u8> {
+    let args = &cmd.stage;
+    let pool = thread_pool(args.threads)?;
+    let work = open_work(args)?;
+    let name = match kind {
+        StepKind::Sign => "sign",
+        StepKind::Bucket => "bucket",
+        StepKind::Verify => "verify",
+    };
+    let name = format!("{name} {}", cmd.shard);
+    let bars = step_progress(args.quiet, name.clone());
+    let progress = Timed::new(bars.as_ref());
+    let outcome = pool.install(|| match kind {
+        StepKind::Sign => staged::sign(&work, cmd.shard, args.memory_budget, &progress),
+        StepKind::Bucket => staged::bucket(&work, cmd.shard, &progress),
+        StepKind::Verify => staged::verify(&work, cmd.shard, &progress),
+    })?;
+    say_outcome(args, &name, outcome);
+    print_timings(args.timings, &progress);
+    Ok(EXIT_OK)
+}
+
+fn cluster(cmd: ClusterCmd) -> anyhow::Result<u8> {
+    let args = &cmd.stage;
+    let pool = thread_pool(args.threads)?;
+    let mut output = cmd.output;
+    if let Some(path) = output.output.as_mut() {
+        if path.as_os_str() != "-" {
+            *path = std::path::absolute(&*path).context("resolving -o")?;
+        }
+    }
+    let work = open_work(args)?;
+    let config = work.plan().config();
+    let dest = destination(&output, &config)?;
+    let bars = step_progress(args.quiet, "cluster".into());
+    let progress = Timed::new(bars.as_ref());
+    let scan = pool.install(|| staged::cluster(&work, staged::Texts::Members, &progress))?;
+    progress.start(Stage::Writing, None);
+    let report = Report::from_scan(&scan);
+    write_report(&report, output.format, dest.as_ref())?;
+    progress.finish();
+    print_timings(args.timings, &progress);
+    Ok(EXIT_OK)
+}
+
+fn filter(cmd: FilterCmd) -> anyhow::Result<u8> {
+    let args = &cmd.stage;
+    let pool = thread_pool(args.threads)?;
+    let mut opts = cmd.to_options();
+    opts.out = std::path::absolute(&opts.out).context("resolving --out")?;
+    let work = open_work(args)?;
+    let name = format!("filter {}", cmd.shard);
+    let bars = step_progress(args.quiet, name.clone());
+    let progress = Timed::new(bars.as_ref());
+    let outcome = pool.install(|| staged::filter(&work, cmd.shard, &opts, &progress))?;
+    say_outcome(args, &name, outcome);
+    print_timings(args.timings, &progress);
+    Ok(EXIT_OK)
+}
+
+/// Bars on a terminal, plain lines otherwise (a scheduler's log), nothing
+/// with `-q`.
+fn step_progress(quiet: bool, name: String) -> Box<dyn Progress> {
+    if quiet {
+        Box::new(Silent)
+    } else if io::stderr().is_terminal() {
+        Box::new(Bars::new())
+    } else {
+        Box::new(Lines::new(name))
+    }
+}
+
+fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
     let mut b = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
+    if let Some(n) = threads {
         if n == 0 {
             return Err(dupscan::Error::Param("--threads must be at least 1".into()).into());
         }
@@ -125,17 +273,24 @@ fn progress(args: &ScanArgs) -> Box<dyn Progress> {
 fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     let config = cmd.scan.to_config()?;
     let dest = destination(&cmd.output, &config)?;
-    let pool = thread_pool(&cmd.scan)?;
+    let pool = thread_pool(cmd.scan.threads)?;
     let bars = progress(&cmd.scan);
     let progress = Timed::new(bars.as_ref());
-    let scan = pool.install(|| pipeline::run(&config, &progress))?;
+    let scan = pool.install(|| {
+        run_scan(
+            &config,
+            cmd.scan.memory_budget,
+            staged::Texts::Members,
+            &progress,
+        )
+    })?;
     warn_about_input(&cmd.scan, &scan);
     let report = Report::from_scan(&scan);
     progress.start(Stage::Writing, Some(report.len() as u64));
     write_report(&report, cmd.output.format, dest.as_ref())?;
     progress.advance(report.len() as u64);
     progress.finish();
-    print_timings(&cmd.scan, &progress);
+    print_timings(cmd.scan.timings, &progress);
     if cmd.fail_on_match && !report.is_empty() {
         return Ok(EXIT_MATCH);
     }
@@ -145,11 +300,16 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
 fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
     let opts = cmd.to_options();
     let job = dedup::prepare(cmd.scan.to_config()?, &opts)?;
-    let pool = thread_pool(&cmd.scan)?;
+    let pool = thread_pool(cmd.scan.threads)?;
     let bars = progress(&cmd.scan);
     let progress = Timed::new(bars.as_ref());
     let summary = pool.install(|| -> anyhow::Result<dedup::Summary> {
-        let scan = pipeline::run(&job.config, &progress)?;
+        let scan = run_scan(
+            &job.config,
+            cmd.scan.memory_budget,
+            staged::Texts::All,
+            &progress,
+        )?;
         warn_about_input(&cmd.scan, &scan);
         let files = scan.corpus.sources.len() as u64;
         progress.start(Stage::Filtering, Some(files));
@@ -161,14 +321,39 @@ fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
     if !cmd.scan.quiet {
         eprintln!("{summary}");
     }
-    print_timings(&cmd.scan, &progress);
+    print_timings(cmd.scan.timings, &progress);
     Ok(EXIT_OK)
+}
+
+/// The scan: in one pass, or with `--memory-budget` as the staged run's
+/// stages one after the other in a temporary work directory (under
+/// `$TMPDIR`, removed afterwards), which spill their sorted runs there.
+fn run_scan(
+    config: &dupscan::config::ScanConfig,
+    budget: Option<u64>,
+    texts: staged::Texts,
+    progress: &dyn Progress,
+) -> anyhow::Result<pipeline::Scan> {
+    let Some(budget) = budget else {
+        return Ok(pipeline::run(config, progress)?);
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("dupscan-work-")
+        .tempdir()
+        .context("making a temporary work directory for --memory-budget")?;
+    Ok(staged::scan_within(
+        &dir.path().join("work"),
+        config,
+        budget,
+        texts,
+        progress,
+    )?)
 }
 
 /// With `--timings`: one line per stage on stderr (wall time, resident and
 /// peak memory where the system tells), then the total.
-fn print_timings(args: &ScanArgs, timed: &Timed) {
-    if !args.timings {
+fn print_timings(timings: bool, timed: &Timed) {
+    if !timings {
         return;
     }
     let mb = |b: Option<u64>| b.map_or_else(|| "-".into(), |b| format!("{:.0} MB", b as f64 / 1e6));

@@ -102,6 +102,34 @@ pub struct Records {
     pub stats: ReadStats,
     /// What was skipped, in order.
     pub warnings: Vec<Warning>,
+    /// Which documents keep their text (by index in `docs`); the others
+    /// are kept with an empty text as they are read. `None` keeps all.
+    pub keep_text: Option<TextFilter>,
+}
+
+/// Which documents of a read keep their text, by index in input order:
+/// called once per document, in input order, with its index and text; a
+/// staged run's stage holds only the texts it needs (see
+/// [`read_inputs_keeping`](super::read_inputs_keeping)).
+#[derive(Clone)]
+pub struct TextFilter(pub std::sync::Arc<dyn Fn(u64, &str) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for TextFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TextFilter")
+    }
+}
+
+impl TextFilter {
+    /// Empties the text of every document of `docs[from..]` that is not
+    /// kept (`docs[i]` is document number `i`).
+    pub fn apply(&self, docs: &mut [Document], from: usize) {
+        for (i, d) in docs.iter_mut().enumerate().skip(from) {
+            if !(self.0)(i as u64, &d.text) {
+                d.text = String::new();
+            }
+        }
+    }
 }
 
 /// Adds the counters of `more` to `stats`, but `duplicate_ids`, which is

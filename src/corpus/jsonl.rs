@@ -661,6 +661,7 @@ pub(crate) fn read_jsonl(
             || batches.next(on_bytes),
         );
         for out in outs {
+            let from = corpus.docs.len();
             corpus.docs.extend(out.docs.into_iter().map(|p| {
                 let line = base + p.line + 1;
                 Document {
@@ -670,6 +671,9 @@ pub(crate) fn read_jsonl(
                     text: p.text,
                 }
             }));
+            if let Some(keep) = &corpus.keep_text {
+                keep.apply(&mut corpus.docs, from);
+            }
             if let Some((index, fatal)) = out.fatal {
                 let (path, line) = (path.to_path_buf(), base + index + 1);
                 return Err(match fatal {

@@ -63,7 +63,9 @@ use xxhash_rust::xxh3::xxh3_64;
 
 pub use detect::{detect_format, unsupported_extension};
 pub(crate) use fingerprint::{Tally, check_read, open_hashed};
-pub use format::{FORMATS, Input, InputFormat, Parallelism, Position, Records, format_of};
+pub use format::{
+    FORMATS, Input, InputFormat, Parallelism, Position, Records, TextFilter, format_of,
+};
 pub use jsonl::JsonlFormat;
 pub(crate) use jsonl::{replace_lone_surrogates, unicode_escape};
 pub use open::open;
@@ -122,11 +124,43 @@ pub fn read_listed(
     opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<Corpus> {
-    let mut corpus = read_sources(listing.sources, opts, on_bytes)?;
+    read_listed_keeping(listing, opts, None, on_bytes)
+}
+
+/// As [`read_listed`], keeping the texts `keep` selects (see
+/// [`read_inputs_keeping`]).
+///
+/// # Errors
+///
+/// As [`read_sources`].
+pub fn read_listed_keeping(
+    listing: Listing,
+    opts: &ReadOptions,
+    keep: Option<TextFilter>,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> Result<Corpus> {
+    let mut corpus = read_sources_keeping(listing.sources, opts, keep, on_bytes)?;
     let mut warnings = listing.warnings;
     warnings.append(&mut corpus.warnings);
     corpus.warnings = warnings;
     Ok(corpus)
+}
+
+/// As [`read_inputs`], but only the documents `keep` selects (by index in
+/// input order) keep their text; the others come with an empty text, which
+/// is dropped as it is read, so memory holds only the kept texts (and every
+/// document's id). Counters and warnings are those of the whole read.
+///
+/// # Errors
+///
+/// As [`read_inputs`].
+pub fn read_inputs_keeping(
+    inputs: &[PathBuf],
+    opts: &ReadOptions,
+    keep: Option<TextFilter>,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> Result<Corpus> {
+    read_listed_keeping(list_sources(inputs)?, opts, keep, on_bytes)
 }
 
 /// Reads `sources` into a [`Corpus`], in order: file order, then line order.
@@ -161,6 +195,15 @@ pub fn read_sources(
     opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<Corpus> {
+    read_sources_keeping(sources, opts, None, on_bytes)
+}
+
+fn read_sources_keeping(
+    sources: Vec<Source>,
+    opts: &ReadOptions,
+    keep: Option<TextFilter>,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> Result<Corpus> {
     if u32::try_from(sources.len()).is_err() {
         return Err(Error::Param(format!(
             "{} input files; at most {} are supported",
@@ -183,10 +226,14 @@ pub fn read_sources(
             .position(|s| !across_files(s))
             .map_or(corpus.sources.len(), |n| start + n);
         if end > start {
+            let from = corpus.docs.len();
             read_files(&mut corpus, start, end, opts, on_bytes)?;
+            if let Some(keep) = &keep {
+                keep.apply(&mut corpus.docs, from);
+            }
             start = end;
         } else {
-            read_stream(&mut corpus, start, opts, on_bytes)?;
+            read_stream(&mut corpus, start, opts, keep.clone(), on_bytes)?;
             start += 1;
         }
     }
@@ -276,6 +323,7 @@ fn read_stream(
     corpus: &mut Corpus,
     index: usize,
     opts: &ReadOptions,
+    keep: Option<TextFilter>,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
     let id = source_index(index)?;
@@ -311,6 +359,7 @@ fn read_stream(
         docs: std::mem::take(&mut corpus.docs),
         stats: corpus.stats,
         warnings: std::mem::take(&mut corpus.warnings),
+        keep_text: keep,
     };
     format.read(input, &mut records)?;
     corpus.docs = records.docs;

@@ -262,6 +262,39 @@ pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<Prepared> 
     })
 }
 
+/// One filter shard of a staged run (`dupscan filter`): writes the input
+/// files `sources` (indices into `scan.corpus.sources`) of the dedup of
+/// `scan` into `opts.out`, as [`Prepared::run`] writes them, and with
+/// `report` also `.dupscan/report.json`. Shards share the output directory,
+/// so it is not locked and temporary files of other shards are left alone;
+/// no summary is written. `scan` must have been made with dedup's
+/// parameters (scope all, components). Returns how many files it wrote.
+///
+/// # Errors
+///
+/// As [`Prepared::run`].
+pub fn write_part(
+    scan: &Scan,
+    opts: &DedupOptions,
+    sources: std::ops::Range<usize>,
+    report: bool,
+) -> Result<u64> {
+    let config = &scan.config;
+    let inputs: Vec<PathBuf> = config.inputs.clone();
+    let corpus_sources = &scan.corpus.sources;
+    write::check_target(&inputs, corpus_sources, &[], opts)?;
+    let mut plan = plan(scan, opts.keep);
+    plan.apply_emptied(scan, opts.emptied);
+    let outcomes = write::write_corpus(scan, &plan, opts, Some(sources))?;
+    if report {
+        write::write_report(&report_path(&opts.out), &Report::from_scan(scan))?;
+    }
+    Ok(outcomes
+        .iter()
+        .filter(|o| **o != write::Outcome::Omitted)
+        .count() as u64)
+}
+
 impl Prepared {
     /// Deduplicates `scan` into the output directory: checks it again,
     /// removes the previous run's summary and report, plans with
@@ -301,7 +334,7 @@ impl Prepared {
         write::remove_previous(&opts.out)?;
         let mut plan = plan(scan, opts.keep);
         plan.apply_emptied(scan, opts.emptied);
-        let outcomes = write::write_corpus(scan, &plan, opts)?;
+        let outcomes = write::write_corpus(scan, &plan, opts, None)?;
         let summary = Summary {
             mode: opts.mode,
             keep: opts.keep,

@@ -212,7 +212,12 @@ fn doc_ranges(scan: &Scan) -> Vec<Range<usize>> {
 /// Writes every corpus source of `scan` (not the reference ones) under
 /// `opts.out` following `plan`, in parallel; the first failing source in
 /// input order is the error.
-pub(crate) fn write_corpus(scan: &Scan, plan: &Plan, opts: &DedupOptions) -> Result<Vec<Outcome>> {
+pub(crate) fn write_corpus(
+    scan: &Scan,
+    plan: &Plan,
+    opts: &DedupOptions,
+    only: Option<Range<usize>>,
+) -> Result<Vec<Outcome>> {
     fs::create_dir_all(&opts.out).map_err(|source| Error::Write {
         path: opts.out.clone(),
         source,
@@ -222,6 +227,9 @@ pub(crate) fn write_corpus(scan: &Scan, plan: &Plan, opts: &DedupOptions) -> Res
     let results: Vec<Result<Outcome>> = scan.corpus.sources[skip..]
         .par_iter()
         .zip(ranges.into_par_iter().skip(skip))
+        .enumerate()
+        .filter(|(s, _)| only.as_ref().is_none_or(|r| r.contains(&(skip + s))))
+        .map(|(_, x)| x)
         .map(|(source, docs)| {
             let job = Rewrite {
                 scan,
@@ -523,7 +531,7 @@ mod tests {
         scan.corpus.sources[0].fingerprint = None;
         fs::write(&input, &good[..good.len() / 2]).expect("truncate");
         let out = dir.path().join("out");
-        let err = write_corpus(&scan, &plan, &options(out.clone(), Mode::Remove))
+        let err = write_corpus(&scan, &plan, &options(out.clone(), Mode::Remove), None)
             .expect_err("truncated gzip");
         assert!(
             matches!(&err, Error::Read { path, .. } if *path == input),
@@ -548,7 +556,7 @@ mod tests {
         let out = dir.path().join("out");
         let opts = options(out.clone(), Mode::Remove);
         // The fingerprint sees the change before anything is read...
-        let err = write_corpus(&scan, &plan, &opts).expect_err("file changed");
+        let err = write_corpus(&scan, &plan, &opts, None).expect_err("file changed");
         assert!(
             matches!(&err, Error::Changed { path, .. } if *path == input),
             "{err:?}"
@@ -557,7 +565,7 @@ mod tests {
         assert!(!out.join("in.jsonl").exists());
         // ...and without it, the record that is missing is.
         scan.corpus.sources[0].fingerprint = None;
-        let err = write_corpus(&scan, &plan, &opts).expect_err("file changed");
+        let err = write_corpus(&scan, &plan, &opts, None).expect_err("file changed");
         assert!(matches!(&err, Error::BadLine { line: 2, .. }), "{err:?}");
         assert!(!out.join("in.jsonl").exists());
     }
@@ -606,8 +614,8 @@ mod tests {
             assert_ne!(changed, text);
             rewrite_in_place(&input, &changed);
             let out = dir.path().join(format!("out-{name}"));
-            let err =
-                write_corpus(&scan, &plan, &options(out.clone(), Mode::Remove)).expect_err(name);
+            let err = write_corpus(&scan, &plan, &options(out.clone(), Mode::Remove), None)
+                .expect_err(name);
             assert!(
                 matches!(&err, Error::Changed { path, .. } if *path == input),
                 "{name}: {err:?}"

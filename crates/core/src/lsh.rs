@@ -277,7 +277,7 @@ pub const CLIQUE_MAX: usize = 8;
 /// neither is close enough to the centre A; small buckets, by far the most
 /// common, can afford all pairs, and a big bucket of near-identical units is
 /// joined by the star anyway.
-fn bucket_edges(run: &[u32], out: &mut Vec<(u32, u32)>) {
+pub fn bucket_edges(run: &[u32], out: &mut Vec<(u32, u32)>) {
     if run.len() <= CLIQUE_MAX {
         for (k, &a) in run.iter().enumerate() {
             out.extend(run[k + 1..].iter().map(|&b| (a, b)));

@@ -44,6 +44,21 @@ pub fn band_keys<'a>(
     keys
 }
 
+/// Band keys of each unit of `ids` at full width (64 bits), band-major as
+/// in [`band_keys`]. A staged run writes these, because the width
+/// [`band_keys`] stores depends on how many units the whole corpus signs,
+/// which one shard does not know; [`lsh::Key::from_wide`] narrows them later.
+pub fn wide_band_keys<'a>(
+    ids: &[u32],
+    params: &Params,
+    text_of: &(dyn Fn(u32) -> &'a str + Sync),
+    on_signed: &(dyn Fn(u64) + Sync),
+) -> Vec<u64> {
+    let mut keys = vec![0u64; ids.len() * params.bands.bands];
+    fill(&mut keys, ids, params, text_of, on_signed);
+    keys
+}
+
 fn fill<'a, K: lsh::Key>(
     keys: &mut [K],
     ids: &[u32],

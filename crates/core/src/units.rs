@@ -186,6 +186,15 @@ impl UnitSet {
         Self { words }
     }
 
+    /// Adds `id`, which must be below the `n` the set was made for.
+    ///
+    /// # Panics
+    ///
+    /// When `id` is out of range.
+    pub fn insert(&mut self, id: u32) {
+        self.words[id as usize / 64] |= 1 << (id % 64);
+    }
+
     /// Whether `id` is in the set.
     pub fn contains(&self, id: u32) -> bool {
         self.words
