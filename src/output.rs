@@ -613,6 +613,20 @@ fn try_lock(file: &File) -> io::Result<bool> {
     }
 }
 
+/// Locks `file` exclusively (`flock`), waiting for another holder to
+/// release it; the kernel releases it when the process ends, however it
+/// ends. Without `flock` (not Unix), it does nothing.
+pub fn lock_exclusive(file: &File) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{FlockOperation, flock};
+        flock(file, FlockOperation::LockExclusive)?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
+}
+
 /// Without `flock`, the lock file only records the pid.
 #[cfg(not(unix))]
 fn try_lock(_file: &File) -> io::Result<bool> {

@@ -552,7 +552,7 @@ impl Work {
             .truncate(false)
             .open(&lock_path)
             .map_err(write_err(&lock_path))?;
-        lock.lock().map_err(write_err(&lock_path))?;
+        crate::output::lock_exclusive(&lock).map_err(write_err(&lock_path))?;
         if self.done(stage, i)?.is_some() {
             return Ok(None);
         }

@@ -112,7 +112,11 @@ pub struct Records {
 /// staged run's stage holds only the texts it needs (see
 /// [`read_inputs_keeping`](super::read_inputs_keeping)).
 #[derive(Clone)]
-pub struct TextFilter(pub std::sync::Arc<dyn Fn(u64, &str) -> bool + Send + Sync>);
+pub struct TextFilter(pub std::sync::Arc<KeepText>);
+
+/// The test of a [`TextFilter`]: document index and text to whether to keep
+/// the text.
+pub type KeepText = dyn Fn(u64, &str) -> bool + Send + Sync;
 
 impl std::fmt::Debug for TextFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
