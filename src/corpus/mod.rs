@@ -8,7 +8,9 @@
 //! * JSON Lines (`.jsonl`, `.json`, `.ndjson`): one document per line, text in the
 //!   configured text field, id in the id field (`path:line` when absent);
 //! * `.gz` / `.zst` compressed versions of both, decompressed as a stream;
-//! * formats dupscan does not read yet (`.csv`, `.parquet`, ... by name, or
+//! * CSV and TSV (`.csv`, `.tsv`): a header row, one document per row, text
+//!   and id in the columns named by the text and id fields (see `csv.rs`);
+//! * formats dupscan does not read yet (`.parquet`, ... by name, or
 //!   by a magic number in the first bytes; see [`unsupported_extension`]) are
 //!   refused with [`Error::Unsupported`], and so is binary content (a NUL
 //!   byte in the first 8 KiB of a file read as text, an executable, an
@@ -47,6 +49,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod csv;
 mod detect;
 mod fingerprint;
 mod format;
@@ -61,6 +64,8 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
+pub use csv::{CsvFormat, TsvFormat};
+pub(crate) use csv::{column, csv_error, delimiter, reader as csv_reader, row_number};
 pub use detect::{detect_format, unsupported_extension};
 pub(crate) use fingerprint::{Tally, check_read, open_hashed};
 pub use format::{FORMATS, Input, InputFormat, Parallelism, Position, Records, format_of};
@@ -165,11 +170,11 @@ pub fn read_sources(
 /// Every layout, for tests that each has its format and write-back. The
 /// match stops compiling when a layout is added, so that it is added here.
 #[cfg(test)]
-pub(crate) fn all_layouts() -> [Layout; 2] {
+pub(crate) fn all_layouts() -> [Layout; 4] {
     match Layout::Text {
-        Layout::Text | Layout::Jsonl => {}
+        Layout::Text | Layout::Jsonl | Layout::Csv | Layout::Tsv => {}
     }
-    [Layout::Text, Layout::Jsonl]
+    [Layout::Text, Layout::Jsonl, Layout::Csv, Layout::Tsv]
 }
 
 /// How many of `docs` have an id that an earlier one already has.

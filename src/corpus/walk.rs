@@ -8,8 +8,8 @@
 //! run and every machine. Entries whose names start with `.` are skipped
 //! silently. Symbolic links are followed.
 //!
-//! A file whose name says it is a format dupscan does not read yet (`.csv`,
-//! `.parquet`, ...; see [`unsupported_extension`]) is refused, named or
+//! A file whose name says it is a format dupscan does not read yet
+//! (`.parquet`, ...; see [`unsupported_extension`]) is refused, named or
 //! found by walking, before anything is read.
 //!
 //! Each file is read once: files and directories are identified by device

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::Mode;
+use super::csv::CsvWriteBack;
 use super::jsonl::JsonlWriteBack;
 use super::mend::mend_ranges;
 use super::plan::{DocPlan, Plan};
@@ -62,7 +63,12 @@ pub trait WriteBack: Send + Sync {
 }
 
 /// The formats dedup writes back.
-pub static WRITE_BACKS: &[&dyn WriteBack] = &[&JsonlWriteBack, &TextWriteBack];
+pub static WRITE_BACKS: &[&dyn WriteBack] = &[
+    &JsonlWriteBack,
+    &CsvWriteBack(Layout::Csv),
+    &CsvWriteBack(Layout::Tsv),
+    &TextWriteBack,
+];
 
 /// The write-back of `layout`'s format.
 ///

@@ -54,6 +54,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod csv;
 mod format;
 mod jsonl;
 mod mend;
@@ -68,6 +69,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use csv::CsvWriteBack;
 pub use format::{Output, Reread, Rewrite, WRITE_BACKS, WriteBack, write_back_of};
 pub use jsonl::JsonlWriteBack;
 pub use mend::mend;

@@ -43,6 +43,10 @@ pub enum Layout {
     Text,
     /// One JSON object per line.
     Jsonl,
+    /// Comma-separated values with a header row, one document per row.
+    Csv,
+    /// Tab-separated values with a header row, one document per row.
+    Tsv,
 }
 
 /// The format of one input file, detected from its name.
@@ -144,9 +148,11 @@ pub const MAX_DOCUMENT_BYTES: u64 = u32::MAX as u64;
 /// Options for reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
-    /// JSONL field holding the text.
+    /// The field holding the text: for JSON Lines a top-level key, a
+    /// dotted path (`meta.text`) or a JSON pointer (`/meta/text`); for
+    /// CSV/TSV a column name.
     pub text_field: String,
-    /// JSONL field holding the document id.
+    /// The field holding the document id, named as `text_field` is.
     pub id_field: String,
     /// Policy for malformed JSONL lines and oversized documents.
     pub bad_lines: BadLines,
