@@ -45,6 +45,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, BufRead, Read};
 use std::path::Path;
@@ -129,6 +130,41 @@ const MIN_PIECE: usize = 128 * 1024;
 struct Fields<'f> {
     text: &'f str,
     id: &'f str,
+    /// The keys of each field's path, when either is nested (see
+    /// [`field_path`]); `None` when both are top-level keys.
+    nested: Option<&'f Paths>,
+}
+
+/// The keys leading to the text and id fields.
+#[derive(Debug)]
+struct Paths {
+    text: Vec<String>,
+    id: Vec<String>,
+}
+
+/// The keys of a field's path: a JSON pointer (`/meta/text`, with `~1`
+/// for `/` and `~0` for `~` in a key) or a dotted path (`meta.text`);
+/// a name with neither a leading `/` nor a dot is one top-level key, as
+/// is the name of a key that holds a dot when given as a pointer
+/// (`/a.b`).
+pub(crate) fn field_path(name: &str) -> Vec<String> {
+    if let Some(pointer) = name.strip_prefix('/') {
+        pointer
+            .split('/')
+            .map(|key| key.replace("~1", "/").replace("~0", "~"))
+            .collect()
+    } else {
+        name.split('.').map(str::to_owned).collect()
+    }
+}
+
+impl Paths {
+    /// The paths of `text` and `id`, when either is nested.
+    fn of(text: &str, id: &str) -> Option<Paths> {
+        let pointer = text.starts_with('/') || id.starts_with('/');
+        let (text, id) = (field_path(text), field_path(id));
+        (pointer || text.len() > 1 || id.len() > 1).then_some(Paths { text, id })
+    }
 }
 
 /// A parsed record, borrowing from its line where it can.
@@ -222,11 +258,62 @@ fn parse_line(line: &str, fields: Fields<'_>) -> Result<Owned, String> {
 
 /// Parses one line as a record, or says what is wrong with it.
 fn parse_record<'a>(line: &'a str, fields: Fields<'_>) -> Result<Record<'a>, String> {
+    if let Some(paths) = fields.nested {
+        return parse_nested(line, fields, paths);
+    }
     let mut de = serde_json::Deserializer::from_str(line);
     RecordSeed(fields)
         .deserialize(&mut de)
         .and_then(|record| de.end().map(|()| record))
         .map_err(|err| describe(&err))
+}
+
+/// Parses one line as a record whose fields are found by path: each
+/// object on the way is read as its keys and raw values, and the value at
+/// the end of a path as the top-level reader reads it (a key given twice
+/// counts once, its last value).
+fn parse_nested<'a>(
+    line: &'a str,
+    fields: Fields<'_>,
+    paths: &Paths,
+) -> Result<Record<'a>, String> {
+    let raw: &'a RawValue = serde_json::from_str(line).map_err(|e| describe(&e))?;
+    if !raw.get().starts_with('{') {
+        return Err(format!(
+            "expected a JSON object with a string field \"{}\"",
+            fields.text
+        ));
+    }
+    let find = |path: &[String]| -> Result<Option<&'a RawValue>, String> {
+        let mut value = raw;
+        for key in path {
+            if !value.get().starts_with('{') {
+                return Ok(None);
+            }
+            let object: HashMap<Cow<'a, str>, &'a RawValue> =
+                serde_json::from_str(value.get()).map_err(|e| describe(&e))?;
+            match object.get(key.as_str()) {
+                Some(v) => value = v,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(value))
+    };
+    let text = find(&paths.text)?.ok_or_else(|| {
+        format!(
+            "missing field \"{0}\": expected a JSON object with a string field \"{0}\"",
+            fields.text
+        )
+    })?;
+    let mut de = serde_json::Deserializer::from_str(text.get());
+    let text = TextSeed(fields.text)
+        .deserialize(&mut de)
+        .map_err(|e| describe(&e))?;
+    let id = match find(&paths.id)? {
+        Some(raw) => id_text::<serde_json::Error>(raw, fields.id).map_err(|e| describe(&e))?,
+        None => None,
+    };
+    Ok(Record { id, text })
 }
 
 /// serde_json's message without its "at line 1 column N" suffix, which would
@@ -620,9 +707,11 @@ pub(crate) fn read_jsonl(
     on_bytes: &(dyn Fn(u64) + Sync),
     corpus: &mut Records,
 ) -> Result<()> {
+    let paths = Paths::of(&opts.text_field, &opts.id_field);
     let fields = Fields {
         text: &opts.text_field,
         id: &opts.id_field,
+        nested: paths.as_ref(),
     };
     let shown = path.display().to_string();
     let max_pieces = rayon::current_num_threads().saturating_mul(4).max(1);
@@ -708,6 +797,7 @@ mod tests {
     const FIELDS: Fields<'static> = Fields {
         text: "text",
         id: "id",
+        nested: None,
     };
 
     fn parse(line: &str) -> Result<Record<'_>, String> {
@@ -835,6 +925,7 @@ mod tests {
             Fields {
                 text: "body",
                 id: "key",
+                nested: None,
             },
         )
         .unwrap();
@@ -845,7 +936,15 @@ mod tests {
                 text: "yes".into()
             }
         );
-        let same = parse_record(r#"{"t":"both"}"#, Fields { text: "t", id: "t" }).unwrap();
+        let same = parse_record(
+            r#"{"t":"both"}"#,
+            Fields {
+                text: "t",
+                id: "t",
+                nested: None,
+            },
+        )
+        .unwrap();
         assert_eq!(
             same,
             Record {
@@ -853,6 +952,41 @@ mod tests {
                 text: "both".into()
             }
         );
+    }
+
+    #[test]
+    fn nested_fields_are_found_by_dotted_path_or_pointer() {
+        let line = r#"{"meta":{"text":"inner \u00e9","a/b":{"id":1.50}},"text":"outer"}"#;
+        for (text, id) in [
+            ("meta.text", "meta.a/b.id"),
+            ("/meta/text", "/meta/a~1b/id"),
+        ] {
+            let paths = Paths::of(text, id).unwrap();
+            let fields = Fields {
+                text,
+                id,
+                nested: Some(&paths),
+            };
+            let r = parse_record(line, fields).unwrap();
+            assert_eq!(
+                r,
+                Record {
+                    id: Some("1.50".into()),
+                    text: "inner \u{e9}".into()
+                }
+            );
+            let err = parse_record(r#"{"meta":{"body":"x"}}"#, fields).unwrap_err();
+            assert!(
+                err.starts_with(&format!("missing field \"{text}\"")),
+                "{err}"
+            );
+            let err = parse_record(r#"{"meta":{"text":3}}"#, fields).unwrap_err();
+            assert!(err.contains("expected a string in field"), "{err}");
+        }
+        assert_eq!(field_path("/a.b"), ["a.b"]);
+        assert_eq!(field_path("/x~0y"), ["x~y"]);
+        assert!(Paths::of("text", "id").is_none());
+        assert!(Paths::of("/text", "id").is_some());
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub use detect::{detect_format, unsupported_extension};
 pub(crate) use fingerprint::{Tally, check_read, open_hashed};
 pub use format::{FORMATS, Input, InputFormat, Parallelism, Position, Records, format_of};
 pub use jsonl::JsonlFormat;
-pub(crate) use jsonl::{replace_lone_surrogates, unicode_escape};
+pub(crate) use jsonl::{field_path, replace_lone_surrogates, unicode_escape};
 pub use open::open;
 pub(crate) use open::open_tallied;
 pub use text::TextFormat;
