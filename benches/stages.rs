@@ -248,6 +248,7 @@ impl Stages {
             inputs: Vec::new(),
             reference: Vec::new(),
             read: ReadOptions::default(),
+            reference_fields: dupscan::config::ReferenceFields::default(),
             params,
         };
         let doc_bytes = text_bytes(&corpus.docs);

@@ -1346,6 +1346,8 @@ mod tests {
                 scan: crate::config::Params::new(crate::config::UnitKind::Sentence),
                 text_field: "text".into(),
                 id_field: "id".into(),
+                reference_text_field: None,
+                reference_id_field: None,
             },
             stats: crate::report::Stats {
                 documents: 3,

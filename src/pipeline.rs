@@ -21,7 +21,7 @@ pub fn run(config: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
     } else {
         Some(corpus::read_inputs(
             &config.reference,
-            &config.read,
+            &config.reference_read(),
             &on_bytes,
         )?)
     };

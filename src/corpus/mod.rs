@@ -75,7 +75,7 @@ pub use open::open;
 pub(crate) use open::open_tallied;
 pub use text::TextFormat;
 pub(crate) use walk::is_stdin;
-pub use walk::{Listing, list_sources};
+pub use walk::{Listing, list_selected, list_sources};
 
 pub use dupscan_core::corpus::*;
 
@@ -95,7 +95,7 @@ pub fn read_inputs(
     opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<Corpus> {
-    let listing = list_sources(inputs)?;
+    let listing = list_selected(inputs, &opts.select)?;
     let mut corpus = read_sources(listing.sources, opts, on_bytes)?;
     let mut warnings = listing.warnings;
     warnings.append(&mut corpus.warnings);

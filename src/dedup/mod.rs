@@ -249,8 +249,8 @@ pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<Prepared> 
         (Vec::new(), Vec::new())
     } else {
         (
-            corpus::list_sources(&config.inputs)?.sources,
-            corpus::list_sources(&config.reference)?.sources,
+            corpus::list_selected(&config.inputs, &config.read.select)?.sources,
+            corpus::list_selected(&config.reference, &config.read.select)?.sources,
         )
     };
     let inputs: Vec<PathBuf> = named().cloned().collect();

@@ -55,6 +55,7 @@ impl Scanner {
                 inputs: Vec::new(),
                 reference: Vec::new(),
                 read: ReadOptions::default(),
+                reference_fields: crate::config::ReferenceFields::default(),
                 params,
             },
         }

@@ -154,6 +154,8 @@ pub struct ReadOptions {
     pub text_field: String,
     /// The field holding the document id, named as `text_field` is.
     pub id_field: String,
+    /// Which files a directory walk takes.
+    pub select: Select,
     /// Policy for malformed JSONL lines and oversized documents.
     pub bad_lines: BadLines,
     /// The largest document, in bytes: a whole text file (after
@@ -168,10 +170,23 @@ impl Default for ReadOptions {
         Self {
             text_field: "text".into(),
             id_field: "id".into(),
+            select: Select::default(),
             bad_lines: BadLines::Fail,
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         }
     }
+}
+
+/// Glob patterns choosing the files a directory walk takes (`--glob`,
+/// `--exclude`), matched against a file's path below the directory named;
+/// files named directly are always taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Select {
+    /// A walked file is taken only if it matches one of these (all files
+    /// when empty).
+    pub glob: Vec<String>,
+    /// A walked file or directory matching one of these is left out.
+    pub exclude: Vec<String>,
 }
 
 /// Everything read from the inputs, in input order.

@@ -48,6 +48,12 @@ pub struct Params {
     pub text_field: String,
     /// JSONL id field.
     pub id_field: String,
+    /// The reference's text field, when `--reference-text-field` gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_text_field: Option<String>,
+    /// The reference's id field, when `--reference-id-field` gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_id_field: Option<String>,
 }
 
 /// Counters: the scan's own [`ScanStats`], serialized as they are.
@@ -194,6 +200,8 @@ impl<'a> Report<'a> {
             scan: c.params,
             text_field: c.read.text_field.clone(),
             id_field: c.read.id_field.clone(),
+            reference_text_field: c.reference_fields.text_field.clone(),
+            reference_id_field: c.reference_fields.id_field.clone(),
         };
         let stats = scan.stats;
         let contamination = (!c.reference.is_empty()).then(|| contamination(scan));
