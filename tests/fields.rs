@@ -3,6 +3,7 @@
 //! CSV written back is read again by the `csv` crate here, independently
 //! of dupscan, and compared column by column with its input.
 
+#[allow(dead_code)]
 mod common;
 
 use std::fs;
