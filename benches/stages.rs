@@ -170,6 +170,7 @@ fn generated_corpus(pool_path: &Path) -> Corpus {
                 source: 0,
                 line: docs.len() as u64 + 1,
                 text: d.text,
+                joins: Vec::new(),
             });
         }
         if bytes >= PREFIX_BYTES {

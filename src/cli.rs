@@ -404,8 +404,9 @@ pub struct ScanArgs {
 
     /// Field holding the text: in JSON Lines a key, a dotted path
     /// (meta.text) or a JSON pointer (/meta/text); in CSV/TSV a column name.
+    /// Repeatable: several fields are joined by a newline for comparison.
     #[arg(long, value_name = "FIELD", default_value = "text")]
-    pub text_field: String,
+    pub text_field: Vec<String>,
 
     /// Field holding the document id, named as --text-field
     /// (`path:line` when absent).
@@ -498,7 +499,8 @@ impl ScanArgs {
             id_field: self.fields.reference_id_field.clone(),
         };
         p.read = ReadOptions {
-            text_field: self.text_field.clone(),
+            text_field: self.text_field.first().cloned().unwrap_or_default(),
+            more_text_fields: self.text_field.iter().skip(1).cloned().collect(),
             id_field: self.id_field.clone(),
             select: Select {
                 glob: self.fields.glob.clone(),

@@ -333,3 +333,74 @@ fn glob_and_exclude_choose_what_a_walk_takes() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("--glob \"a[\""), "{}", stderr(&bad));
 }
+
+#[test]
+fn joined_fields_are_compared_together_reported_and_cut_per_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let jsonl = dir.path().join("qa.jsonl");
+    let lines = format!(
+        "{{\"id\":\"a\",\"q\":\"{THIRD}\",\"m\":{{\"ans\":\"{REPEATED}\"}}}}\n\
+         {{\"id\":\"b\",\"q\":\"{REPEATED} {OTHER}\",\"m\":{{\"ans\":\"{OTHER}\"}}}}\n"
+    );
+    fs::write(&jsonl, &lines).expect("write");
+    let fields = ["--text-field", "q", "--text-field", "m.ans"];
+    let out = dupscan()
+        .args(["scan", "--format", "json"])
+        .args(fields)
+        .arg(&jsonl)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["params"]["text_field"], "q");
+    assert_eq!(report["params"]["more_text_fields"][0], "m.ans");
+    let group = report["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .find(|g| g["members"][0]["text"] == REPEATED)
+        .expect("the repeated sentence is a group");
+    let (a, b) = (&group["members"][0], &group["members"][1]);
+    assert_eq!((&a["doc"], &a["field"]), (&"a".into(), &"m.ans".into()));
+    let len = REPEATED.len() as u64;
+    assert_eq!(
+        (a["field_start"].as_u64(), a["field_end"].as_u64()),
+        (Some(0), Some(len))
+    );
+    // In the joined text "a" starts with THIRD and a newline.
+    assert_eq!(a["start"].as_u64(), Some(THIRD.len() as u64 + 1));
+    assert_eq!((&b["doc"], &b["field"]), (&"b".into(), &"q".into()));
+    assert_eq!(
+        (b["field_start"].as_u64(), b["field_end"].as_u64()),
+        (Some(0), Some(len))
+    );
+
+    let out_dir = dir.path().join("out");
+    dedup(&jsonl, &out_dir, &fields);
+    let written = fs::read_to_string(out_dir.join("qa.jsonl")).expect("written");
+    // b loses REPEATED from q (a's answer has it), and its answer, a repeat
+    // of OTHER in its own q (dedup compares with --scope all).
+    let records: Vec<Value> = written
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(records[0]["m"]["ans"], REPEATED, "the first copy stays");
+    assert_eq!(records[0]["q"], THIRD);
+    assert_eq!(records[1]["q"], OTHER);
+    assert_eq!(records[1]["m"]["ans"], "");
+
+    // The same in CSV.
+    let csv_path = dir.path().join("qa.csv");
+    let table = format!("id,q,ans,n\na,{THIRD},\"{REPEATED}\",1\nb,\"{REPEATED} {OTHER}\",x,2\n");
+    fs::write(&csv_path, &table).expect("write");
+    let csv_out = dir.path().join("csv-out");
+    dedup(
+        &csv_path,
+        &csv_out,
+        &["--text-field", "q", "--text-field", "ans"],
+    );
+    let after = rows(&fs::read(csv_out.join("qa.csv")).expect("written"), b',');
+    let before = rows(table.as_bytes(), b',');
+    assert_eq!(after[..2], before[..2]);
+    assert_eq!(after[2], ["b", OTHER, "x", "2"]);
+}

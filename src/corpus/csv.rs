@@ -172,15 +172,19 @@ fn read_delimited(layout: Layout, input: Input<'_>, out: &mut Records) -> Result
                 return Ok(());
             }
         }
-        let text_col = column(&header, &opts.text_field).ok_or_else(|| Error::BadLine {
-            path: path.to_path_buf(),
-            line: 1,
-            message: format!(
-                "no column \"{}\" (--text-field) in the header; its columns are {}",
-                opts.text_field,
-                column_names(&header)
-            ),
-        })?;
+        let text_cols = opts
+            .text_fields()
+            .map(|name| {
+                column(&header, name).ok_or_else(|| Error::BadLine {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    message: format!(
+                        "no column \"{name}\" (--text-field) in the header; its columns are {}",
+                        column_names(&header)
+                    ),
+                })
+            })
+            .collect::<Result<Vec<usize>>>()?;
         let id_col = column(&header, &opts.id_field);
         let mut row = csv::ByteRecord::new();
         while rdr
@@ -222,14 +226,19 @@ fn read_delimited(layout: Layout, input: Input<'_>, out: &mut Records) -> Result
                 }
                 continue;
             }
-            let raw = row.get(text_col).unwrap_or_default();
-            let text = match std::str::from_utf8(raw) {
-                Ok(s) => s.to_owned(),
-                Err(_) => {
-                    out.stats.invalid_utf8 += 1;
-                    String::from_utf8_lossy(raw).into_owned()
+            let mut text = String::new();
+            let mut joins = Vec::new();
+            let mut lossy = false;
+            for (i, &col) in text_cols.iter().enumerate() {
+                if i > 0 {
+                    text.push('\n');
+                    joins.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
                 }
-            };
+                let raw = row.get(col).unwrap_or_default();
+                lossy |= std::str::from_utf8(raw).is_err();
+                text.push_str(&String::from_utf8_lossy(raw));
+            }
+            out.stats.invalid_utf8 += u64::from(lossy);
             let id = id_col
                 .and_then(|c| row.get(c))
                 .filter(|id| !id.is_empty())
@@ -242,6 +251,7 @@ fn read_delimited(layout: Layout, input: Input<'_>, out: &mut Records) -> Result
                 source: input.source,
                 line,
                 text,
+                joins,
             });
         }
     }

@@ -138,7 +138,8 @@ struct Fields<'f> {
 /// The keys leading to the text and id fields.
 #[derive(Debug)]
 struct Paths {
-    text: Vec<String>,
+    /// One path per text field.
+    text: Vec<Vec<String>>,
     id: Vec<String>,
 }
 
@@ -159,11 +160,18 @@ pub(crate) fn field_path(name: &str) -> Vec<String> {
 }
 
 impl Paths {
-    /// The paths of `text` and `id`, when either is nested.
-    fn of(text: &str, id: &str) -> Option<Paths> {
-        let pointer = text.starts_with('/') || id.starts_with('/');
-        let (text, id) = (field_path(text), field_path(id));
-        (pointer || text.len() > 1 || id.len() > 1).then_some(Paths { text, id })
+    /// The paths of the text fields and the id field, when one is
+    /// nested or there are several text fields.
+    fn of(opts: &ReadOptions) -> Option<Paths> {
+        let names: Vec<&str> = opts.text_fields().chain([opts.id_field.as_str()]).collect();
+        let simple = names.len() == 2
+            && names
+                .iter()
+                .all(|n| !n.starts_with('/') && !n.contains('.'));
+        (!simple).then(|| Paths {
+            text: opts.text_fields().map(field_path).collect(),
+            id: field_path(&opts.id_field),
+        })
     }
 }
 
@@ -172,8 +180,10 @@ impl Paths {
 struct Record<'a> {
     /// The id field as text; `None` when absent or null.
     id: Option<Cow<'a, str>>,
-    /// The text field.
+    /// The text field (several joined by newlines).
     text: Cow<'a, str>,
+    /// Where each text field after the first starts ([`Document::joins`]).
+    joins: Vec<u32>,
 }
 
 /// A `\uXXXX` escape at the start of `s`, or a surrogate pair of two: its
@@ -235,6 +245,7 @@ pub(crate) fn replace_lone_surrogates(line: &str) -> Option<String> {
 struct Owned {
     id: Option<String>,
     text: String,
+    joins: Vec<u32>,
     /// Whether lone surrogate escapes were read as U+FFFD.
     lone_surrogates: bool,
 }
@@ -245,6 +256,7 @@ fn parse_line(line: &str, fields: Fields<'_>) -> Result<Owned, String> {
     let owned = |record: Record<'_>, lone_surrogates| Owned {
         id: record.id.map(Cow::into_owned),
         text: record.text.into_owned(),
+        joins: record.joins,
         lone_surrogates,
     };
     match parse_record(line, fields) {
@@ -299,21 +311,38 @@ fn parse_nested<'a>(
         }
         Ok(Some(value))
     };
-    let text = find(&paths.text)?.ok_or_else(|| {
-        format!(
-            "missing field \"{0}\": expected a JSON object with a string field \"{0}\"",
-            fields.text
-        )
-    })?;
-    let mut de = serde_json::Deserializer::from_str(text.get());
-    let text = TextSeed(fields.text)
-        .deserialize(&mut de)
-        .map_err(|e| describe(&e))?;
+    let mut text: Cow<'a, str> = Cow::Borrowed("");
+    let mut joins = Vec::new();
+    for (i, path) in paths.text.iter().enumerate() {
+        let name = if i == 0 {
+            fields.text.to_owned()
+        } else {
+            path.join(".")
+        };
+        let raw = find(path)?.ok_or_else(|| {
+            format!(
+                "missing field \"{0}\": expected a JSON object with a string field \"{0}\"",
+                name
+            )
+        })?;
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        let value = TextSeed(&name)
+            .deserialize(&mut de)
+            .map_err(|e| describe(&e))?;
+        if i == 0 {
+            text = value;
+        } else {
+            let joined = text.to_mut();
+            joined.push('\n');
+            joins.push(u32::try_from(joined.len()).unwrap_or(u32::MAX));
+            joined.push_str(&value);
+        }
+    }
     let id = match find(&paths.id)? {
         Some(raw) => id_text::<serde_json::Error>(raw, fields.id).map_err(|e| describe(&e))?,
         None => None,
     };
-    Ok(Record { id, text })
+    Ok(Record { id, text, joins })
 }
 
 /// serde_json's message without its "at line 1 column N" suffix, which would
@@ -378,6 +407,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         Ok(Record {
             id: id.flatten(),
             text,
+            joins: Vec::new(),
         })
     }
 }
@@ -596,6 +626,7 @@ struct Parsed {
     line: u64,
     id: Option<String>,
     text: String,
+    joins: Vec<u32>,
 }
 
 /// What a piece of a batch yields.
@@ -681,6 +712,7 @@ fn parse_piece(piece: &[u8], fields: Fields<'_>, opts: &ReadOptions) -> PieceOut
                     line: index,
                     id: record.id,
                     text: record.text,
+                    joins: record.joins,
                 });
             }
             Err(message) => match bad_lines {
@@ -707,7 +739,7 @@ pub(crate) fn read_jsonl(
     on_bytes: &(dyn Fn(u64) + Sync),
     corpus: &mut Records,
 ) -> Result<()> {
-    let paths = Paths::of(&opts.text_field, &opts.id_field);
+    let paths = Paths::of(opts);
     let fields = Fields {
         text: &opts.text_field,
         id: &opts.id_field,
@@ -757,6 +789,7 @@ pub(crate) fn read_jsonl(
                     source,
                     line,
                     text: p.text,
+                    joins: p.joins,
                 }
             }));
             if let Some((index, fatal)) = out.fatal {
@@ -913,7 +946,8 @@ mod tests {
             r,
             Record {
                 id: Some("top".into()),
-                text: "outer".into()
+                text: "outer".into(),
+                joins: Vec::new(),
             }
         );
     }
@@ -933,7 +967,8 @@ mod tests {
             r,
             Record {
                 id: Some("3".into()),
-                text: "yes".into()
+                text: "yes".into(),
+                joins: Vec::new(),
             }
         );
         let same = parse_record(
@@ -949,7 +984,8 @@ mod tests {
             same,
             Record {
                 id: Some("both".into()),
-                text: "both".into()
+                text: "both".into(),
+                joins: Vec::new(),
             }
         );
     }
@@ -961,7 +997,12 @@ mod tests {
             ("meta.text", "meta.a/b.id"),
             ("/meta/text", "/meta/a~1b/id"),
         ] {
-            let paths = Paths::of(text, id).unwrap();
+            let opts = ReadOptions {
+                text_field: text.into(),
+                id_field: id.into(),
+                ..ReadOptions::default()
+            };
+            let paths = Paths::of(&opts).unwrap();
             let fields = Fields {
                 text,
                 id,
@@ -972,7 +1013,8 @@ mod tests {
                 r,
                 Record {
                     id: Some("1.50".into()),
-                    text: "inner \u{e9}".into()
+                    text: "inner \u{e9}".into(),
+                    joins: Vec::new(),
                 }
             );
             let err = parse_record(r#"{"meta":{"body":"x"}}"#, fields).unwrap_err();
@@ -985,8 +1027,25 @@ mod tests {
         }
         assert_eq!(field_path("/a.b"), ["a.b"]);
         assert_eq!(field_path("/x~0y"), ["x~y"]);
-        assert!(Paths::of("text", "id").is_none());
-        assert!(Paths::of("/text", "id").is_some());
+        let of = |text: &str, more: &[&str]| {
+            Paths::of(&ReadOptions {
+                text_field: text.into(),
+                more_text_fields: more.iter().map(|m| (*m).to_owned()).collect(),
+                ..ReadOptions::default()
+            })
+        };
+        assert!(of("text", &[]).is_none());
+        assert!(of("/text", &[]).is_some());
+        let joined = of("q", &["a.b"]).unwrap();
+        let fields = Fields {
+            text: "q",
+            id: "id",
+            nested: Some(&joined),
+        };
+        let r = parse_record(r#"{"a":{"b":"two"},"q":"one"}"#, fields).unwrap();
+        assert_eq!((r.text.as_ref(), r.joins), ("one\ntwo", vec![4]));
+        let err = parse_record(r#"{"q":"one"}"#, fields).unwrap_err();
+        assert!(err.starts_with("missing field \"a.b\""), "{err}");
     }
 
     #[test]

@@ -410,6 +410,7 @@ mod tests {
                 source: 0,
                 line: 1,
                 text: String::new(),
+                joins: Vec::new(),
             })
             .collect();
         assert_eq!(duplicate_ids(&docs), 3);

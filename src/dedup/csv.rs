@@ -16,7 +16,7 @@ use std::ops::Range;
 
 use super::Mode;
 use super::format::{Rewrite, WriteBack};
-use super::splice::{Encoding, Mismatch, splice};
+use super::splice::Encoding;
 use crate::corpus::{self, Layout};
 use crate::error::Result;
 
@@ -45,8 +45,14 @@ impl WriteBack for CsvWriteBack {
             .byte_headers()
             .map_err(|e| corpus::csv_error(path, e))?
             .clone();
-        let column = corpus::column(&header, &job.read_options().text_field)
-            .ok_or_else(|| job.changed(1, "the text column is not in the header"))?;
+        let columns = job
+            .read_options()
+            .text_fields()
+            .map(|name| {
+                corpus::column(&header, name)
+                    .ok_or_else(|| job.changed(1, "the text column is not in the header"))
+            })
+            .collect::<Result<Vec<usize>>>()?;
         // Where each row starts (past the line breaks the parser leaves
         // before it), and its row number.
         let mut rows: Vec<(usize, u64)> = Vec::new();
@@ -81,28 +87,29 @@ impl WriteBack for CsvWriteBack {
             match job.mode() {
                 Mode::Remove if plan.dropped => {}
                 Mode::Remove if !plan.unchanged() => {
-                    let field = field_ranges(bytes, delimiter)
-                        .get(column)
-                        .cloned()
-                        .ok_or_else(|| job.changed(line, "the row is not what was read"))?;
-                    let (inner, encoding) = if bytes[field.clone()].starts_with(b"\"") {
-                        if field.len() < 2 || bytes[field.end - 1] != b'"' {
-                            return Err(job.changed(line, "the text field is not what was read"));
-                        }
-                        (field.start + 1..field.end - 1, Encoding::CsvQuoted)
-                    } else {
-                        (field.clone(), Encoding::Utf8)
-                    };
-                    out.extend_from_slice(&bytes[..inner.start]);
-                    splice(
-                        &bytes[inner.clone()],
-                        encoding,
-                        &docs[doc].text,
-                        &job.kept(doc),
-                        &mut out,
-                    )
-                    .map_err(|Mismatch| job.changed(line, "the text field is not what was read"))?;
-                    out.extend_from_slice(&bytes[inner.end..]);
+                    let ranges = field_ranges(bytes, delimiter);
+                    let fields = columns
+                        .iter()
+                        .map(|&column| {
+                            let field = ranges
+                                .get(column)
+                                .cloned()
+                                .ok_or_else(|| job.changed(line, "the row is not what was read"))?;
+                            if !bytes[field.clone()].starts_with(b"\"") {
+                                return Ok((field, Encoding::Utf8));
+                            }
+                            if field.len() < 2 || bytes[field.end - 1] != b'"' {
+                                return Err(
+                                    job.changed(line, "the text field is not what was read")
+                                );
+                            }
+                            Ok((field.start + 1..field.end - 1, Encoding::CsvQuoted))
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    job.splice_fields(doc, line, bytes, &fields, &mut |b| {
+                        out.extend_from_slice(b);
+                        Ok(())
+                    })?;
                 }
                 Mode::Remove | Mode::Annotate => out.extend_from_slice(bytes),
             }

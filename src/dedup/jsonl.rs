@@ -15,7 +15,7 @@ use std::ops::Range;
 use super::Mode;
 use super::format::{Output, Rewrite, WriteBack};
 use super::record::Object;
-use super::splice::{Encoding, Mismatch, splice};
+use super::splice::Encoding;
 use crate::corpus::{Layout, field_path};
 use crate::error::{Error, Result};
 
@@ -125,24 +125,17 @@ fn record(
         Mode::Remove if plan.unchanged() => out.write_all(line),
         Mode::Remove => {
             let (content, eol) = split_eol(line);
-            let path = field_path(&job.read_options().text_field);
-            let range = nested_string(content, &path)
-                .ok_or_else(|| job.changed(number, "the text field is not where it was"))?;
-            // The string's bytes inside its quotes, minus the cuts.
-            let text = &job.docs()[doc].text;
-            let literal = &content[range.start + 1..range.end - 1];
-            let mut value = Vec::with_capacity(literal.len());
-            splice(
-                literal,
-                Encoding::JsonString,
-                text,
-                &job.kept(doc),
-                &mut value,
-            )
-            .map_err(|Mismatch| job.changed(number, "the text field is not what was read"))?;
-            out.write_all(&content[..=range.start])?;
-            out.write_all(&value)?;
-            out.write_all(&content[range.end - 1..])?;
+            // Each text field's string, inside its quotes.
+            let fields = job
+                .read_options()
+                .text_fields()
+                .map(|name| {
+                    let range = nested_string(content, &field_path(name))
+                        .ok_or_else(|| job.changed(number, "the text field is not where it was"))?;
+                    Ok((range.start + 1..range.end - 1, Encoding::JsonString))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            job.splice_fields(doc, number, content, &fields, &mut |b| out.write_all(b))?;
             out.write_all(eol)
         }
         Mode::Annotate => {

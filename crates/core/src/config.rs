@@ -532,7 +532,12 @@ impl ScanConfig {
             p.reference_fields.text_field.as_ref(),
             p.reference_fields.id_field.as_ref(),
         ];
-        if fields.into_iter().flatten().any(String::is_empty) {
+        if fields
+            .into_iter()
+            .flatten()
+            .chain(&p.read.more_text_fields)
+            .any(String::is_empty)
+        {
             return Err(Error::Param(
                 "--text-field, --id-field and their --reference-* forms must not be empty".into(),
             ));
@@ -555,6 +560,11 @@ impl ScanConfig {
                 .text_field
                 .clone()
                 .unwrap_or_else(|| self.read.text_field.clone()),
+            more_text_fields: if f.text_field.is_some() {
+                Vec::new()
+            } else {
+                self.read.more_text_fields.clone()
+            },
             id_field: f
                 .id_field
                 .clone()

@@ -117,6 +117,7 @@ where
             source: 0,
             line: i as u64 + 1,
             text: text.into(),
+            joins: Vec::new(),
         })
         .collect();
     let mut corpus = Corpus {

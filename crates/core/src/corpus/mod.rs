@@ -102,6 +102,33 @@ pub struct Document {
     pub line: u64,
     /// The document text (invalid UTF-8 already replaced).
     pub text: String,
+    /// With several text fields ([`ReadOptions::more_text_fields`]): where
+    /// each field after the first starts in `text`, just after the newline
+    /// that joins it to the one before. Empty for one text field.
+    pub joins: Vec<u32>,
+}
+
+impl Document {
+    /// The text field that byte `at` of the text is in, as an index into
+    /// [`ReadOptions::text_fields`] (a joining newline belongs to the field
+    /// before it).
+    pub fn field_at(&self, at: u32) -> usize {
+        self.joins.partition_point(|&start| start <= at)
+    }
+
+    /// The byte range of text field `field` in `text`, without the
+    /// joining newlines.
+    pub fn field_range(&self, field: usize) -> std::ops::Range<usize> {
+        let start = match field {
+            0 => 0,
+            _ => self.joins[field - 1] as usize,
+        };
+        let end = self
+            .joins
+            .get(field)
+            .map_or(self.text.len(), |&next| next as usize - 1);
+        start..end
+    }
 }
 
 /// Counters gathered while reading.
@@ -152,6 +179,9 @@ pub struct ReadOptions {
     /// dotted path (`meta.text`) or a JSON pointer (`/meta/text`); for
     /// CSV/TSV a column name.
     pub text_field: String,
+    /// Further text fields (`--text-field` given several times), each
+    /// joined to the text by a newline, in order; empty for one.
+    pub more_text_fields: Vec<String>,
     /// The field holding the document id, named as `text_field` is.
     pub id_field: String,
     /// Which files a directory walk takes.
@@ -169,11 +199,21 @@ impl Default for ReadOptions {
     fn default() -> Self {
         Self {
             text_field: "text".into(),
+            more_text_fields: Vec::new(),
             id_field: "id".into(),
             select: Select::default(),
             bad_lines: BadLines::Fail,
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         }
+    }
+}
+
+impl ReadOptions {
+    /// Every text field, in order: [`ReadOptions::text_field`], then
+    /// [`ReadOptions::more_text_fields`].
+    pub fn text_fields(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.text_field.as_str())
+            .chain(self.more_text_fields.iter().map(String::as_str))
     }
 }
 
