@@ -370,6 +370,17 @@ fn joined_fields_are_compared_together_reported_and_cut_per_field() {
     // In the joined text "a" starts with THIRD and a newline.
     assert_eq!(a["start"].as_u64(), Some(THIRD.len() as u64 + 1));
     assert_eq!((&b["doc"], &b["field"]), (&"b".into(), &"q".into()));
+    // The report reads back with its additions.
+    let file: dupscan::report::ReportFile =
+        serde_json::from_slice(&out.stdout).expect("reads back");
+    assert_eq!(file.params.more_text_fields, ["m.ans"]);
+    let found: Vec<Option<&str>> = file
+        .groups
+        .iter()
+        .flat_map(|g| &g.members)
+        .map(|m| m.field.as_deref())
+        .collect();
+    assert!(found.contains(&Some("m.ans")) && found.contains(&Some("q")));
     assert_eq!(
         (b["field_start"].as_u64(), b["field_end"].as_u64()),
         (Some(0), Some(len))
