@@ -170,6 +170,7 @@ fn generated_corpus(pool_path: &Path) -> Corpus {
                 source: 0,
                 line: docs.len() as u64 + 1,
                 text: d.text,
+                joins: Vec::new(),
             });
         }
         if bytes >= PREFIX_BYTES {
@@ -248,6 +249,7 @@ impl Stages {
             inputs: Vec::new(),
             reference: Vec::new(),
             read: ReadOptions::default(),
+            reference_fields: dupscan::config::ReferenceFields::default(),
             params,
         };
         let doc_bytes = text_bytes(&corpus.docs);

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use dupscan::config::{
-    DEFAULT_NUM_PERM, DEFAULT_SEED, Grouping, ScanConfig, ScanParams, Scope, SpanParams, SpanPath,
-    UnitKind, Verification, parse_size,
+    DEFAULT_NUM_PERM, DEFAULT_SEED, Grouping, ReferenceFields, ScanConfig, ScanParams, Scope,
+    SpanParams, SpanPath, UnitKind, Verification, parse_size,
 };
-use dupscan::corpus::{BadLines, ReadOptions};
+use dupscan::corpus::{BadLines, ReadOptions, Select};
 use dupscan::dedup::{DedupOptions, Emptied, Keep, Mode, Overwrite};
 use dupscan::error::Result;
 use dupscan::minhash::Sketch;
@@ -640,13 +640,20 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_space_fold: bool,
 
-    /// JSONL field holding the text.
+    /// Field holding the text: in JSON Lines a key, a dotted path
+    /// (meta.text) or a JSON pointer (/meta/text); in CSV/TSV a column name.
+    /// Repeatable: several fields are joined by a newline for comparison.
     #[arg(long, value_name = "FIELD", default_value = "text")]
-    pub text_field: String,
+    pub text_field: Vec<String>,
 
-    /// JSONL field holding the document id (`path:line` when absent).
+    /// Field holding the document id, named as --text-field
+    /// (`path:line` when absent).
     #[arg(long, value_name = "FIELD", default_value = "id")]
     pub id_field: String,
+
+    /// Fields of #12: the reference's fields, file selection in walks.
+    #[command(flatten)]
+    pub fields: FieldArgs,
 
     /// Skip malformed JSONL lines, and documents over --max-document-bytes,
     /// and count them instead of stopping.
@@ -698,6 +705,30 @@ pub enum ProgressArg {
     None,
 }
 
+/// The reference's own fields and the patterns that choose which files a
+/// directory walk takes.
+#[derive(Debug, Args)]
+pub struct FieldArgs {
+    /// With --reference: the reference's text field [default: --text-field].
+    #[arg(long, value_name = "FIELD", requires = "reference")]
+    pub reference_text_field: Option<String>,
+
+    /// With --reference: the reference's id field [default: --id-field].
+    #[arg(long, value_name = "FIELD", requires = "reference")]
+    pub reference_id_field: Option<String>,
+
+    /// Directory walks take only files whose path below the directory named
+    /// matches one of these globs (repeatable; `*` does not cross `/`, `**`
+    /// does: `**/*.jsonl.gz`). Files named directly are always taken.
+    #[arg(long, value_name = "GLOB")]
+    pub glob: Vec<String>,
+
+    /// Directory walks leave out files (and directories) whose path below
+    /// the directory named matches one of these globs (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
 /// Where and how to write the report.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
@@ -727,9 +758,18 @@ impl ScanArgs {
         };
         let mut p = ScanParams::new(self.inputs.clone(), unit);
         p.reference = self.reference.clone();
+        p.reference_fields = ReferenceFields {
+            text_field: self.fields.reference_text_field.clone(),
+            id_field: self.fields.reference_id_field.clone(),
+        };
         p.read = ReadOptions {
-            text_field: self.text_field.clone(),
+            text_field: self.text_field.first().cloned().unwrap_or_default(),
+            more_text_fields: self.text_field.iter().skip(1).cloned().collect(),
             id_field: self.id_field.clone(),
+            select: Select {
+                glob: self.fields.glob.clone(),
+                exclude: self.fields.exclude.clone(),
+            },
             bad_lines: if self.skip_bad_lines {
                 BadLines::Skip
             } else {

@@ -1346,6 +1346,9 @@ mod tests {
                 scan: crate::config::Params::new(crate::config::UnitKind::Sentence),
                 text_field: "text".into(),
                 id_field: "id".into(),
+                more_text_fields: Vec::new(),
+                reference_text_field: None,
+                reference_id_field: None,
             },
             stats: crate::report::Stats {
                 documents: 3,

@@ -17,9 +17,12 @@ pub fn run(config: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
     let reference = if config.reference.is_empty() {
         None
     } else {
-        Some(corpus::list_sources(&config.reference)?)
+        Some(corpus::list_selected(
+            &config.reference,
+            &config.reference_read().select,
+        )?)
     };
-    let inputs = corpus::list_sources(&config.inputs)?;
+    let inputs = corpus::list_selected(&config.inputs, &config.read.select)?;
     let total = reference
         .as_ref()
         .map_or(Some(0), |r| corpus::input_size(&r.sources))
@@ -28,7 +31,7 @@ pub fn run(config: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
     progress.start(Stage::Reading, total);
     let on_bytes = |n| progress.advance(n);
     let reference = reference
-        .map(|r| corpus::read_listed(r, &config.read, &on_bytes))
+        .map(|r| corpus::read_listed(r, &config.reference_read(), &on_bytes))
         .transpose()?;
     let corpus = corpus::read_listed(inputs, &config.read, &on_bytes)?;
     progress.finish();

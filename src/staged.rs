@@ -60,8 +60,8 @@ use crate::artifact::{
     SpanRecord, UnitRef, VerifiedRecord,
 };
 use crate::cluster::{self, Clustering};
-use crate::config::{Params, ScanConfig, SpanPath, Verification};
-use crate::corpus::{self, BadLines, Corpus, ReadOptions, TextFilter};
+use crate::config::{Params, ReferenceFields, ScanConfig, SpanPath, Verification};
+use crate::corpus::{self, BadLines, Corpus, ReadOptions, Select, TextFilter};
 use crate::error::{Error, Result};
 use crate::exact;
 use crate::lsh::{self, NARROW_KEYS_MAX_UNITS};
@@ -102,6 +102,15 @@ pub struct Plan {
     pub id_field: String,
     /// `--skip-bad-lines`.
     pub skip_bad_lines: bool,
+    /// `--text-field` given more than once: the fields after the first.
+    #[serde(default)]
+    pub more_text_fields: Vec<String>,
+    /// `--glob` patterns of directory walks.
+    #[serde(default)]
+    pub glob: Vec<String>,
+    /// `--exclude` patterns of directory walks.
+    #[serde(default)]
+    pub exclude: Vec<String>,
     /// `--max-document-bytes`.
     pub max_document_bytes: u64,
     /// The algorithm's parameters.
@@ -161,7 +170,13 @@ impl Plan {
                     BadLines::Fail
                 },
                 max_document_bytes: self.max_document_bytes,
+                more_text_fields: self.more_text_fields.clone(),
+                select: Select {
+                    glob: self.glob.clone(),
+                    exclude: self.exclude.clone(),
+                },
             },
+            reference_fields: ReferenceFields::default(),
             params: self.params,
         }
     }
@@ -949,6 +964,9 @@ pub fn plan(
         text_field: config.read.text_field.clone(),
         id_field: config.read.id_field.clone(),
         skip_bad_lines: config.read.bad_lines == BadLines::Skip,
+        more_text_fields: config.read.more_text_fields.clone(),
+        glob: config.read.select.glob.clone(),
+        exclude: config.read.select.exclude.clone(),
         max_document_bytes: config.read.max_document_bytes,
         params: config.params,
         sources,

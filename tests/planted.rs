@@ -57,6 +57,7 @@ fn scan(planted: &Planted, unit: UnitKind) -> Scan {
                 source: 0,
                 line: i as u64 + 1,
                 text: d.text.clone(),
+                joins: Vec::new(),
             })
             .collect(),
         ..Corpus::default()

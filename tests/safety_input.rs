@@ -436,7 +436,7 @@ fn a_jsonl_bomb_line_is_an_error_or_skipped() {
 const PARQUET: &[u8] = b"PAR1\x15\x00\x15\x1c\x15\x1c\x2c\x15\x02\x00\x05\x00\x00\x00helloPAR1";
 
 /// The formats list every refusal names.
-const READS: &str = "is not a format dupscan reads; it reads plain text and JSON Lines";
+const READS: &str = "is not a format dupscan reads; it reads plain text, JSON Lines";
 
 fn refused(args: &[&str], input: &Path, what: &str) {
     let out = dupscan().args(args).arg(input).output().expect("runs");
@@ -458,14 +458,14 @@ fn unreadable_formats_are_refused_by_name_and_by_content() {
     let d = dir.path();
     let cases: Vec<(PathBuf, Vec<u8>, &str)> = vec![
         (
-            d.join("rows.csv"),
+            d.join("rows.orc"),
             b"id,text\n1,hello\n2,world\n".to_vec(),
-            "a CSV file (.csv)",
+            "an ORC file (.orc)",
         ),
         (
-            d.join("rows.tsv.gz"),
-            gzip(b"id\ttext\n1\thello\n"),
-            "a TSV file (.tsv)",
+            d.join("rows.csv"),
+            PARQUET.to_vec(),
+            "a Parquet file is not",
         ),
         (
             d.join("part-0.parquet"),

@@ -14,7 +14,7 @@
 //!
 //! Formats dupscan does not read yet are recognised so they can be refused
 //! rather than read as one garbled text document (and written back corrupt by
-//! `dedup`): by name ([`unsupported_extension`]: `.csv`, `.tsv`, `.parquet`,
+//! `dedup`): by name ([`unsupported_extension`]: `.parquet`,
 //! `.arrow`, `.feather`, `.orc`, `.avro`, `.xlsx`, also under `.gz` / `.zst`)
 //! and by the first bytes of the decompressed stream ([`sniff_content`]: a
 //! small table of magic numbers, and for text files a NUL byte in the first
@@ -50,8 +50,6 @@ pub(crate) const SNIFF_LEN: usize = 8 * 1024;
 
 /// Extensions of formats dupscan does not read yet, and what they are.
 const UNSUPPORTED_EXTENSIONS: &[(&str, &str)] = &[
-    ("csv", "a CSV file"),
-    ("tsv", "a TSV file"),
     ("parquet", "a Parquet file"),
     ("arrow", "an Arrow file"),
     ("feather", "a Feather file"),
@@ -151,14 +149,15 @@ pub(crate) fn sniff_content(head: &[u8], layout: Layout) -> Option<NotText> {
 }
 
 /// What a file is by its name, when its name says it is a format dupscan
-/// does not read yet (`data.csv`, `part-0.parquet`, `x.tsv.gz`); `None`
+/// does not read yet (`part-0.parquet`, `x.orc.gz`); `None`
 /// otherwise, and for an extension that a format of [`FORMATS`] reads.
 ///
 /// ```
 /// use std::path::Path;
 /// use dupscan::corpus::unsupported_extension;
 ///
-/// assert_eq!(unsupported_extension(Path::new("rows.csv.gz")).as_deref(), Some("a CSV file (.csv)"));
+/// assert_eq!(unsupported_extension(Path::new("rows.avro.gz")).as_deref(), Some("an Avro file (.avro)"));
+/// assert_eq!(unsupported_extension(Path::new("rows.csv.gz")), None);
 /// assert_eq!(unsupported_extension(Path::new("docs.jsonl")), None);
 /// ```
 pub fn unsupported_extension(path: &Path) -> Option<String> {
@@ -256,6 +255,8 @@ mod tests {
         use Compression as C;
         use Layout as L;
         assert_eq!(fmt("a.txt"), (L::Text, C::None));
+        assert_eq!(fmt("a.csv"), (L::Csv, C::None));
+        assert_eq!(fmt("a.TSV.zst"), (L::Tsv, C::Zstd));
         assert_eq!(fmt("dir/README"), (L::Text, C::None));
         assert_eq!(fmt("a.jsonl"), (L::Jsonl, C::None));
         assert_eq!(fmt("a.json"), (L::Jsonl, C::None));
@@ -291,13 +292,10 @@ mod tests {
     #[test]
     fn unsupported_formats_by_name() {
         let what = |name: &str| unsupported_extension(Path::new(name));
-        assert_eq!(what("a.csv").as_deref(), Some("a CSV file (.csv)"));
-        assert_eq!(what("dir/a.TSV").as_deref(), Some("a TSV file (.tsv)"));
         assert_eq!(
             what("a.parquet").as_deref(),
             Some("a Parquet file (.parquet)")
         );
-        assert_eq!(what("a.csv.gz").as_deref(), Some("a CSV file (.csv)"));
         assert_eq!(
             what("a.arrow.zst").as_deref(),
             Some("an Arrow file (.arrow)")
@@ -311,6 +309,9 @@ mod tests {
             "csv",
             ".csv",
             "a.csv.bak",
+            "a.csv",
+            "dir/a.TSV",
+            "a.csv.gz",
             "a.gz",
             "-",
         ] {

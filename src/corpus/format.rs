@@ -25,6 +25,7 @@
 use std::io::{self, BufRead, Cursor, Read};
 use std::path::Path;
 
+use super::csv::{CsvFormat, TsvFormat};
 use super::detect::{NotText, UTF8_BOM};
 use super::jsonl::JsonlFormat;
 use super::text::TextFormat;
@@ -194,7 +195,7 @@ pub trait InputFormat: Send + Sync {
 /// The formats dupscan reads, in the order stdin sniffing tries them;
 /// the last one, plain text, is the fallback for names and bytes that no
 /// other format claims.
-pub static FORMATS: &[&dyn InputFormat] = &[&JsonlFormat, &TextFormat];
+pub static FORMATS: &[&dyn InputFormat] = &[&JsonlFormat, &CsvFormat, &TsvFormat, &TextFormat];
 
 /// The format named by `layout`.
 ///

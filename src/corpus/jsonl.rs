@@ -45,6 +45,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, BufRead, Read};
 use std::path::Path;
@@ -129,6 +130,49 @@ const MIN_PIECE: usize = 128 * 1024;
 struct Fields<'f> {
     text: &'f str,
     id: &'f str,
+    /// The keys of each field's path, when either is nested (see
+    /// [`field_path`]); `None` when both are top-level keys.
+    nested: Option<&'f Paths>,
+}
+
+/// The keys leading to the text and id fields.
+#[derive(Debug)]
+struct Paths {
+    /// One path per text field.
+    text: Vec<Vec<String>>,
+    id: Vec<String>,
+}
+
+/// The keys of a field's path: a JSON pointer (`/meta/text`, with `~1`
+/// for `/` and `~0` for `~` in a key) or a dotted path (`meta.text`);
+/// a name with neither a leading `/` nor a dot is one top-level key, as
+/// is the name of a key that holds a dot when given as a pointer
+/// (`/a.b`).
+pub(crate) fn field_path(name: &str) -> Vec<String> {
+    if let Some(pointer) = name.strip_prefix('/') {
+        pointer
+            .split('/')
+            .map(|key| key.replace("~1", "/").replace("~0", "~"))
+            .collect()
+    } else {
+        name.split('.').map(str::to_owned).collect()
+    }
+}
+
+impl Paths {
+    /// The paths of the text fields and the id field, when one is
+    /// nested or there are several text fields.
+    fn of(opts: &ReadOptions) -> Option<Paths> {
+        let names: Vec<&str> = opts.text_fields().chain([opts.id_field.as_str()]).collect();
+        let simple = names.len() == 2
+            && names
+                .iter()
+                .all(|n| !n.starts_with('/') && !n.contains('.'));
+        (!simple).then(|| Paths {
+            text: opts.text_fields().map(field_path).collect(),
+            id: field_path(&opts.id_field),
+        })
+    }
 }
 
 /// A parsed record, borrowing from its line where it can.
@@ -136,8 +180,10 @@ struct Fields<'f> {
 struct Record<'a> {
     /// The id field as text; `None` when absent or null.
     id: Option<Cow<'a, str>>,
-    /// The text field.
+    /// The text field (several joined by newlines).
     text: Cow<'a, str>,
+    /// Where each text field after the first starts ([`Document::joins`]).
+    joins: Vec<u32>,
 }
 
 /// A `\uXXXX` escape at the start of `s`, or a surrogate pair of two: its
@@ -199,6 +245,7 @@ pub(crate) fn replace_lone_surrogates(line: &str) -> Option<String> {
 struct Owned {
     id: Option<String>,
     text: String,
+    joins: Vec<u32>,
     /// Whether lone surrogate escapes were read as U+FFFD.
     lone_surrogates: bool,
 }
@@ -209,6 +256,7 @@ fn parse_line(line: &str, fields: Fields<'_>) -> Result<Owned, String> {
     let owned = |record: Record<'_>, lone_surrogates| Owned {
         id: record.id.map(Cow::into_owned),
         text: record.text.into_owned(),
+        joins: record.joins,
         lone_surrogates,
     };
     match parse_record(line, fields) {
@@ -222,11 +270,79 @@ fn parse_line(line: &str, fields: Fields<'_>) -> Result<Owned, String> {
 
 /// Parses one line as a record, or says what is wrong with it.
 fn parse_record<'a>(line: &'a str, fields: Fields<'_>) -> Result<Record<'a>, String> {
+    if let Some(paths) = fields.nested {
+        return parse_nested(line, fields, paths);
+    }
     let mut de = serde_json::Deserializer::from_str(line);
     RecordSeed(fields)
         .deserialize(&mut de)
         .and_then(|record| de.end().map(|()| record))
         .map_err(|err| describe(&err))
+}
+
+/// Parses one line as a record whose fields are found by path: each
+/// object on the way is read as its keys and raw values, and the value at
+/// the end of a path as the top-level reader reads it (a key given twice
+/// counts once, its last value).
+fn parse_nested<'a>(
+    line: &'a str,
+    fields: Fields<'_>,
+    paths: &Paths,
+) -> Result<Record<'a>, String> {
+    let raw: &'a RawValue = serde_json::from_str(line).map_err(|e| describe(&e))?;
+    if !raw.get().starts_with('{') {
+        return Err(format!(
+            "expected a JSON object with a string field \"{}\"",
+            fields.text
+        ));
+    }
+    let find = |path: &[String]| -> Result<Option<&'a RawValue>, String> {
+        let mut value = raw;
+        for key in path {
+            if !value.get().starts_with('{') {
+                return Ok(None);
+            }
+            let object: HashMap<Cow<'a, str>, &'a RawValue> =
+                serde_json::from_str(value.get()).map_err(|e| describe(&e))?;
+            match object.get(key.as_str()) {
+                Some(v) => value = v,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(value))
+    };
+    let mut text: Cow<'a, str> = Cow::Borrowed("");
+    let mut joins = Vec::new();
+    for (i, path) in paths.text.iter().enumerate() {
+        let name = if i == 0 {
+            fields.text.to_owned()
+        } else {
+            path.join(".")
+        };
+        let raw = find(path)?.ok_or_else(|| {
+            format!(
+                "missing field \"{0}\": expected a JSON object with a string field \"{0}\"",
+                name
+            )
+        })?;
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        let value = TextSeed(&name)
+            .deserialize(&mut de)
+            .map_err(|e| describe(&e))?;
+        if i == 0 {
+            text = value;
+        } else {
+            let joined = text.to_mut();
+            joined.push('\n');
+            joins.push(u32::try_from(joined.len()).unwrap_or(u32::MAX));
+            joined.push_str(&value);
+        }
+    }
+    let id = match find(&paths.id)? {
+        Some(raw) => id_text::<serde_json::Error>(raw, fields.id).map_err(|e| describe(&e))?,
+        None => None,
+    };
+    Ok(Record { id, text, joins })
 }
 
 /// serde_json's message without its "at line 1 column N" suffix, which would
@@ -291,6 +407,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         Ok(Record {
             id: id.flatten(),
             text,
+            joins: Vec::new(),
         })
     }
 }
@@ -509,6 +626,7 @@ struct Parsed {
     line: u64,
     id: Option<String>,
     text: String,
+    joins: Vec<u32>,
 }
 
 /// What a piece of a batch yields.
@@ -594,6 +712,7 @@ fn parse_piece(piece: &[u8], fields: Fields<'_>, opts: &ReadOptions) -> PieceOut
                     line: index,
                     id: record.id,
                     text: record.text,
+                    joins: record.joins,
                 });
             }
             Err(message) => match bad_lines {
@@ -620,9 +739,11 @@ pub(crate) fn read_jsonl(
     on_bytes: &(dyn Fn(u64) + Sync),
     corpus: &mut Records,
 ) -> Result<()> {
+    let paths = Paths::of(opts);
     let fields = Fields {
         text: &opts.text_field,
         id: &opts.id_field,
+        nested: paths.as_ref(),
     };
     let shown = path.display().to_string();
     let max_pieces = rayon::current_num_threads().saturating_mul(4).max(1);
@@ -669,6 +790,7 @@ pub(crate) fn read_jsonl(
                     source,
                     line,
                     text: p.text,
+                    joins: p.joins,
                 }
             }));
             if let Some(keep) = &corpus.keep_text {
@@ -712,6 +834,7 @@ mod tests {
     const FIELDS: Fields<'static> = Fields {
         text: "text",
         id: "id",
+        nested: None,
     };
 
     fn parse(line: &str) -> Result<Record<'_>, String> {
@@ -827,7 +950,8 @@ mod tests {
             r,
             Record {
                 id: Some("top".into()),
-                text: "outer".into()
+                text: "outer".into(),
+                joins: Vec::new(),
             }
         );
     }
@@ -839,6 +963,7 @@ mod tests {
             Fields {
                 text: "body",
                 id: "key",
+                nested: None,
             },
         )
         .unwrap();
@@ -846,17 +971,85 @@ mod tests {
             r,
             Record {
                 id: Some("3".into()),
-                text: "yes".into()
+                text: "yes".into(),
+                joins: Vec::new(),
             }
         );
-        let same = parse_record(r#"{"t":"both"}"#, Fields { text: "t", id: "t" }).unwrap();
+        let same = parse_record(
+            r#"{"t":"both"}"#,
+            Fields {
+                text: "t",
+                id: "t",
+                nested: None,
+            },
+        )
+        .unwrap();
         assert_eq!(
             same,
             Record {
                 id: Some("both".into()),
-                text: "both".into()
+                text: "both".into(),
+                joins: Vec::new(),
             }
         );
+    }
+
+    #[test]
+    fn nested_fields_are_found_by_dotted_path_or_pointer() {
+        let line = r#"{"meta":{"text":"inner \u00e9","a/b":{"id":1.50}},"text":"outer"}"#;
+        for (text, id) in [
+            ("meta.text", "meta.a/b.id"),
+            ("/meta/text", "/meta/a~1b/id"),
+        ] {
+            let opts = ReadOptions {
+                text_field: text.into(),
+                id_field: id.into(),
+                ..ReadOptions::default()
+            };
+            let paths = Paths::of(&opts).unwrap();
+            let fields = Fields {
+                text,
+                id,
+                nested: Some(&paths),
+            };
+            let r = parse_record(line, fields).unwrap();
+            assert_eq!(
+                r,
+                Record {
+                    id: Some("1.50".into()),
+                    text: "inner \u{e9}".into(),
+                    joins: Vec::new(),
+                }
+            );
+            let err = parse_record(r#"{"meta":{"body":"x"}}"#, fields).unwrap_err();
+            assert!(
+                err.starts_with(&format!("missing field \"{text}\"")),
+                "{err}"
+            );
+            let err = parse_record(r#"{"meta":{"text":3}}"#, fields).unwrap_err();
+            assert!(err.contains("expected a string in field"), "{err}");
+        }
+        assert_eq!(field_path("/a.b"), ["a.b"]);
+        assert_eq!(field_path("/x~0y"), ["x~y"]);
+        let of = |text: &str, more: &[&str]| {
+            Paths::of(&ReadOptions {
+                text_field: text.into(),
+                more_text_fields: more.iter().map(|m| (*m).to_owned()).collect(),
+                ..ReadOptions::default()
+            })
+        };
+        assert!(of("text", &[]).is_none());
+        assert!(of("/text", &[]).is_some());
+        let joined = of("q", &["a.b"]).unwrap();
+        let fields = Fields {
+            text: "q",
+            id: "id",
+            nested: Some(&joined),
+        };
+        let r = parse_record(r#"{"a":{"b":"two"},"q":"one"}"#, fields).unwrap();
+        assert_eq!((r.text.as_ref(), r.joins), ("one\ntwo", vec![4]));
+        let err = parse_record(r#"{"q":"one"}"#, fields).unwrap_err();
+        assert!(err.starts_with("missing field \"a.b\""), "{err}");
     }
 
     #[test]

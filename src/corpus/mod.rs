@@ -8,7 +8,9 @@
 //! * JSON Lines (`.jsonl`, `.json`, `.ndjson`): one document per line, text in the
 //!   configured text field, id in the id field (`path:line` when absent);
 //! * `.gz` / `.zst` compressed versions of both, decompressed as a stream;
-//! * formats dupscan does not read yet (`.csv`, `.parquet`, ... by name, or
+//! * CSV and TSV (`.csv`, `.tsv`): a header row, one document per row, text
+//!   and id in the columns named by the text and id fields (see `csv.rs`);
+//! * formats dupscan does not read yet (`.parquet`, ... by name, or
 //!   by a magic number in the first bytes; see [`unsupported_extension`]) are
 //!   refused with [`Error::Unsupported`], and so is binary content (a NUL
 //!   byte in the first 8 KiB of a file read as text, an executable, an
@@ -47,6 +49,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod csv;
 mod detect;
 mod fingerprint;
 mod format;
@@ -61,18 +64,20 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
+pub use csv::{CsvFormat, TsvFormat};
+pub(crate) use csv::{column, csv_error, delimiter, reader as csv_reader, row_number};
 pub use detect::{detect_format, unsupported_extension};
 pub(crate) use fingerprint::{Tally, check_read, open_hashed};
 pub use format::{
     FORMATS, Input, InputFormat, Parallelism, Position, Records, TextFilter, format_of,
 };
 pub use jsonl::JsonlFormat;
-pub(crate) use jsonl::{replace_lone_surrogates, unicode_escape};
+pub(crate) use jsonl::{field_path, replace_lone_surrogates, unicode_escape};
 pub use open::open;
 pub(crate) use open::open_tallied;
 pub use text::TextFormat;
 pub(crate) use walk::is_stdin;
-pub use walk::{Listing, list_sources};
+pub use walk::{Listing, list_selected, list_sources};
 
 pub use dupscan_core::corpus::*;
 
@@ -92,7 +97,7 @@ pub fn read_inputs(
     opts: &ReadOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<Corpus> {
-    read_listed(list_sources(inputs)?, opts, on_bytes)
+    read_listed(list_selected(inputs, &opts.select)?, opts, on_bytes)
 }
 
 /// The bytes [`read_sources`] will report through `on_bytes` for these
@@ -160,7 +165,7 @@ pub fn read_inputs_keeping(
     keep: Option<TextFilter>,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<Corpus> {
-    read_listed_keeping(list_sources(inputs)?, opts, keep, on_bytes)
+    read_listed_keeping(list_selected(inputs, &opts.select)?, opts, keep, on_bytes)
 }
 
 /// Reads `sources` into a [`Corpus`], in order: file order, then line order.
@@ -244,11 +249,11 @@ fn read_sources_keeping(
 /// Every layout, for tests that each has its format and write-back. The
 /// match stops compiling when a layout is added, so that it is added here.
 #[cfg(test)]
-pub(crate) fn all_layouts() -> [Layout; 2] {
+pub(crate) fn all_layouts() -> [Layout; 4] {
     match Layout::Text {
-        Layout::Text | Layout::Jsonl => {}
+        Layout::Text | Layout::Jsonl | Layout::Csv | Layout::Tsv => {}
     }
-    [Layout::Text, Layout::Jsonl]
+    [Layout::Text, Layout::Jsonl, Layout::Csv, Layout::Tsv]
 }
 
 /// How many of `docs` have an id that an earlier one already has.
@@ -492,6 +497,7 @@ mod tests {
                 source: 0,
                 line: 1,
                 text: String::new(),
+                joins: Vec::new(),
             })
             .collect();
         assert_eq!(duplicate_ids(&docs), 3);

@@ -94,6 +94,7 @@ impl InputFormat for TextFormat {
             source: input.source,
             line: 1,
             text: doc.text,
+            joins: Vec::new(),
         });
         Ok(())
     }

@@ -8,8 +8,8 @@
 //! run and every machine. Entries whose names start with `.` are skipped
 //! silently. Symbolic links are followed.
 //!
-//! A file whose name says it is a format dupscan does not read yet (`.csv`,
-//! `.parquet`, ...; see [`unsupported_extension`]) is refused, named or
+//! A file whose name says it is a format dupscan does not read yet
+//! (`.parquet`, ...; see [`unsupported_extension`]) is refused, named or
 //! found by walking, before anything is read.
 //!
 //! Each file is read once: files and directories are identified by device
@@ -27,9 +27,10 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
-use super::{Origin, Source, Warning, detect_format, unsupported_extension};
+use super::{Origin, Select, Source, Warning, detect_format, unsupported_extension};
 use crate::error::{Error, Result};
 
 /// The name that stands for stdin.
@@ -68,6 +69,21 @@ pub struct Listing {
 /// found inside a directory (a broken link, an unreadable subdirectory, a
 /// FIFO) are [`Listing::warnings`], not errors.
 pub fn list_sources(inputs: &[PathBuf]) -> Result<Listing> {
+    list_selected(inputs, &Select::default())
+}
+
+/// [`list_sources`], with directory walks taking only the files `select`
+/// chooses: those whose path below the directory named matches a
+/// [`Select::glob`] pattern (any file when there is none) and neither
+/// they nor a directory above them (below the one named) match a
+/// [`Select::exclude`] pattern. Patterns are `globset` globs where `*`
+/// does not cross a `/` and `**` does.
+///
+/// # Errors
+///
+/// As [`list_sources`]; [`Error::Param`] for a pattern that is not a glob.
+pub fn list_selected(inputs: &[PathBuf], select: &Select) -> Result<Listing> {
+    let filter = Filter::new(select)?;
     let mut listing = Listing::default();
     let mut seen = Seen::default();
     for input in inputs {
@@ -83,7 +99,7 @@ pub fn list_sources(inputs: &[PathBuf]) -> Result<Listing> {
         }
         let meta = fs::metadata(input).map_err(read_error(input))?;
         if meta.is_dir() {
-            walk(input, &mut seen, &mut listing)?;
+            walk(input, &filter, &mut seen, &mut listing)?;
         } else if let Some(first) = seen.first(input, &meta) {
             listing.warnings.push(Warning::Repeated {
                 path: input.clone(),
@@ -101,18 +117,62 @@ pub fn list_sources(inputs: &[PathBuf]) -> Result<Listing> {
     Ok(listing)
 }
 
+/// The compiled patterns of a [`Select`].
+struct Filter {
+    glob: Option<GlobSet>,
+    exclude: GlobSet,
+}
+
+impl Filter {
+    fn new(select: &Select) -> Result<Filter> {
+        let set = |flag: &str, patterns: &[String]| -> Result<GlobSet> {
+            let mut set = GlobSetBuilder::new();
+            for pattern in patterns {
+                let glob = GlobBuilder::new(pattern)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| Error::Param(format!("{flag} {pattern:?}: {e}")))?;
+                set.add(glob);
+            }
+            set.build()
+                .map_err(|e| Error::Param(format!("{flag}: {e}")))
+        };
+        Ok(Filter {
+            glob: if select.glob.is_empty() {
+                None
+            } else {
+                Some(set("--glob", &select.glob)?)
+            },
+            exclude: set("--exclude", &select.exclude)?,
+        })
+    }
+
+    /// Whether the walked file at `relative` is taken.
+    fn takes(&self, relative: &Path) -> bool {
+        self.glob.as_ref().is_none_or(|g| g.is_match(relative))
+    }
+
+    /// Whether the walked entry at `relative` is left out.
+    fn excludes(&self, relative: &Path) -> bool {
+        self.exclude.is_match(relative)
+    }
+}
+
 /// Whether a directory entry is hidden (its name starts with `.`).
 fn hidden(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().first() == Some(&b'.')
 }
 
 /// Appends the regular files under `root` to `listing`, sorted.
-fn walk(root: &Path, seen: &mut Seen, listing: &mut Listing) -> Result<()> {
+fn walk(root: &Path, filter: &Filter, seen: &mut Seen, listing: &mut Listing) -> Result<()> {
+    let below = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_path_buf();
     let mut it = WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !hidden(e.file_name()));
+        .filter_entry(|e| {
+            e.depth() == 0 || !hidden(e.file_name()) && !filter.excludes(&below(e.path()))
+        });
     while let Some(next) = it.next() {
         let entry = match next {
             Ok(entry) => entry,
@@ -161,7 +221,10 @@ fn walk(root: &Path, seen: &mut Seen, listing: &mut Listing) -> Result<()> {
             continue;
         }
         if file_type.is_file() {
-            let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+            let relative = below(path);
+            if !filter.takes(&relative) {
+                continue;
+            }
             listing
                 .sources
                 .push(source(path.to_path_buf(), relative, Origin::Walked)?);

@@ -23,9 +23,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::Mode;
+use super::csv::CsvWriteBack;
 use super::jsonl::JsonlWriteBack;
 use super::mend::mend_ranges;
 use super::plan::{DocPlan, Plan};
+use super::splice::{Encoding, Mismatch, splice};
 use super::text::TextWriteBack;
 use super::write::{Failure, create_parent, encode};
 use crate::config::UnitKind;
@@ -63,7 +65,12 @@ pub trait WriteBack: Send + Sync {
 }
 
 /// The formats dedup writes back.
-pub static WRITE_BACKS: &[&dyn WriteBack] = &[&JsonlWriteBack, &TextWriteBack];
+pub static WRITE_BACKS: &[&dyn WriteBack] = &[
+    &JsonlWriteBack,
+    &CsvWriteBack(Layout::Csv),
+    &CsvWriteBack(Layout::Tsv),
+    &TextWriteBack,
+];
 
 /// The write-back of `layout`'s format.
 ///
@@ -151,6 +158,56 @@ impl<'a> Rewrite<'a> {
     /// minus its removed units, with the whitespace around each cut mended.
     pub fn kept(&self, doc: usize) -> Vec<Range<usize>> {
         mend_ranges(&self.docs()[doc].text, &self.plan(doc).spans())
+    }
+
+    /// Emits `record`, the raw bytes of document `doc` (at `position`),
+    /// with the cut units left out of each text field: `fields[i]` is the
+    /// raw byte range of text field `i`'s value in `record` (inside its
+    /// quotes) and how it encodes the field's text. The kept ranges of the
+    /// joined text ([`Rewrite::kept`]) are split at the fields' bounds and
+    /// spliced into each ([`splice`]); every byte outside the fields is
+    /// emitted as it was, in order, one piece per `emit`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadLine`] (see [`Rewrite::changed`]) when a field's bytes
+    /// do not decode to its text; the errors of `emit`.
+    pub(super) fn splice_fields(
+        &self,
+        doc: usize,
+        position: u64,
+        record: &[u8],
+        fields: &[(Range<usize>, Encoding)],
+        emit: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let document = &self.docs()[doc];
+        let kept = self.kept(doc);
+        let mut order: Vec<usize> = (0..fields.len()).collect();
+        order.sort_by_key(|&i| fields[i].0.start);
+        let mut at = 0;
+        for i in order {
+            let (raw, encoding) = &fields[i];
+            let range = document.field_range(i);
+            let keep: Vec<Range<usize>> = kept
+                .iter()
+                .map(|k| k.start.max(range.start)..k.end.min(range.end))
+                .filter(|k| k.start < k.end)
+                .map(|k| k.start - range.start..k.end - range.start)
+                .collect();
+            let mut value = Vec::with_capacity(raw.len());
+            splice(
+                &record[raw.clone()],
+                *encoding,
+                &document.text[range],
+                &keep,
+                &mut value,
+            )
+            .map_err(|Mismatch| self.changed(position, "the text field is not what was read"))?;
+            emit(&record[at..raw.start])?;
+            emit(&value)?;
+            at = raw.end;
+        }
+        emit(&record[at..])
     }
 
     /// The document id of unit `id`.

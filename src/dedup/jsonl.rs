@@ -10,12 +10,13 @@
 //! is read (see [`Reread::verified`](super::Reread::verified)).
 
 use std::io::BufRead;
+use std::ops::Range;
 
 use super::Mode;
 use super::format::{Output, Rewrite, WriteBack};
 use super::record::Object;
-use super::splice::{Encoding, Mismatch, splice};
-use crate::corpus::Layout;
+use super::splice::Encoding;
+use crate::corpus::{Layout, field_path};
 use crate::error::{Error, Result};
 
 /// The field `--annotate` adds.
@@ -42,6 +43,26 @@ impl WriteBack for JsonlWriteBack {
         let input = job.reopen()?;
         job.write(|out| input.verified(|reader| stream(job, reader, out)))
     }
+}
+
+/// The byte range of the string at the end of `path` (the keys of a
+/// nested field, one for a top-level one) in the object `content`, quotes
+/// included; each object on the way is walked by [`Object::parse`], so
+/// the range is in the raw bytes. `None` when a key is absent or repeated,
+/// or the value is not a string.
+fn nested_string(content: &[u8], path: &[String]) -> Option<Range<usize>> {
+    let (first, rest) = path.split_first()?;
+    let object = Object::parse(content, &[first.as_str()])?;
+    if rest.is_empty() {
+        return object.string(content, 0);
+    }
+    let mut values = object.values(0);
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    let inner = nested_string(&content[value.clone()], rest)?;
+    Some(value.start + inner.start..value.start + inner.end)
 }
 
 /// Splits a line into its content and its line break (`\n`, `\r\n` or none).
@@ -104,25 +125,17 @@ fn record(
         Mode::Remove if plan.unchanged() => out.write_all(line),
         Mode::Remove => {
             let (content, eol) = split_eol(line);
-            let names = [job.read_options().text_field.as_str()];
-            let range = Object::parse(content, &names)
-                .and_then(|o| o.string(content, 0))
-                .ok_or_else(|| job.changed(number, "the text field is not where it was"))?;
-            // The string's bytes inside its quotes, minus the cuts.
-            let text = &job.docs()[doc].text;
-            let literal = &content[range.start + 1..range.end - 1];
-            let mut value = Vec::with_capacity(literal.len());
-            splice(
-                literal,
-                Encoding::JsonString,
-                text,
-                &job.kept(doc),
-                &mut value,
-            )
-            .map_err(|Mismatch| job.changed(number, "the text field is not what was read"))?;
-            out.write_all(&content[..=range.start])?;
-            out.write_all(&value)?;
-            out.write_all(&content[range.end - 1..])?;
+            // Each text field's string, inside its quotes.
+            let fields = job
+                .read_options()
+                .text_fields()
+                .map(|name| {
+                    let range = nested_string(content, &field_path(name))
+                        .ok_or_else(|| job.changed(number, "the text field is not where it was"))?;
+                    Ok((range.start + 1..range.end - 1, Encoding::JsonString))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            job.splice_fields(doc, number, content, &fields, &mut |b| out.write_all(b))?;
             out.write_all(eol)
         }
         Mode::Annotate => {
@@ -156,6 +169,19 @@ fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_strings_are_found_in_the_raw_bytes() {
+        let line = b"{\"meta\": {\"x\": 1, \"text\": \"caf\xe9\"}, \"text\": \"top\"}";
+        let path = |name| field_path(name);
+        let r = nested_string(line, &path("meta.text")).expect("found");
+        assert_eq!(&line[r], b"\"caf\xe9\"");
+        let r = nested_string(line, &path("text")).expect("found");
+        assert_eq!(&line[r], b"\"top\"");
+        assert_eq!(nested_string(line, &path("meta.x")), None, "not a string");
+        assert_eq!(nested_string(line, &path("meta.text.deeper")), None);
+        assert_eq!(nested_string(line, &path("nope.text")), None);
+    }
 
     #[test]
     fn split_eol_keeps_the_line_break() {

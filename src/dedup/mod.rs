@@ -54,6 +54,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod csv;
 mod format;
 mod jsonl;
 mod mend;
@@ -68,6 +69,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use csv::CsvWriteBack;
 pub use format::{Output, Reread, Rewrite, WRITE_BACKS, WriteBack, write_back_of};
 pub use jsonl::JsonlWriteBack;
 pub use mend::mend;
@@ -247,8 +249,8 @@ pub fn prepare(mut config: ScanConfig, opts: &DedupOptions) -> Result<Prepared> 
         (Vec::new(), Vec::new())
     } else {
         (
-            corpus::list_sources(&config.inputs)?.sources,
-            corpus::list_sources(&config.reference)?.sources,
+            corpus::list_selected(&config.inputs, &config.read.select)?.sources,
+            corpus::list_selected(&config.reference, &config.read.select)?.sources,
         )
     };
     let inputs: Vec<PathBuf> = named().cloned().collect();

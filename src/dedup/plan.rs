@@ -458,6 +458,7 @@ mod tests {
                     source: 0,
                     line: i as u64 + 1,
                     text: (*t).to_owned(),
+                    joins: Vec::new(),
                 })
                 .collect(),
             ..Corpus::default()

@@ -36,6 +36,9 @@ pub(crate) enum Encoding {
     /// The inside of a JSON string literal (without its quotes), in UTF-8
     /// with invalid sequences read as U+FFFD.
     JsonString,
+    /// The inside of a quoted CSV field (without its quotes): a doubled
+    /// `""` stands for one `"`; UTF-8 with invalid sequences read as U+FFFD.
+    CsvQuoted,
 }
 
 /// The raw bytes do not decode to the text they should.
@@ -65,6 +68,7 @@ fn pieces(
             Encoding::Utf8 if !valid.is_empty() => f(at..at + valid.len(), Decoded::Same)?,
             Encoding::Utf8 => {}
             Encoding::JsonString => json_pieces(valid, at, &mut f)?,
+            Encoding::CsvQuoted => csv_pieces(valid, at, &mut f)?,
         }
         at += valid.len();
         let invalid = chunk.invalid().len();
@@ -95,6 +99,31 @@ fn json_pieces(
         let (len, c) = escape(&valid[i..]).ok_or(Mismatch)?;
         f(offset + i..offset + i + len, Decoded::Char(c))?;
         i += len;
+    }
+    Ok(())
+}
+
+/// The pieces of `valid`, a valid UTF-8 part of a quoted CSV field that
+/// starts at `offset`: runs without a quote, and doubled quotes.
+fn csv_pieces(
+    valid: &[u8],
+    offset: usize,
+    f: &mut impl FnMut(Range<usize>, Decoded) -> Result<(), Mismatch>,
+) -> Result<(), Mismatch> {
+    let mut i = 0;
+    while i < valid.len() {
+        let Some(quote) = valid[i..].iter().position(|&b| b == b'"') else {
+            return f(offset + i..offset + valid.len(), Decoded::Same);
+        };
+        if quote > 0 {
+            f(offset + i..offset + i + quote, Decoded::Same)?;
+            i += quote;
+        }
+        if valid.get(i + 1) != Some(&b'"') {
+            return Err(Mismatch);
+        }
+        f(offset + i..offset + i + 2, Decoded::Char('"'))?;
+        i += 2;
     }
     Ok(())
 }

@@ -288,8 +288,20 @@ pub struct ScanParams {
     pub reference: Vec<PathBuf>,
     /// Reading options.
     pub read: ReadOptions,
+    /// The reference's own fields; `None` for each: the corpus field.
+    pub reference_fields: ReferenceFields,
     /// The algorithm's options.
     pub options: Options,
+}
+
+/// The fields a reference is read with when they differ from the corpus
+/// ones (`--reference-text-field`, `--reference-id-field`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReferenceFields {
+    /// The reference's text field; `None`: the corpus one.
+    pub text_field: Option<String>,
+    /// The reference's id field; `None`: the corpus one.
+    pub id_field: Option<String>,
 }
 
 impl ScanParams {
@@ -299,6 +311,7 @@ impl ScanParams {
             inputs,
             reference: Vec::new(),
             read: ReadOptions::default(),
+            reference_fields: ReferenceFields::default(),
             options: Options::new(unit),
         }
     }
@@ -491,6 +504,8 @@ pub struct ScanConfig {
     pub reference: Vec<PathBuf>,
     /// Reading options.
     pub read: ReadOptions,
+    /// The reference's own fields, where they differ from the corpus ones.
+    pub reference_fields: ReferenceFields,
     /// The algorithm's parameters.
     pub params: Params,
 }
@@ -511,17 +526,51 @@ impl ScanConfig {
                 p.read.max_document_bytes
             )));
         }
-        if p.read.text_field.is_empty() || p.read.id_field.is_empty() {
+        let fields = [
+            Some(&p.read.text_field),
+            Some(&p.read.id_field),
+            p.reference_fields.text_field.as_ref(),
+            p.reference_fields.id_field.as_ref(),
+        ];
+        if fields
+            .into_iter()
+            .flatten()
+            .chain(&p.read.more_text_fields)
+            .any(String::is_empty)
+        {
             return Err(Error::Param(
-                "--text-field and --id-field must not be empty".into(),
+                "--text-field, --id-field and their --reference-* forms must not be empty".into(),
             ));
         }
         Ok(Self {
             inputs: p.inputs,
             reference: p.reference,
             read: p.read,
+            reference_fields: p.reference_fields,
             params,
         })
+    }
+
+    /// How the reference inputs are read: as the corpus, with the
+    /// reference's own fields where given.
+    pub fn reference_read(&self) -> ReadOptions {
+        let f = &self.reference_fields;
+        ReadOptions {
+            text_field: f
+                .text_field
+                .clone()
+                .unwrap_or_else(|| self.read.text_field.clone()),
+            more_text_fields: if f.text_field.is_some() {
+                Vec::new()
+            } else {
+                self.read.more_text_fields.clone()
+            },
+            id_field: f
+                .id_field
+                .clone()
+                .unwrap_or_else(|| self.read.id_field.clone()),
+            ..self.read.clone()
+        }
     }
 }
 

@@ -57,8 +57,9 @@ pub enum Error {
 
     /// An input is in a format dupscan does not read (yet), or is binary.
     #[error(
-        "{}: {what} is not a format dupscan reads; it reads plain text and JSON Lines \
-         (.jsonl, .json, .ndjson), either optionally compressed (.gz, .zst)",
+        "{}: {what} is not a format dupscan reads; it reads plain text, JSON Lines \
+         (.jsonl, .json, .ndjson) and CSV/TSV (.csv, .tsv), each optionally compressed \
+         (.gz, .zst)",
         EscapedPath(.path)
     )]
     Unsupported {

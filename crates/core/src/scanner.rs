@@ -55,6 +55,7 @@ impl Scanner {
                 inputs: Vec::new(),
                 reference: Vec::new(),
                 read: ReadOptions::default(),
+                reference_fields: crate::config::ReferenceFields::default(),
                 params,
             },
         }
@@ -116,6 +117,7 @@ where
             source: 0,
             line: i as u64 + 1,
             text: text.into(),
+            joins: Vec::new(),
         })
         .collect();
     let mut corpus = Corpus {

@@ -43,6 +43,10 @@ pub enum Layout {
     Text,
     /// One JSON object per line.
     Jsonl,
+    /// Comma-separated values with a header row, one document per row.
+    Csv,
+    /// Tab-separated values with a header row, one document per row.
+    Tsv,
 }
 
 /// The format of one input file, detected from its name.
@@ -98,6 +102,33 @@ pub struct Document {
     pub line: u64,
     /// The document text (invalid UTF-8 already replaced).
     pub text: String,
+    /// With several text fields ([`ReadOptions::more_text_fields`]): where
+    /// each field after the first starts in `text`, just after the newline
+    /// that joins it to the one before. Empty for one text field.
+    pub joins: Vec<u32>,
+}
+
+impl Document {
+    /// The text field that byte `at` of the text is in, as an index into
+    /// [`ReadOptions::text_fields`] (a joining newline belongs to the field
+    /// before it).
+    pub fn field_at(&self, at: u32) -> usize {
+        self.joins.partition_point(|&start| start <= at)
+    }
+
+    /// The byte range of text field `field` in `text`, without the
+    /// joining newlines.
+    pub fn field_range(&self, field: usize) -> std::ops::Range<usize> {
+        let start = match field {
+            0 => 0,
+            _ => self.joins[field - 1] as usize,
+        };
+        let end = self
+            .joins
+            .get(field)
+            .map_or(self.text.len(), |&next| next as usize - 1);
+        start..end
+    }
 }
 
 /// Counters gathered while reading.
@@ -144,10 +175,17 @@ pub const MAX_DOCUMENT_BYTES: u64 = u32::MAX as u64;
 /// Options for reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
-    /// JSONL field holding the text.
+    /// The field holding the text: for JSON Lines a top-level key, a
+    /// dotted path (`meta.text`) or a JSON pointer (`/meta/text`); for
+    /// CSV/TSV a column name.
     pub text_field: String,
-    /// JSONL field holding the document id.
+    /// Further text fields (`--text-field` given several times), each
+    /// joined to the text by a newline, in order; empty for one.
+    pub more_text_fields: Vec<String>,
+    /// The field holding the document id, named as `text_field` is.
     pub id_field: String,
+    /// Which files a directory walk takes.
+    pub select: Select,
     /// Policy for malformed JSONL lines and oversized documents.
     pub bad_lines: BadLines,
     /// The largest document, in bytes: a whole text file (after
@@ -161,11 +199,34 @@ impl Default for ReadOptions {
     fn default() -> Self {
         Self {
             text_field: "text".into(),
+            more_text_fields: Vec::new(),
             id_field: "id".into(),
+            select: Select::default(),
             bad_lines: BadLines::Fail,
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         }
     }
+}
+
+impl ReadOptions {
+    /// Every text field, in order: [`ReadOptions::text_field`], then
+    /// [`ReadOptions::more_text_fields`].
+    pub fn text_fields(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.text_field.as_str())
+            .chain(self.more_text_fields.iter().map(String::as_str))
+    }
+}
+
+/// Glob patterns choosing the files a directory walk takes (`--glob`,
+/// `--exclude`), matched against a file's path below the directory named;
+/// files named directly are always taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Select {
+    /// A walked file is taken only if it matches one of these (all files
+    /// when empty).
+    pub glob: Vec<String>,
+    /// A walked file or directory matching one of these is left out.
+    pub exclude: Vec<String>,
 }
 
 /// Everything read from the inputs, in input order.

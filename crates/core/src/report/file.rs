@@ -90,6 +90,15 @@ pub struct MemberRecord {
     /// In a contamination check, which side the unit is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,
+    /// With several text fields, the field the unit starts in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// With several text fields, the unit's start in that field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_start: Option<u32>,
+    /// With several text fields, the unit's end in that field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_end: Option<u32>,
 }
 
 /// One group, as read back (see [`ReportGroup`](super::ReportGroup)); a

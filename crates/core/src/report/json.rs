@@ -130,6 +130,7 @@ mod tests {
                 source: 0,
                 line: d as u64 + 1,
                 text: text(d / 2),
+                joins: Vec::new(),
             })
             .collect();
         let path = std::path::PathBuf::from("in.jsonl");

@@ -51,6 +51,16 @@ pub struct Params {
     pub text_field: String,
     /// JSONL id field.
     pub id_field: String,
+    /// The text fields after the first (`--text-field` given several
+    /// times), joined to it by newlines; absent for one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_text_fields: Vec<String>,
+    /// The reference's text field, when `--reference-text-field` gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_text_field: Option<String>,
+    /// The reference's id field, when `--reference-id-field` gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_id_field: Option<String>,
 }
 
 /// Counters: the scan's own [`ScanStats`], serialized as they are.
@@ -98,6 +108,18 @@ pub struct ReportMember<'a> {
     /// absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,
+    /// With several text fields: the field the unit starts in; absent
+    /// otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'a str>,
+    /// With several text fields: the unit's start as a byte offset in
+    /// `field`'s own text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_start: Option<u32>,
+    /// With several text fields: the unit's end in `field`'s own text
+    /// (exclusive; cut at the field's end when the unit runs on past it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_end: Option<u32>,
 }
 
 /// The side of a member in a contamination check.
@@ -193,6 +215,8 @@ pub struct Report<'a> {
     scan: &'a Scan,
     /// Every source's path as displayed, formatted once.
     sources: Vec<String>,
+    /// The corpus's text fields, then the reference's, in order.
+    text_fields: [Vec<String>; 2],
     /// Code-point indexes of the long documents members were met in.
     chars: CharCache,
 }
@@ -241,6 +265,9 @@ impl<'a> Report<'a> {
             scan: c.params,
             text_field: c.read.text_field.clone(),
             id_field: c.read.id_field.clone(),
+            more_text_fields: c.read.more_text_fields.clone(),
+            reference_text_field: c.reference_fields.text_field.clone(),
+            reference_id_field: c.reference_fields.id_field.clone(),
         };
         let stats = scan.stats;
         let contamination = (!c.reference.is_empty()).then(|| contamination(scan));
@@ -253,6 +280,8 @@ impl<'a> Report<'a> {
             stats,
             contamination,
             scan,
+            text_fields: [c.read.clone(), c.reference_read()]
+                .map(|r| r.text_fields().map(str::to_owned).collect()),
             sources: scan
                 .corpus
                 .sources
@@ -309,6 +338,19 @@ impl<'a> Report<'a> {
                             &doc.text,
                             [u.span.start, u.span.end, match_start, match_end],
                         );
+                    let names = &self.text_fields[usize::from(scan.is_reference(m.unit))];
+                    let field = (!doc.joins.is_empty()).then(|| {
+                        let field = doc.field_at(u.span.start);
+                        let range = doc.field_range(field);
+                        let at = |offset: u32| {
+                            (offset as usize).clamp(range.start, range.end) - range.start
+                        };
+                        (
+                            names.get(field).map_or("", String::as_str),
+                            at(u.span.start) as u32,
+                            at(u.span.end) as u32,
+                        )
+                    });
                     ReportMember {
                         doc: &doc.id,
                         source: &self.sources[doc.source as usize],
@@ -331,6 +373,9 @@ impl<'a> Report<'a> {
                                 Side::Corpus
                             }
                         }),
+                        field: field.map(|f| f.0),
+                        field_start: field.map(|f| f.1),
+                        field_end: field.map(|f| f.2),
                     }
                 })
                 .collect(),
