@@ -27,6 +27,7 @@ use std::path::Path;
 
 use super::detect::{NotText, UTF8_BOM};
 use super::jsonl::JsonlFormat;
+use super::parquet::ParquetFormat;
 use super::text::TextFormat;
 use super::{Document, Layout, Origin, ReadOptions, ReadStats, Warning};
 use crate::error::{Error, Result};
@@ -162,7 +163,7 @@ pub trait InputFormat: Send + Sync {
 /// The formats dupscan reads, in the order stdin sniffing tries them;
 /// the last one, plain text, is the fallback for names and bytes that no
 /// other format claims.
-pub static FORMATS: &[&dyn InputFormat] = &[&JsonlFormat, &TextFormat];
+pub static FORMATS: &[&dyn InputFormat] = &[&ParquetFormat, &JsonlFormat, &TextFormat];
 
 /// The format named by `layout`.
 ///

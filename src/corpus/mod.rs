@@ -52,6 +52,7 @@ mod fingerprint;
 mod format;
 mod jsonl;
 mod open;
+mod parquet;
 mod text;
 mod walk;
 
@@ -67,6 +68,8 @@ pub use format::{FORMATS, Input, InputFormat, Parallelism, Position, Records, fo
 pub use jsonl::JsonlFormat;
 pub(crate) use jsonl::{replace_lone_surrogates, unicode_escape};
 pub use open::open;
+pub use self::parquet::ParquetFormat;
+pub(crate) use self::parquet::{BATCH as PARQUET_BATCH, Columns, invalid, open_random};
 pub(crate) use open::open_tallied;
 pub use text::TextFormat;
 pub(crate) use walk::is_stdin;
@@ -165,11 +168,11 @@ pub fn read_sources(
 /// Every layout, for tests that each has its format and write-back. The
 /// match stops compiling when a layout is added, so that it is added here.
 #[cfg(test)]
-pub(crate) fn all_layouts() -> [Layout; 2] {
+pub(crate) fn all_layouts() -> [Layout; 3] {
     match Layout::Text {
-        Layout::Text | Layout::Jsonl => {}
+        Layout::Text | Layout::Jsonl | Layout::Parquet => {}
     }
-    [Layout::Text, Layout::Jsonl]
+    [Layout::Text, Layout::Jsonl, Layout::Parquet]
 }
 
 /// How many of `docs` have an id that an earlier one already has.

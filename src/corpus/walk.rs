@@ -29,7 +29,9 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::{Origin, Source, Warning, detect_format, unsupported_extension};
+use super::{
+    Compression, Layout, Origin, Source, Warning, detect_format, unsupported_extension,
+};
 use crate::error::{Error, Result};
 
 /// The name that stands for stdin.
@@ -261,7 +263,21 @@ fn source(path: PathBuf, relative: PathBuf, origin: Origin) -> Result<Source> {
     if let Some(what) = unsupported_extension(&path) {
         return Err(Error::Unsupported { path, what });
     }
-    let format = detect_format(&path);
+    let mut format = detect_format(&path);
+    if format.layout == Layout::Parquet && format.compression != Compression::None {
+        return Err(Error::Unsupported {
+            path,
+            what: "a compressed Parquet file (Parquet compresses its own pages: \
+                   decompress the file)"
+                .into(),
+        });
+    }
+    if format.layout == Layout::Text
+        && format.compression == Compression::None
+        && super::parquet::has_magic(&path)
+    {
+        format.layout = Layout::Parquet;
+    }
     Ok(Source {
         path,
         relative,

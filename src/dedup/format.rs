@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use super::Mode;
 use super::jsonl::JsonlWriteBack;
+use super::parquet::ParquetWriteBack;
 use super::mend::mend_ranges;
 use super::plan::{DocPlan, Plan};
 use super::text::TextWriteBack;
@@ -62,7 +63,7 @@ pub trait WriteBack: Send + Sync {
 }
 
 /// The formats dedup writes back.
-pub static WRITE_BACKS: &[&dyn WriteBack] = &[&JsonlWriteBack, &TextWriteBack];
+pub static WRITE_BACKS: &[&dyn WriteBack] = &[&JsonlWriteBack, &ParquetWriteBack, &TextWriteBack];
 
 /// The write-back of `layout`'s format.
 ///
@@ -340,11 +341,18 @@ pub(super) fn verified<T>(
 /// output depends on how its input is cut into writes: a format that means
 /// to keep its output byte for byte must keep its sequence of writes.
 pub struct Output<'w> {
-    inner: &'w mut dyn Write,
+    inner: &'w mut (dyn Write + Send),
     target: &'w Path,
 }
 
 impl Output<'_> {
+    /// The stream itself, for a format written by a library that takes an
+    /// [`io::Write`] (Parquet); its errors are plain [`io::Error`]s, for the
+    /// caller to name the target ([`Rewrite::write_error`]).
+    pub fn stream(&mut self) -> &mut (dyn Write + Send) {
+        self.inner
+    }
+
     /// Writes all of `bytes`.
     ///
     /// # Errors

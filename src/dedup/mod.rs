@@ -57,6 +57,7 @@
 mod format;
 mod jsonl;
 mod mend;
+mod parquet;
 mod plan;
 mod record;
 mod splice;
@@ -71,6 +72,7 @@ use serde::{Deserialize, Serialize};
 pub use format::{Output, Reread, Rewrite, WRITE_BACKS, WriteBack, write_back_of};
 pub use jsonl::JsonlWriteBack;
 pub use mend::mend;
+pub use self::parquet::ParquetWriteBack;
 pub use plan::{Counts, DocPlan, Emptied, Keep, Plan, Removal, plan};
 pub use text::TextWriteBack;
 

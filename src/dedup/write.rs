@@ -318,7 +318,7 @@ impl<R: Read> Read for Reading<'_, R> {
 pub(crate) fn encode(
     file: &File,
     compression: Compression,
-    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    body: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
 ) -> io::Result<()> {
     let buf = BufWriter::with_capacity(BUF_SIZE, file);
     match compression {

@@ -58,7 +58,8 @@ pub enum Error {
     /// An input is in a format dupscan does not read (yet), or is binary.
     #[error(
         "{}: {what} is not a format dupscan reads; it reads plain text and JSON Lines \
-         (.jsonl, .json, .ndjson), either optionally compressed (.gz, .zst)",
+         (.jsonl, .json, .ndjson), either optionally compressed (.gz, .zst), and Parquet \
+         (.parquet)",
         EscapedPath(.path)
     )]
     Unsupported {

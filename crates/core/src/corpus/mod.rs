@@ -43,6 +43,8 @@ pub enum Layout {
     Text,
     /// One JSON object per line.
     Jsonl,
+    /// A Parquet file: one document per row.
+    Parquet,
 }
 
 /// The format of one input file, detected from its name.
