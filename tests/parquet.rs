@@ -548,3 +548,68 @@ fn parquet_is_found_by_its_magic_number_whatever_its_name() {
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(report["stats"]["documents"], 12);
 }
+
+#[test]
+fn a_parquet_input_changed_in_place_after_the_scan_is_an_error() {
+    use dupscan::config::{ScanConfig, ScanParams, UnitKind};
+    use dupscan::dedup::{self, DedupOptions, Emptied, Keep, Mode, Overwrite};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.parquet");
+    let recs = [rec(0, S1), rec(1, &format!("{S1} {S2}")), rec(2, S3)];
+    write_parquet(&input, &recs, Compression::UNCOMPRESSED, 2);
+    let out = dir.path().join("out");
+    let opts = DedupOptions {
+        out: out.clone(),
+        keep: Keep::First,
+        mode: Mode::Remove,
+        overwrite: Overwrite::Refuse,
+        emptied: Emptied::Keep,
+    };
+    let config = ScanConfig::new(ScanParams::new(vec![input.clone()], UnitKind::Sentence))
+        .expect("valid");
+    let job = dedup::prepare(config, &opts).expect("prepare");
+    let scan = dupscan::pipeline::run(&job.config, &dupscan::progress::Silent).expect("scan");
+    // The unique row's text changes to other text of the same length, the
+    // modification time put back.
+    let original = fs::read(&input).expect("read");
+    let at = original
+        .windows(6)
+        .position(|w| w == b"Voters")
+        .expect("the text is stored plain");
+    let mut changed = original.clone();
+    changed[at..at + 6].copy_from_slice(b"Hunter");
+    let modified = fs::metadata(&input).expect("stat").modified().expect("mtime");
+    fs::write(&input, &changed).expect("rewrite");
+    File::options()
+        .write(true)
+        .open(&input)
+        .expect("open")
+        .set_modified(modified)
+        .expect("set mtime");
+    let err = job.run(&scan).expect_err("the input changed");
+    assert!(
+        matches!(&err, dupscan::Error::Changed { path, .. } if *path == input),
+        "{err:?}"
+    );
+    assert!(!out.join("in.parquet").exists());
+}
+
+#[test]
+fn a_missing_text_column_names_the_file_and_the_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("docs.parquet");
+    write_parquet(&path, &corpus(), Compression::SNAPPY, 4);
+    let out = dupscan()
+        .args(["scan", "--text-field", "body"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("{}: no column \"body\"", path.display())),
+        "{err}"
+    );
+    assert!(err.contains("id, meta.source, meta.year, meta.body, text"), "{err}");
+}

@@ -8,7 +8,10 @@
 //! * JSON Lines (`.jsonl`, `.json`, `.ndjson`): one document per line, text in the
 //!   configured text field, id in the id field (`path:line` when absent);
 //! * `.gz` / `.zst` compressed versions of both, decompressed as a stream;
-//! * formats dupscan does not read yet (`.csv`, `.parquet`, ... by name, or
+//! * Parquet (`.parquet`, or the `PAR1` magic number at both ends of a file
+//!   no other format claims by name): one document per row, text and id in
+//!   the configured columns (`path:row` without an id); see [`ParquetFormat`];
+//! * formats dupscan does not read yet (`.csv`, `.orc`, ... by name, or
 //!   by a magic number in the first bytes; see [`unsupported_extension`]) are
 //!   refused with [`Error::Unsupported`], and so is binary content (a NUL
 //!   byte in the first 8 KiB of a file read as text, an executable, an
@@ -32,7 +35,7 @@
 //! expands inputs into files, [`open()`] streams a file's decompressed bytes,
 //! and [`read_inputs`] (or [`read_sources`]) reads everything into a
 //! [`Corpus`], parsing JSONL in parallel while keeping input order. Each
-//! format is an [`InputFormat`] (one file each: `text.rs`, `jsonl.rs`)
+//! format is an [`InputFormat`] (one file each: `text.rs`, `jsonl.rs`, `parquet.rs`)
 //! listed in [`FORMATS`]; this module only drives them.
 //!
 //! ```

@@ -9,8 +9,10 @@
 //! silently. Symbolic links are followed.
 //!
 //! A file whose name says it is a format dupscan does not read yet (`.csv`,
-//! `.parquet`, ...; see [`unsupported_extension`]) is refused, named or
-//! found by walking, before anything is read.
+//! `.orc`, ...; see [`unsupported_extension`]), or a compressed Parquet
+//! file, is refused, named or found by walking, before anything is read. A
+//! regular file no format claims by name is Parquet if it starts and ends
+//! with Parquet's magic number (its first and last four bytes are read).
 //!
 //! Each file is read once: files and directories are identified by device
 //! and inode (on Unix; by canonical path elsewhere), so a file reached a

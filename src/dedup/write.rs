@@ -94,7 +94,8 @@ pub(crate) fn check_target(
         let cannot = |s: &&Source| !write_back_of(s.format.layout).annotates();
         if let Some(s) = sources.iter().find(cannot) {
             return Err(Error::Param(format!(
-                "--annotate adds a field to JSON Lines records; {} is a {} file",
+                "--annotate adds a field to JSON Lines records and a column to Parquet files; \
+                 {} is a {} file",
                 s.path.display(),
                 corpus::format_of(s.format.layout).name()
             )));
