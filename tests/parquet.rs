@@ -73,7 +73,11 @@ struct Rec {
 fn rec(i: i64, text: &str) -> Rec {
     let meta = match i % 4 {
         0 => None,
-        1 => Some((Some("wire"), Some(1990 + i as i32), Some(format!("body {i}")))),
+        1 => Some((
+            Some("wire"),
+            Some(1990 + i as i32),
+            Some(format!("body {i}")),
+        )),
         2 => Some((None, Some(2001), None)),
         _ => Some((Some("desk"), None, Some(text.to_owned()))),
     };
@@ -349,7 +353,11 @@ fn dedup_removes_rows_and_cuts_texts_and_keeps_everything_else() {
         let (_, input_codecs) = layout(&input);
         assert_eq!(codecs, input_codecs[..3], "{codec:?}");
         assert!(codecs.iter().flatten().all(|c| *c == codec), "{codecs:?}");
-        assert_eq!(fs::read(&input).expect("input"), original, "input unchanged");
+        assert_eq!(
+            fs::read(&input).expect("input"),
+            original,
+            "input unchanged"
+        );
     }
 }
 
@@ -426,7 +434,14 @@ fn a_dotted_path_reads_a_struct_field() {
     write_parquet(&path, &recs, Compression::SNAPPY, 3);
     for field in ["meta.body", "/meta/body"] {
         let out = dupscan()
-            .args(["scan", "--format", "json", "--unit", "document", "--skip-bad-lines"])
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--unit",
+                "document",
+                "--skip-bad-lines",
+            ])
             .args(["--text-field", field])
             .arg(&path)
             .output()
@@ -455,7 +470,10 @@ fn a_null_text_is_an_error_naming_the_row_unless_skipped() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains(&format!("{}:6: row 6: the text column \"text\" is null", path.display())),
+        err.contains(&format!(
+            "{}:6: row 6: the text column \"text\" is null",
+            path.display()
+        )),
         "{err}"
     );
     let out = dupscan()
@@ -566,8 +584,8 @@ fn a_parquet_input_changed_in_place_after_the_scan_is_an_error() {
         overwrite: Overwrite::Refuse,
         emptied: Emptied::Keep,
     };
-    let config = ScanConfig::new(ScanParams::new(vec![input.clone()], UnitKind::Sentence))
-        .expect("valid");
+    let config =
+        ScanConfig::new(ScanParams::new(vec![input.clone()], UnitKind::Sentence)).expect("valid");
     let job = dedup::prepare(config, &opts).expect("prepare");
     let scan = dupscan::pipeline::run(&job.config, &dupscan::progress::Silent).expect("scan");
     // The unique row's text changes to other text of the same length, the
@@ -579,7 +597,10 @@ fn a_parquet_input_changed_in_place_after_the_scan_is_an_error() {
         .expect("the text is stored plain");
     let mut changed = original.clone();
     changed[at..at + 6].copy_from_slice(b"Hunter");
-    let modified = fs::metadata(&input).expect("stat").modified().expect("mtime");
+    let modified = fs::metadata(&input)
+        .expect("stat")
+        .modified()
+        .expect("mtime");
     fs::write(&input, &changed).expect("rewrite");
     File::options()
         .write(true)
@@ -611,5 +632,36 @@ fn a_missing_text_column_names_the_file_and_the_columns() {
         err.contains(&format!("{}: no column \"body\"", path.display())),
         "{err}"
     );
-    assert!(err.contains("id, meta.source, meta.year, meta.body, text"), "{err}");
+    assert!(
+        err.contains("id, meta.source, meta.year, meta.body, text"),
+        "{err}"
+    );
+}
+
+#[test]
+fn many_row_groups_read_in_parallel_give_every_row_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("many.parquet");
+    let recs: Vec<Rec> = (0..400)
+        .map(|i| {
+            rec(
+                i,
+                &format!(
+                    "Row number {i} has words of its own: {}.",
+                    "x".repeat(i as usize)
+                ),
+            )
+        })
+        .collect();
+    write_parquet(&path, &recs, Compression::SNAPPY, 5);
+    for _ in 0..3 {
+        let out = dupscan()
+            .args(["scan", "--format", "json", "--unit", "document", "-j", "4"])
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(report["stats"]["documents"], 400, "{report:#}");
+    }
 }

@@ -65,14 +65,14 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
+pub use self::parquet::ParquetFormat;
+pub(crate) use self::parquet::{BATCH as PARQUET_BATCH, Columns, Positional, invalid, open_random};
 pub use detect::{detect_format, unsupported_extension};
 pub(crate) use fingerprint::{Tally, check_read, open_hashed};
 pub use format::{FORMATS, Input, InputFormat, Parallelism, Position, Records, format_of};
 pub use jsonl::JsonlFormat;
 pub(crate) use jsonl::{replace_lone_surrogates, unicode_escape};
 pub use open::open;
-pub use self::parquet::ParquetFormat;
-pub(crate) use self::parquet::{BATCH as PARQUET_BATCH, Columns, invalid, open_random};
 pub(crate) use open::open_tallied;
 pub use text::TextFormat;
 pub(crate) use walk::is_stdin;

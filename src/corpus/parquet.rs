@@ -25,12 +25,15 @@
 use std::fs::File;
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
 
 use ::parquet::basic::Type as PhysicalType;
 use ::parquet::column::reader::{ColumnReader, ColumnReaderImpl, get_typed_column_reader};
 use ::parquet::data_type::{ByteArrayType, DataType, Int32Type, Int64Type};
 use ::parquet::errors::ParquetError;
-use ::parquet::file::reader::{FileReader, RowGroupReader};
+use ::parquet::file::reader::{ChunkReader, FileReader, Length, RowGroupReader};
 use ::parquet::file::serialized_reader::SerializedFileReader;
 use ::parquet::schema::types::{ColumnDescriptor, SchemaDescriptor};
 use rayon::prelude::*;
@@ -86,8 +89,12 @@ impl InputFormat for ParquetFormat {
     fn read(&self, input: Input<'_>, out: &mut Records) -> Result<()> {
         let path = input.path;
         let file = open_random(path, &mut *input.reader)?;
-        let reader = SerializedFileReader::new(file).map_err(invalid(path))?;
-        let columns = Columns::find(reader.metadata().file_metadata().schema_descr(), path, input.opts)?;
+        let reader = SerializedFileReader::new(Positional::new(file)).map_err(invalid(path))?;
+        let columns = Columns::find(
+            reader.metadata().file_metadata().schema_descr(),
+            path,
+            input.opts,
+        )?;
         let meta = reader.metadata();
         let mut first_rows = Vec::with_capacity(meta.num_row_groups());
         let mut rows = 0u64;
@@ -158,6 +165,74 @@ pub(crate) fn open_random(path: &Path, stream: &mut dyn BufRead) -> Result<File>
     Ok(spool)
 }
 
+/// A file read by position, so that threads reading row groups at the same
+/// time do not move one another's offset (the `parquet` crate's own reader
+/// for a [`File`] shares one offset among its clones).
+#[derive(Debug, Clone)]
+pub(crate) struct Positional(Arc<File>);
+
+impl Positional {
+    pub(crate) fn new(file: File) -> Self {
+        Self(Arc::new(file))
+    }
+}
+
+/// A reader of a [`Positional`] file from some offset on.
+pub(crate) struct At {
+    file: Arc<File>,
+    offset: u64,
+}
+
+/// Reads at `offset` of `file`, without moving any file offset.
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+    }
+}
+
+impl Read for At {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = read_at(&self.file, buf, self.offset)?;
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl Length for Positional {
+    fn len(&self) -> u64 {
+        self.0.metadata().map_or(0, |m| m.len())
+    }
+}
+
+impl ChunkReader for Positional {
+    type T = io::BufReader<At>;
+
+    fn get_read(&self, start: u64) -> ::parquet::errors::Result<Self::T> {
+        Ok(io::BufReader::with_capacity(
+            64 * 1024,
+            At {
+                file: Arc::clone(&self.0),
+                offset: start,
+            },
+        ))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> ::parquet::errors::Result<Bytes> {
+        let mut buf = vec![0u8; length];
+        let mut at = At {
+            file: Arc::clone(&self.0),
+            offset: start,
+        };
+        at.read_exact(&mut buf)?;
+        Ok(buf.into())
+    }
+}
+
 /// Turns a Parquet library error into a read error naming `path`.
 pub(crate) fn invalid(path: &Path) -> impl Fn(ParquetError) -> Error + '_ {
     move |e| Error::Read {
@@ -200,7 +275,11 @@ pub(crate) fn find_column(
     let whole = [field.to_owned()];
     let parts = field_parts(field);
     for wanted in [&whole[..], &parts[..]] {
-        if let Some(i) = schema.columns().iter().position(|c| c.path().parts() == wanted) {
+        if let Some(i) = schema
+            .columns()
+            .iter()
+            .position(|c| c.path().parts() == wanted)
+        {
             return Ok(Some(i));
         }
     }
@@ -263,7 +342,11 @@ impl Columns {
                 format!(
                     "the text column \"{field}\" must hold one string per row; it holds {}{}",
                     c.physical_type(),
-                    if c.max_rep_level() > 0 { " in a list" } else { "" }
+                    if c.max_rep_level() > 0 {
+                        " in a list"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
@@ -282,7 +365,11 @@ impl Columns {
                         "the id column \"{id_field}\" must hold one string or integer per row; \
                          it holds {}{}",
                         c.physical_type(),
-                        if c.max_rep_level() > 0 { " in a list" } else { "" }
+                        if c.max_rep_level() > 0 {
+                            " in a list"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }
@@ -323,9 +410,17 @@ impl Group<'_> {
         let bytes = u64::try_from(column.uncompressed_size()).unwrap_or(0);
         out.stats.bytes += bytes;
         (self.input.on_bytes)(bytes);
-        let reader = self.reader.get_column_reader(self.columns.text).map_err(invalid(path))?;
+        let reader = self
+            .reader
+            .get_column_reader(self.columns.text)
+            .map_err(invalid(path))?;
         let mut reader = get_typed_column_reader::<ByteArrayType>(reader);
-        let max_def = self.reader.metadata().column(self.columns.text).column_descr().max_def_level();
+        let max_def = self
+            .reader
+            .metadata()
+            .column(self.columns.text)
+            .column_descr()
+            .max_def_level();
         let mut ids = ids.into_iter();
         let mut row = self.first_row;
         read_values(&mut reader, max_def, |value| {
@@ -399,7 +494,10 @@ impl Group<'_> {
         let bytes = u64::try_from(meta.uncompressed_size()).unwrap_or(0);
         (self.input.on_bytes)(bytes);
         let mut ids = Vec::with_capacity(rows);
-        let reader = self.reader.get_column_reader(index).map_err(invalid(path))?;
+        let reader = self
+            .reader
+            .get_column_reader(index)
+            .map_err(invalid(path))?;
         let read = match reader {
             ColumnReader::ByteArrayColumnReader(mut r) => read_values(&mut r, max_def, |v| {
                 ids.push(v.map(|v| String::from_utf8_lossy(v).into_owned()));
@@ -482,7 +580,11 @@ pub(crate) fn read_values<T: RowValue>(
         let mut next = values.iter();
         for i in 0..records {
             let present = max_def == 0 || defs.get(i) == Some(&max_def);
-            let value = if present { next.next().map(T::as_ref) } else { None };
+            let value = if present {
+                next.next().map(T::as_ref)
+            } else {
+                None
+            };
             if let Err(e) = each(value) {
                 return Ok(Err(e));
             }

@@ -31,9 +31,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::{
-    Compression, Layout, Origin, Source, Warning, detect_format, unsupported_extension,
-};
+use super::{Compression, Layout, Origin, Source, Warning, detect_format, unsupported_extension};
 use crate::error::{Error, Result};
 
 /// The name that stands for stdin.

@@ -24,8 +24,8 @@ use serde::Serialize;
 
 use super::Mode;
 use super::jsonl::JsonlWriteBack;
-use super::parquet::ParquetWriteBack;
 use super::mend::mend_ranges;
+use super::parquet::ParquetWriteBack;
 use super::plan::{DocPlan, Plan};
 use super::text::TextWriteBack;
 use super::write::{Failure, create_parent, encode};

@@ -69,10 +69,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use self::parquet::ParquetWriteBack;
 pub use format::{Output, Reread, Rewrite, WRITE_BACKS, WriteBack, write_back_of};
 pub use jsonl::JsonlWriteBack;
 pub use mend::mend;
-pub use self::parquet::ParquetWriteBack;
 pub use plan::{Counts, DocPlan, Emptied, Keep, Plan, Removal, plan};
 pub use text::TextWriteBack;
 

@@ -79,8 +79,8 @@ const ARROW_SCHEMA: &str = "ARROW:schema";
 fn write(job: &Rewrite<'_>, reader: &mut dyn BufRead, out: &mut Output<'_>) -> Result<()> {
     let path = &job.source().path;
     let file = corpus::open_random(path, reader)?;
-    let chunks = file.try_clone().map_err(|e| job.read_error(e))?;
-    let reader = SerializedFileReader::new(file).map_err(corpus::invalid(path))?;
+    let chunks = corpus::Positional::new(file);
+    let reader = SerializedFileReader::new(chunks.clone()).map_err(corpus::invalid(path))?;
     let meta = reader.metadata();
     // The page indexes, handed on with the chunks copied as they are.
     let indexes = ParquetMetaDataReader::new()
@@ -91,7 +91,12 @@ fn write(job: &Rewrite<'_>, reader: &mut dyn BufRead, out: &mut Output<'_>) -> R
     let columns = Columns::find(schema, path, job.read_options())?;
     let annotate = job.mode() == Mode::Annotate;
     let root = schema.root_schema();
-    if annotate && root.get_fields().iter().any(|f| f.name() == ANNOTATION_FIELD) {
+    if annotate
+        && root
+            .get_fields()
+            .iter()
+            .any(|f| f.name() == ANNOTATION_FIELD)
+    {
         return Err(Error::BadLine {
             path: path.clone(),
             line: 1,
@@ -174,7 +179,10 @@ fn properties(
         WriterVersion::PARQUET_1_0
     };
     let largest = meta.row_groups().iter().map(|g| g.num_rows()).max();
-    let largest = largest.and_then(|n| usize::try_from(n).ok()).unwrap_or(1).max(1);
+    let largest = largest
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(1)
+        .max(1);
     let mut kv: Option<Vec<KeyValue>> = file.key_value_metadata().cloned();
     if let Some(kv) = kv.as_mut().filter(|_| annotate) {
         kv.retain(|e| e.key != ARROW_SCHEMA);
@@ -231,7 +239,7 @@ impl Group<'_> {
     fn write<W: Write + Send>(
         &self,
         reader: &dyn RowGroupReader,
-        chunks: &std::fs::File,
+        chunks: &corpus::Positional,
         writer: &mut SerializedFileWriter<W>,
     ) -> Result<()> {
         let job = self.job;
@@ -409,7 +417,11 @@ impl Group<'_> {
             if records == 0 {
                 break;
             }
-            let n = if max_def == 0 && max_rep == 0 { records } else { read };
+            let n = if max_def == 0 && max_rep == 0 {
+                records
+            } else {
+                read
+            };
             out_defs.clear();
             out_reps.clear();
             out_values.clear();
