@@ -799,7 +799,7 @@ fn keys(corpus: &dupscan::corpus::Corpus) -> Vec<String> {
             let s = &corpus.sources[d.source as usize];
             match s.format.layout {
                 dupscan::corpus::Layout::Text => s.relative.display().to_string(),
-                dupscan::corpus::Layout::Jsonl => d.id.clone(),
+                dupscan::corpus::Layout::Jsonl | dupscan::corpus::Layout::Parquet => d.id.clone(),
             }
         })
         .collect()

@@ -3,6 +3,7 @@
 //! deduplicated by the binary, and the output read back with the crate's
 //! own reader.
 
+#[allow(dead_code)] // not every helper is used here
 mod common;
 
 use std::fs::{self, File};
