@@ -801,7 +801,8 @@ fn keys(corpus: &dupscan::corpus::Corpus) -> Vec<String> {
                 dupscan::corpus::Layout::Text => s.relative.display().to_string(),
                 dupscan::corpus::Layout::Jsonl
                 | dupscan::corpus::Layout::Csv
-                | dupscan::corpus::Layout::Tsv => d.id.clone(),
+                | dupscan::corpus::Layout::Tsv
+                | dupscan::corpus::Layout::Parquet => d.id.clone(),
             }
         })
         .collect()

@@ -435,6 +435,9 @@ fn a_jsonl_bomb_line_is_an_error_or_skipped() {
 /// header, a string value, the footer magic.
 const PARQUET: &[u8] = b"PAR1\x15\x00\x15\x1c\x15\x1c\x2c\x15\x02\x00\x05\x00\x00\x00helloPAR1";
 
+/// The start of an Arrow IPC file: magic, padding, a message length.
+const ARROW: &[u8] = b"ARROW1\x00\x00\xff\xff\xff\xff\x10\x00\x00\x00";
+
 /// The formats list every refusal names.
 const READS: &str = "is not a format dupscan reads; it reads plain text, JSON Lines";
 
@@ -468,14 +471,14 @@ fn unreadable_formats_are_refused_by_name_and_by_content() {
             "a Parquet file is not",
         ),
         (
-            d.join("part-0.parquet"),
-            PARQUET.to_vec(),
-            "a Parquet file (.parquet)",
+            d.join("part-0.orc"),
+            b"ORC\x0a\x0b".to_vec(),
+            "an ORC file (.orc)",
         ),
         (
             d.join("part-0.bin"),
-            PARQUET.to_vec(),
-            "a Parquet file is not",
+            ARROW.to_vec(),
+            "an Arrow IPC file is not",
         ),
         (
             d.join("part-0.txt.gz"),
@@ -571,19 +574,19 @@ fn a_data_format_in_a_directory_is_refused_and_binary_junk_is_skipped() {
     assert_eq!(fs::read(out_dir.join("image.dat")).expect("copied"), png);
 
     // A data format found by walking is refused: its records would be lost.
-    let parquet = corpus.join("z.parquet");
-    fs::write(&parquet, PARQUET).expect("write");
+    let orc = corpus.join("z.orc");
+    fs::write(&orc, b"ORC\x0a\x0b").expect("write");
     refused(
         &["scan", "--format", "json"],
         &corpus,
-        &format!("{}: a Parquet file (.parquet)", parquet.display()),
+        &format!("{}: an ORC file (.orc)", orc.display()),
     );
-    fs::remove_file(&parquet).expect("rm");
-    let hidden_parquet = corpus.join("z.bin");
-    fs::write(&hidden_parquet, PARQUET).expect("write");
+    fs::remove_file(&orc).expect("rm");
+    let hidden_arrow = corpus.join("z.bin");
+    fs::write(&hidden_arrow, ARROW).expect("write");
     refused(
         &["scan", "--format", "json", "--skip-bad-lines"],
         &corpus,
-        &format!("{}: a Parquet file", hidden_parquet.display()),
+        &format!("{}: an Arrow IPC file", hidden_arrow.display()),
     );
 }

@@ -28,6 +28,7 @@ use std::path::Path;
 use super::csv::{CsvFormat, TsvFormat};
 use super::detect::{NotText, UTF8_BOM};
 use super::jsonl::JsonlFormat;
+use super::parquet::ParquetFormat;
 use super::text::TextFormat;
 use super::{Document, Layout, Origin, ReadOptions, ReadStats, Warning};
 use crate::error::{Error, Result};
@@ -195,7 +196,13 @@ pub trait InputFormat: Send + Sync {
 /// The formats dupscan reads, in the order stdin sniffing tries them;
 /// the last one, plain text, is the fallback for names and bytes that no
 /// other format claims.
-pub static FORMATS: &[&dyn InputFormat] = &[&JsonlFormat, &CsvFormat, &TsvFormat, &TextFormat];
+pub static FORMATS: &[&dyn InputFormat] = &[
+    &ParquetFormat,
+    &JsonlFormat,
+    &CsvFormat,
+    &TsvFormat,
+    &TextFormat,
+];
 
 /// The format named by `layout`.
 ///

@@ -10,7 +10,10 @@
 //! * `.gz` / `.zst` compressed versions of both, decompressed as a stream;
 //! * CSV and TSV (`.csv`, `.tsv`): a header row, one document per row, text
 //!   and id in the columns named by the text and id fields (see `csv.rs`);
-//! * formats dupscan does not read yet (`.parquet`, ... by name, or
+//! * Parquet (`.parquet`, or the `PAR1` magic number at both ends of a file
+//!   no other format claims by name): one document per row, text and id in
+//!   the configured columns (`path:row` without an id); see [`ParquetFormat`];
+//! * formats dupscan does not read yet (`.orc`, ... by name, or
 //!   by a magic number in the first bytes; see [`unsupported_extension`]) are
 //!   refused with [`Error::Unsupported`], and so is binary content (a NUL
 //!   byte in the first 8 KiB of a file read as text, an executable, an
@@ -34,7 +37,7 @@
 //! expands inputs into files, [`open()`] streams a file's decompressed bytes,
 //! and [`read_inputs`] (or [`read_sources`]) reads everything into a
 //! [`Corpus`], parsing JSONL in parallel while keeping input order. Each
-//! format is an [`InputFormat`] (one file each: `text.rs`, `jsonl.rs`)
+//! format is an [`InputFormat`] (one file each: `text.rs`, `jsonl.rs`, `parquet.rs`)
 //! listed in [`FORMATS`]; this module only drives them.
 //!
 //! ```
@@ -55,6 +58,7 @@ mod fingerprint;
 mod format;
 mod jsonl;
 mod open;
+mod parquet;
 mod text;
 mod walk;
 
@@ -64,6 +68,8 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
+pub use self::parquet::ParquetFormat;
+pub(crate) use self::parquet::{BATCH as PARQUET_BATCH, Columns, Positional, invalid, open_random};
 pub use csv::{CsvFormat, TsvFormat};
 pub(crate) use csv::{column, csv_error, delimiter, reader as csv_reader, row_number};
 pub use detect::{detect_format, unsupported_extension};
@@ -249,11 +255,17 @@ fn read_sources_keeping(
 /// Every layout, for tests that each has its format and write-back. The
 /// match stops compiling when a layout is added, so that it is added here.
 #[cfg(test)]
-pub(crate) fn all_layouts() -> [Layout; 4] {
+pub(crate) fn all_layouts() -> [Layout; 5] {
     match Layout::Text {
-        Layout::Text | Layout::Jsonl | Layout::Csv | Layout::Tsv => {}
+        Layout::Text | Layout::Jsonl | Layout::Csv | Layout::Tsv | Layout::Parquet => {}
     }
-    [Layout::Text, Layout::Jsonl, Layout::Csv, Layout::Tsv]
+    [
+        Layout::Text,
+        Layout::Jsonl,
+        Layout::Csv,
+        Layout::Tsv,
+        Layout::Parquet,
+    ]
 }
 
 /// How many of `docs` have an id that an earlier one already has.

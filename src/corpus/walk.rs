@@ -8,9 +8,11 @@
 //! run and every machine. Entries whose names start with `.` are skipped
 //! silently. Symbolic links are followed.
 //!
-//! A file whose name says it is a format dupscan does not read yet
-//! (`.parquet`, ...; see [`unsupported_extension`]) is refused, named or
-//! found by walking, before anything is read.
+//! A file whose name says it is a format dupscan does not read yet (`.orc`,
+//! `.arrow`, ...; see [`unsupported_extension`]), or a compressed Parquet
+//! file, is refused, named or found by walking, before anything is read. A
+//! regular file no format claims by name is Parquet if it starts and ends
+//! with Parquet's magic number (its first and last four bytes are read).
 //!
 //! Each file is read once: files and directories are identified by device
 //! and inode (on Unix; by canonical path elsewhere), so a file reached a
@@ -30,7 +32,9 @@ use std::path::{Path, PathBuf};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
-use super::{Origin, Select, Source, Warning, detect_format, unsupported_extension};
+use super::{
+    Compression, Layout, Origin, Select, Source, Warning, detect_format, unsupported_extension,
+};
 use crate::error::{Error, Result};
 
 /// The name that stands for stdin.
@@ -324,7 +328,21 @@ fn source(path: PathBuf, relative: PathBuf, origin: Origin) -> Result<Source> {
     if let Some(what) = unsupported_extension(&path) {
         return Err(Error::Unsupported { path, what });
     }
-    let format = detect_format(&path);
+    let mut format = detect_format(&path);
+    if format.layout == Layout::Parquet && format.compression != Compression::None {
+        return Err(Error::Unsupported {
+            path,
+            what: "a compressed Parquet file (Parquet compresses its own pages: \
+                   decompress the file)"
+                .into(),
+        });
+    }
+    if format.layout == Layout::Text
+        && format.compression == Compression::None
+        && super::parquet::has_magic(&path)
+    {
+        format.layout = Layout::Parquet;
+    }
     Ok(Source {
         path,
         relative,

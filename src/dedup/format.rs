@@ -26,6 +26,7 @@ use super::Mode;
 use super::csv::CsvWriteBack;
 use super::jsonl::JsonlWriteBack;
 use super::mend::mend_ranges;
+use super::parquet::ParquetWriteBack;
 use super::plan::{DocPlan, Plan};
 use super::splice::{Encoding, Mismatch, splice};
 use super::text::TextWriteBack;
@@ -69,6 +70,7 @@ pub static WRITE_BACKS: &[&dyn WriteBack] = &[
     &JsonlWriteBack,
     &CsvWriteBack(Layout::Csv),
     &CsvWriteBack(Layout::Tsv),
+    &ParquetWriteBack,
     &TextWriteBack,
 ];
 
@@ -411,11 +413,18 @@ pub(super) fn verified<T>(
 /// output depends on how its input is cut into writes: a format that means
 /// to keep its output byte for byte must keep its sequence of writes.
 pub struct Output<'w> {
-    inner: &'w mut dyn Write,
+    inner: &'w mut (dyn Write + Send),
     target: &'w Path,
 }
 
 impl Output<'_> {
+    /// The stream itself, for a format written by a library that takes an
+    /// [`io::Write`] (Parquet); its errors are plain [`io::Error`]s, for the
+    /// caller to name the target ([`Rewrite::write_error`]).
+    pub fn stream(&mut self) -> &mut (dyn Write + Send) {
+        self.inner
+    }
+
     /// Writes all of `bytes`.
     ///
     /// # Errors

@@ -58,6 +58,7 @@ mod csv;
 mod format;
 mod jsonl;
 mod mend;
+mod parquet;
 mod plan;
 mod record;
 mod splice;
@@ -69,6 +70,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use self::parquet::ParquetWriteBack;
 pub use csv::CsvWriteBack;
 pub use format::{Output, Reread, Rewrite, WRITE_BACKS, WriteBack, write_back_of};
 pub use jsonl::JsonlWriteBack;

@@ -94,7 +94,8 @@ pub(crate) fn check_target(
         let cannot = |s: &&Source| !write_back_of(s.format.layout).annotates();
         if let Some(s) = sources.iter().find(cannot) {
             return Err(Error::Param(format!(
-                "--annotate adds a field to JSON Lines records; {} is a {} file",
+                "--annotate adds a field to JSON Lines records and a column to Parquet files; \
+                 {} is a {} file",
                 s.path.display(),
                 corpus::format_of(s.format.layout).name()
             )));
@@ -326,7 +327,7 @@ impl<R: Read> Read for Reading<'_, R> {
 pub(crate) fn encode(
     file: &File,
     compression: Compression,
-    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    body: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
 ) -> io::Result<()> {
     let buf = BufWriter::with_capacity(BUF_SIZE, file);
     match compression {

@@ -59,7 +59,7 @@ pub enum Error {
     #[error(
         "{}: {what} is not a format dupscan reads; it reads plain text, JSON Lines \
          (.jsonl, .json, .ndjson) and CSV/TSV (.csv, .tsv), each optionally compressed \
-         (.gz, .zst)",
+         (.gz, .zst), and Parquet (.parquet)",
         EscapedPath(.path)
     )]
     Unsupported {

@@ -47,6 +47,8 @@ pub enum Layout {
     Csv,
     /// Tab-separated values with a header row, one document per row.
     Tsv,
+    /// A Parquet file: one document per row.
+    Parquet,
 }
 
 /// The format of one input file, detected from its name.
