@@ -1,7 +1,7 @@
 //! The `dupscan` binary: parse flags, run the library, map errors to exit codes.
 //!
-//! Exit codes: 0 success; 1 a contamination check matched with
-//! `--fail-on-match`; 2 bad input, bad parameters or an I/O error (a write
+//! Exit codes: 0 success; 1 a contamination check matched, or left a
+//! reference item unchecked, with `--fail-on-match`; 2 bad input, bad parameters or an I/O error (a write
 //! past `ulimit -f` included: SIGXFSZ is ignored, so it fails with EFBIG).
 
 use std::io::{self, IsTerminal, Write};
@@ -24,7 +24,7 @@ use dupscan::eval;
 use dupscan::output::{self, Destination};
 use dupscan::pipeline;
 use dupscan::progress::{Progress, Silent, Stage};
-use dupscan::report::{Json, JsonLines, Report, ReportWriter, Text};
+use dupscan::report::{Contamination, Json, JsonLines, Report, ReportWriter, Text};
 
 fn main() -> ExitCode {
     ignore_file_size_signal();
@@ -124,10 +124,40 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     write_report(&report, cmd.output.format, dest.as_ref())?;
     progress.finish();
     print_timings(&cmd.scan, &progress);
+    if let Some(c) = &report.contamination {
+        // Under --fail-on-match an unchecked item fails the gate: say why,
+        // even with -q.
+        if !cmd.scan.quiet || cmd.fail_on_match {
+            warn_unchecked(c);
+        }
+        if cmd.fail_on_match && (c.contaminated_documents > 0 || c.unchecked_documents > 0) {
+            return Ok(EXIT_MATCH);
+        }
+    }
     if cmd.fail_on_match && !report.is_empty() {
         return Ok(EXIT_MATCH);
     }
     Ok(EXIT_OK)
+}
+
+/// Every reference item that could not be checked, on stderr.
+fn warn_unchecked(c: &Contamination) {
+    if c.unchecked.is_empty() {
+        return;
+    }
+    eprintln!(
+        "dupscan: warning: {} reference items could not be checked:",
+        c.unchecked.len()
+    );
+    for u in &c.unchecked {
+        eprintln!(
+            "dupscan: warning:   {} ({}, {} words): {}",
+            escape(&u.doc),
+            escape(&u.source),
+            u.words,
+            u.reason
+        );
+    }
 }
 
 fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
@@ -139,6 +169,11 @@ fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
     let summary = pool.install(|| -> anyhow::Result<dedup::Summary> {
         let scan = pipeline::run(&job.config, &progress)?;
         warn_about_input(&cmd.scan, &scan);
+        if !cmd.scan.quiet && scan.reference_docs > 0 {
+            if let Some(c) = &Report::from_scan(&scan).contamination {
+                warn_unchecked(c);
+            }
+        }
         progress.start(Stage::Writing, None);
         let summary = job.run(&scan)?;
         progress.finish();

@@ -18,6 +18,8 @@ pub enum Stage {
     Verifying,
     /// Aligning spans of words across unit boundaries.
     Aligning,
+    /// Looking for each reference item in the corpus by containment.
+    Containing,
     /// Union-find, groups and member similarities.
     Clustering,
     /// Writing the report or the deduplicated corpus.
@@ -35,6 +37,7 @@ impl Stage {
             Stage::Banding => "banding",
             Stage::Verifying => "verifying",
             Stage::Aligning => "aligning",
+            Stage::Containing => "containing",
             Stage::Clustering => "clustering",
             Stage::Writing => "writing",
         }
