@@ -79,9 +79,7 @@ pub struct ContainParams {
     /// Hits at most this many n-grams after a chain's last hit (in the item
     /// and, plus `slack`, in the document) join it.
     pub max_gap: u32,
-    /// Seed of the word hashes (the scan's seed; not written again in a
-    /// report's `params.contain`).
-    #[serde(skip)]
+    /// Seed of the word hashes (a scan sets it to its own seed).
     pub seed: u64,
 }
 
