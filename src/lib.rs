@@ -35,6 +35,6 @@ pub mod output;
 pub mod pipeline;
 
 pub use dupscan_core::{
-    Error, Result, align, cluster, config, contain, error, escape, exact, links, lsh, minhash, normalize,
-    progress, report, scanner, segment, shingle, sign, tokens, units, verify, winnow,
+    Error, Result, align, cluster, config, contain, error, escape, exact, links, lsh, minhash,
+    normalize, progress, report, scanner, segment, shingle, sign, tokens, units, verify, winnow,
 };

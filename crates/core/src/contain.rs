@@ -285,19 +285,13 @@ where
                 for run in hits.chunk_by(|x, y| x.0 == y.0) {
                     let item = run[0].0;
                     let pairs: Vec<(u32, u32)> = run.iter().map(|h| (h.1, h.2)).collect();
-                    matches_in(
-                        &items[item as usize],
-                        tokens,
-                        &pairs,
-                        params,
-                        &mut |m| {
-                            found.push(ItemMatch {
-                                item,
-                                doc: d as u32,
-                                ..m
-                            });
-                        },
-                    );
+                    matches_in(&items[item as usize], tokens, &pairs, params, &mut |m| {
+                        found.push(ItemMatch {
+                            item,
+                            doc: d as u32,
+                            ..m
+                        });
+                    });
                 }
                 found
             },
@@ -407,9 +401,9 @@ fn matches_in(
     });
     let mut kept: Vec<ItemMatch> = Vec::new();
     for m in found {
-        let overlaps = kept.iter().any(|k| {
-            k.doc_range.start < m.doc_range.end && m.doc_range.start < k.doc_range.end
-        });
+        let overlaps = kept
+            .iter()
+            .any(|k| k.doc_range.start < m.doc_range.end && m.doc_range.start < k.doc_range.end);
         if !overlaps {
             kept.push(m);
         }
@@ -430,18 +424,18 @@ fn chains(hits: &[(u32, u32)], params: &ContainParams) -> Vec<Vec<(u32, u32)>> {
     let mut chains: Vec<Vec<(u32, u32)>> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     for &(p, q) in hits {
-        open.retain(|&c| chains[c].last().is_some_and(|l| p - l.0 <= gap + params.slack));
+        open.retain(|&c| {
+            chains[c]
+                .last()
+                .is_some_and(|l| p - l.0 <= gap + params.slack)
+        });
         let diag = i64::from(p) - i64::from(q);
         let near = |c: usize| {
             let (lp, lq) = *chains[c].last().expect("chains are never empty");
             let d = (diag - (i64::from(lp) - i64::from(lq))).abs();
             (p > lp && q > lq && q - lq <= gap && d <= slack).then_some(d)
         };
-        match open
-            .iter()
-            .filter_map(|&c| near(c).map(|d| (d, c)))
-            .min()
-        {
+        match open.iter().filter_map(|&c| near(c).map(|d| (d, c))).min() {
             Some((_, c)) => chains[c].push((p, q)),
             None => {
                 chains.push(vec![(p, q)]);
@@ -598,10 +592,18 @@ mod tests {
     #[test]
     fn a_short_item_must_be_spanned_whole() {
         let item = "Who wrote Hamlet?";
-        let c = check(&[item], &["Quiz night: who wrote\nHAMLET? Nobody knew."], &params());
+        let c = check(
+            &[item],
+            &["Quiz night: who wrote\nHAMLET? Nobody knew."],
+            &params(),
+        );
         assert_eq!(c.items[0].words, 3);
         assert_eq!(c.matches.len(), 1);
-        let c = check(&[item], &["Quiz night: who wrote Macbeth? Nobody knew."], &params());
+        let c = check(
+            &[item],
+            &["Quiz night: who wrote Macbeth? Nobody knew."],
+            &params(),
+        );
         assert!(c.matches.is_empty());
         // Ten words with one edited in the middle: spanned whole, found;
         // the first five words only: not.
@@ -614,7 +616,11 @@ mod tests {
 
     #[test]
     fn items_shorter_than_an_ngram_are_unchecked() {
-        let c = check(&["Hamlet?", "Two words", ""], &["Hamlet? Two words"], &params());
+        let c = check(
+            &["Hamlet?", "Two words", ""],
+            &["Hamlet? Two words"],
+            &params(),
+        );
         assert!(c.items.iter().all(|i| !i.checked), "{:?}", c.items);
         assert!(c.matches.is_empty());
     }
@@ -657,7 +663,11 @@ mod tests {
         let c = check(&[boiler], &docs, &params());
         assert_eq!(c.items[0].common, c.items[0].ngrams);
         assert_eq!(c.matches.len(), 30);
-        let c = check(&["reporting by the london newsroom today"], &docs, &params());
+        let c = check(
+            &["reporting by the london newsroom today"],
+            &docs,
+            &params(),
+        );
         assert!(c.matches.is_empty());
     }
 
@@ -673,7 +683,10 @@ mod tests {
             .num_threads(1)
             .build()
             .expect("pool");
-        assert_eq!(pool.install(|| check(&items, &[doc.as_str(), ITEM], &params())), c);
+        assert_eq!(
+            pool.install(|| check(&items, &[doc.as_str(), ITEM], &params())),
+            c
+        );
     }
 
     #[test]

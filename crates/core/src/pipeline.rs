@@ -250,26 +250,26 @@ fn run_stages(
         (Vec::new(), AlignStats::default())
     };
     let mut links = links;
-    let (contained, contain_pairs) =
-        if reference_docs > 0 && params.containment == Containment::On {
-            progress.start(Stage::Containing, None);
-            let (found, check) = contain_items(&corpus, &units, params, reference_docs);
-            progress.finish();
-            let mut pairs: Vec<(u32, u32)> = found
-                .iter()
-                .map(|l| {
-                    let (a, b) = (classes.of(l.a), classes.of(l.b));
-                    (a.min(b), a.max(b))
-                })
-                .collect();
-            pairs.sort_unstable();
-            pairs.dedup();
-            links.extend(found);
-            links.sort_by_key(|l| (l.a, l.b));
-            (Some(check), pairs)
-        } else {
-            (None, Vec::new())
-        };
+    let (contained, contain_pairs) = if reference_docs > 0 && params.containment == Containment::On
+    {
+        progress.start(Stage::Containing, None);
+        let (found, check) = contain_items(&corpus, &units, params, reference_docs);
+        progress.finish();
+        let mut pairs: Vec<(u32, u32)> = found
+            .iter()
+            .map(|l| {
+                let (a, b) = (classes.of(l.a), classes.of(l.b));
+                (a.min(b), a.max(b))
+            })
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        links.extend(found);
+        links.sort_by_key(|l| (l.a, l.b));
+        (Some(check), pairs)
+    } else {
+        (None, Vec::new())
+    };
 
     progress.start(Stage::Clustering, None);
     let groups = cluster::groups(

@@ -402,10 +402,13 @@ fn contamination(scan: &Scan) -> Contamination {
         let best = check.matches[lo..]
             .iter()
             .take_while(|m| m.item == item)
-            .fold(None, |best: Option<&crate::contain::ItemMatch>, m| match best {
-                Some(b) if b.share >= m.share => Some(b),
-                _ => Some(m),
-            })?;
+            .fold(
+                None,
+                |best: Option<&crate::contain::ItemMatch>, m| match best {
+                    Some(b) if b.share >= m.share => Some(b),
+                    _ => Some(m),
+                },
+            )?;
         let doc = scan.reference_docs + best.doc;
         let r = best.item_range;
         Some(BestMatch {
