@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use dupscan::config::{
-    DEFAULT_NUM_PERM, DEFAULT_SEED, Grouping, ReferenceFields, ScanConfig, ScanParams, Scope,
-    SpanParams, SpanPath, UnitKind, Verification, parse_size,
+    Containment, DEFAULT_NUM_PERM, DEFAULT_SEED, Grouping, ReferenceFields, ScanConfig, ScanParams,
+    Scope, SpanParams, SpanPath, UnitKind, Verification, parse_size,
 };
+use dupscan::contain::ContainParams;
 use dupscan::corpus::{BadLines, ReadOptions, Select};
 use dupscan::dedup::{DedupOptions, Emptied, Keep, Mode, Overwrite};
 use dupscan::error::Result;
@@ -329,8 +330,11 @@ text. At --unit document a duplicate document is left out; at --unit
 sentence|paragraph duplicate units are cut out of their document and the
 whitespace around each cut is mended. A document left empty is left out.
 
-With --reference (decontamination), every corpus unit that matches a
-reference unit is removed instead, and the reference is not written.
+With --reference (decontamination), what matches the reference is removed
+instead: every corpus unit that matches a reference unit, and the whole
+region of a document where a reference item is contained (question and
+answer when the item holds both; see --containment); the reference is not
+written. Items that could not be checked are listed on stderr.
 
 With --annotate (JSON Lines only) every record is kept and a \"dupscan\" field
 says what would go: {\"group\",\"duplicate\",\"of\"} for documents,
@@ -453,8 +457,9 @@ pub struct ScanCmd {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// With --reference: exit with code 1 when any reference unit matched
-    /// (0 when clean, 2 on errors), for CI gates.
+    /// With --reference: exit with code 1 when any reference item matched or
+    /// could not be checked (listed on stderr and in the report), 0 when
+    /// every item was checked and none matched, 2 on errors: a CI gate.
     #[arg(long, requires = "reference")]
     pub fail_on_match: bool,
 }
@@ -494,6 +499,15 @@ pub enum SpansArg {
     /// Align spans.
     On,
     /// Whole units only.
+    Off,
+}
+
+/// Containment on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ContainmentArg {
+    /// Look for each item whole.
+    On,
+    /// Compare units only.
     Off,
 }
 
@@ -619,6 +633,30 @@ pub struct ScanArgs {
     /// must cover to join it with a corpus unit.
     #[arg(long, value_name = "F", default_value_t = SpanParams::default().reference_min_cover)]
     pub span_reference_min_cover: f64,
+
+    /// With --reference: also look for each reference item (document) whole
+    /// in every corpus document, by containment: a match holds enough of the
+    /// item's word 3-grams in one place, whatever the lines and sentences
+    /// around it. Items of fewer than 3 words cannot be checked and are
+    /// listed as unchecked.
+    #[arg(long, value_enum, value_name = "on|off", default_value = "on")]
+    pub containment: ContainmentArg,
+
+    /// Containment: share of the item's distinct word 3-grams (those not
+    /// common in the corpus) one place of a document must hold.
+    #[arg(long, value_name = "F", default_value_t = ContainParams::default().min_share)]
+    pub contain_min_share: f64,
+
+    /// Containment: words of the item a match must span; a shorter item must
+    /// be matched whole.
+    #[arg(long, value_name = "N", default_value_t = ContainParams::default().min_words)]
+    pub contain_min_words: u32,
+
+    /// Containment: a word 3-gram held by more than this share of the corpus
+    /// documents (and by more than 20) is common (boilerplate, stock phrases)
+    /// and not counted.
+    #[arg(long, value_name = "F", default_value_t = ContainParams::default().max_df)]
+    pub contain_max_df: f64,
 
     /// Trust LSH candidates without checking their exact Jaccard similarity.
     #[arg(long)]
@@ -811,6 +849,13 @@ impl ScanArgs {
         p.options.span.min_words = self.span_min_words;
         p.options.span.min_cover = self.span_min_cover;
         p.options.span.reference_min_cover = self.span_reference_min_cover;
+        p.options.containment = match self.containment {
+            ContainmentArg::On => Containment::On,
+            ContainmentArg::Off => Containment::Off,
+        };
+        p.options.contain.min_share = self.contain_min_share;
+        p.options.contain.min_words = self.contain_min_words;
+        p.options.contain.max_df = self.contain_max_df;
         p.options.grouping = match self.groups {
             GroupsArg::Stars => Grouping::Stars,
             GroupsArg::Components => Grouping::Components,

@@ -37,6 +37,7 @@ pub mod slurm;
 pub mod staged;
 
 pub use dupscan_core::{
-    Error, Result, align, cluster, config, error, escape, exact, links, lsh, minhash, normalize,
-    offsets, progress, report, scanner, segment, shingle, sign, tokens, units, verify, winnow,
+    Error, Result, align, cluster, config, contain, error, escape, exact, links, lsh, minhash,
+    normalize, offsets, progress, report, scanner, segment, shingle, sign, tokens, units, verify,
+    winnow,
 };

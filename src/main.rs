@@ -1,7 +1,7 @@
 //! The `dupscan` binary: parse flags, run the library, map errors to exit codes.
 //!
-//! Exit codes: 0 success; 1 a contamination check matched with
-//! `--fail-on-match`; 2 bad input, bad parameters or an I/O error (a write
+//! Exit codes: 0 success; 1 a contamination check matched, or left a
+//! reference item unchecked, with `--fail-on-match`; 2 bad input, bad parameters or an I/O error (a write
 //! past `ulimit -f` included: SIGXFSZ is ignored, so it fails with EFBIG).
 
 use std::io::{self, IsTerminal, Write};
@@ -27,7 +27,7 @@ use dupscan::eval;
 use dupscan::output::{self, Destination};
 use dupscan::pipeline;
 use dupscan::progress::{Progress, Silent, Stage};
-use dupscan::report::{Json, JsonLines, Report, ReportWriter, Text};
+use dupscan::report::{Contamination, Json, JsonLines, Report, ReportWriter, Text};
 use dupscan::staged;
 
 fn main() -> ExitCode {
@@ -291,10 +291,40 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     progress.advance(report.len() as u64);
     progress.finish();
     print_timings(cmd.scan.timings, &progress);
+    if let Some(c) = &report.contamination {
+        // Under --fail-on-match an unchecked item fails the gate: say why,
+        // even with -q.
+        if !cmd.scan.quiet || cmd.fail_on_match {
+            warn_unchecked(c);
+        }
+        if cmd.fail_on_match && (c.contaminated_documents > 0 || c.unchecked_documents > 0) {
+            return Ok(EXIT_MATCH);
+        }
+    }
     if cmd.fail_on_match && !report.is_empty() {
         return Ok(EXIT_MATCH);
     }
     Ok(EXIT_OK)
+}
+
+/// Every reference item that could not be checked, on stderr.
+fn warn_unchecked(c: &Contamination) {
+    if c.unchecked.is_empty() {
+        return;
+    }
+    eprintln!(
+        "dupscan: warning: {} reference items could not be checked:",
+        c.unchecked.len()
+    );
+    for u in &c.unchecked {
+        eprintln!(
+            "dupscan: warning:   {} ({}, {} words): {}",
+            escape(&u.doc),
+            escape(&u.source),
+            u.words,
+            u.reason
+        );
+    }
 }
 
 fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
@@ -311,6 +341,11 @@ fn deduplicate(cmd: DedupCmd) -> anyhow::Result<u8> {
             &progress,
         )?;
         warn_about_input(&cmd.scan, &scan);
+        if !cmd.scan.quiet && scan.reference_docs > 0 {
+            if let Some(c) = &Report::from_scan(&scan).contamination {
+                warn_unchecked(c);
+            }
+        }
         let files = scan.corpus.sources.len() as u64;
         progress.start(Stage::Filtering, Some(files));
         let summary = job.run(&scan)?;

@@ -1505,6 +1505,7 @@ pub fn cluster(work: &Work, texts: Texts, progress: &dyn Progress) -> Result<Sca
         matches,
         links: Vec::new(),
         classes,
+        contained: None,
         stats,
     })
 }

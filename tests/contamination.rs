@@ -207,3 +207,152 @@ fn each_item_names_its_best_document_and_where_it_matched() {
         assert!(matched.split_whitespace().count() >= 8, "{matched:?}");
     }
 }
+
+/// A three-word verbatim item is found by containment (it is shorter than
+/// --min-tokens, so the unit comparison skips it), and the gate fails.
+#[test]
+fn a_three_word_item_is_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bench = dir.path().join("bench.jsonl");
+    write_jsonl(&bench, &[("hamlet".into(), "Who wrote Hamlet?".into())]);
+    let pool = pool();
+    let page = format!("{} Quiz night: who wrote\nHAMLET? {}", pool[0], pool[1]);
+    let corpus = dir.path().join("web.jsonl");
+    write_jsonl(&corpus, &[("page".into(), page.clone())]);
+    let (code, r) = scan(&bench, &corpus, &["--fail-on-match"]);
+    assert_eq!(code, 1, "{r:#}");
+    let item = &r["contamination"]["items"][0];
+    assert_eq!(item["doc"], "hamlet");
+    let best = &item["best"];
+    assert_eq!(best["containment"], 1.0);
+    let (s, e) = (
+        best["match_start"].as_u64().expect("start") as usize,
+        best["match_end"].as_u64().expect("end") as usize,
+    );
+    assert_eq!(&page[s..e], "who wrote\nHAMLET");
+    assert_eq!(r["contamination"]["unchecked_documents"], 0);
+    // Another three words are not a match.
+    write_jsonl(
+        &corpus,
+        &[("page".into(), "Who wrote Macbeth? Nobody.".into())],
+    );
+    let (code, r) = scan(&bench, &corpus, &["--fail-on-match"]);
+    assert_eq!(code, 0, "{r:#}");
+}
+
+/// An item too short to check (fewer than 3 words) is listed in the report
+/// and on stderr, and fails --fail-on-match even though nothing matched.
+#[test]
+fn an_unchecked_item_is_listed_and_fails_the_gate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bench = reference(dir.path());
+    let mut docs: Vec<(String, String)> = QUESTIONS
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (format!("q{i}"), (*q).to_string()))
+        .collect();
+    docs.push(("tiny".into(), "Hamlet?".into()));
+    write_jsonl(&bench, &docs);
+    let corpus = corpus(dir.path(), false);
+    let out = Command::cargo_bin("dupscan")
+        .expect("binary")
+        .args([
+            "scan",
+            "-q",
+            "--format",
+            "json",
+            "--fail-on-match",
+            "--reference",
+        ])
+        .arg(&bench)
+        .arg(&corpus)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 reference items could not be checked"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("tiny"), "{stderr}");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("report");
+    let c = &r["contamination"];
+    assert_eq!(c["contaminated_documents"], 0, "{r:#}");
+    assert_eq!(c["unchecked_documents"], 1);
+    assert_eq!(c["unchecked"][0]["doc"], "tiny");
+    assert_eq!(c["unchecked"][0]["words"], 1);
+    // Without the gate the run succeeds, and still lists it.
+    let (code, r) = scan(&bench, &corpus, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(r["contamination"]["unchecked_documents"], 1);
+}
+
+/// Containment finds an edited, lower-cased item glued to its neighbours
+/// in hard-wrapped text, which the unit comparison misses.
+#[test]
+fn an_edited_item_in_wrapped_text_is_found_by_containment_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pool = pool();
+    let q = QUESTIONS[3]
+        .replace("eight cups", "six cups")
+        .to_lowercase()
+        .replace('?', " - AP");
+    let text = format!("{} {} {} {}", pool[0], pool[1], q, pool[2]);
+    let wrapped: String = text
+        .split(' ')
+        .collect::<Vec<_>>()
+        .chunks(11)
+        .map(|c| c.join(" "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let corpus = dir.path().join("web.jsonl");
+    write_jsonl(&corpus, &[("page".into(), wrapped)]);
+    let bench = reference(dir.path());
+    let (_, r) = scan(&bench, &corpus, &["--containment", "off"]);
+    assert_eq!(r["contamination"]["contaminated_documents"], 0, "{r:#}");
+    let (_, r) = scan(&bench, &corpus, &[]);
+    let items = r["contamination"]["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{r:#}");
+    assert_eq!(items[0]["doc"], "q3");
+    assert!(items[0]["best"]["containment"].as_f64().expect("share") >= 0.5);
+    let members = r["groups"][0]["members"].as_array().expect("members");
+    assert!(members.iter().any(|m| m["via"] == "contained"), "{r:#}");
+}
+
+/// dedup --reference cuts the whole region where an item is contained:
+/// question and answer when the item holds both, across the sentences and
+/// lines it straddles, and nothing of the text around it.
+#[test]
+fn dedup_reference_removes_the_whole_matched_region() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let item = "Which author wrote the novel about a whaling captain who hunts a white \
+                whale across the oceans? Answer: Herman Melville wrote Moby-Dick in 1851.";
+    let bench = dir.path().join("bench.jsonl");
+    write_jsonl(&bench, &[("qa".into(), item.into())]);
+    let pool = pool();
+    let pasted = "which author wrote the novel about a whaling\ncaptain who hunts a white \
+                  whale across the oceans?answer: Herman\nMelville wrote Moby-Dick in 1851";
+    let page = format!("{} {} {pasted} {}", pool[0], pool[1], pool[2]);
+    let input = dir.path().join("in");
+    fs::create_dir(&input).expect("mkdir");
+    write_jsonl(&input.join("web.jsonl"), &[("page".into(), page)]);
+    let out = dir.path().join("out");
+    Command::cargo_bin("dupscan")
+        .expect("binary")
+        .args(["dedup", "-q", "--reference"])
+        .arg(&bench)
+        .arg("--out")
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .success();
+    let written = fs::read_to_string(out.join("web.jsonl")).expect("output");
+    let record: Value = serde_json::from_str(written.trim()).expect("a record");
+    let text = record["text"].as_str().expect("text");
+    for word in ["whaling", "Melville", "1851", "Answer", "answer"] {
+        assert!(!text.contains(word), "{word:?} left in {text:?}");
+    }
+    for kept in [&pool[0], &pool[1], &pool[2]] {
+        assert!(text.contains(kept.as_str()), "{kept:?} lost from {text:?}");
+    }
+}

@@ -394,3 +394,43 @@ fn cli_seed_articles_report_the_repeated_zelenskyy_sentence() {
         assert!(g["size"].as_u64().expect("size") <= 3, "{g:#}");
     }
 }
+
+// --- Clough & Stevenson, containment ---------------------------------------------
+
+/// Answers as reference items, sources as the corpus: containment (one
+/// chain) flags no `non` answer at any share, and more `cut` than `light`
+/// answers (BENCHMARKS.md: at 0.2 over 8 words, cut 14, light 9, non 0).
+#[test]
+#[ignore = "needs ../shared; .ci/run runs it with --include-ignored"]
+fn clough_stevenson_containment_flags_copies_and_no_unrelated_answer() {
+    let cs = clough_stevenson();
+    let name = |p: &PathBuf| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .expect("file name")
+            .to_owned()
+    };
+    let (sources, answers): (Vec<PathBuf>, Vec<PathBuf>) = cs
+        .files
+        .iter()
+        .cloned()
+        .partition(|p| cs.labels[&name(p)].1 == "orig");
+    let mut params = ScanParams::new(sources, UnitKind::Document);
+    params.reference = answers;
+    params.options.contain.min_share = 0.2;
+    params.options.contain.min_words = 8;
+    let config = ScanConfig::new(params).expect("valid parameters");
+    let scan = pipeline::run(&config, &Silent).expect("scan");
+    let check = scan.contained.as_ref().expect("containment ran");
+    let mut flagged: HashMap<String, usize> = HashMap::new();
+    let mut items: Vec<u32> = check.matches.iter().map(|m| m.item).collect();
+    items.dedup();
+    for item in items {
+        let id = &scan.corpus.docs[item as usize].id;
+        *flagged.entry(cs.label(id).1.clone()).or_default() += 1;
+    }
+    let n = |c: &str| flagged.get(c).copied().unwrap_or(0);
+    assert_eq!(n("non"), 0, "{flagged:?}");
+    assert!(n("cut") >= 12 && n("cut") > n("light"), "{flagged:?}");
+    assert!(n("heavy") <= 3, "{flagged:?}");
+}

@@ -20,8 +20,11 @@
 //!
 //! A scan against a reference plans decontamination instead: reference units
 //! are kept, and a corpus unit goes when it has the same normalized text as
-//! a reference unit or a verified pair with one; repeats within the corpus
-//! stay. Reference units are never removed and the counts cover the corpus
+//! a reference unit or a verified pair with one; the part of a corpus unit
+//! that a span link or containment ties to a reference unit goes (so the
+//! whole region where an item is contained, question and answer when the
+//! item holds both, is cut, whatever units it straddles); repeats within
+//! the corpus stay. Reference units are never removed and the counts cover the corpus
 //! documents only.
 //!
 //! A document is dropped when all of its units are removed: units cover
@@ -278,10 +281,14 @@ pub fn plan(scan: &Scan, keep: Keep) -> Plan {
             // Cut only a part whose text is a near-duplicate of the kept
             // part (the span pair's score is for the whole aligned spans, a
             // cut may be a piece of them).
+            // In a decontamination the link itself is the evidence (an
+            // aligned span verified at the threshold, or containment of the
+            // whole item, whose edited copy may fall below it piece by piece).
             let span_cut = |l: u32, of: u32| {
                 let l = &scan.links[l as usize];
                 let (cut, kept_part) = (cut_of(scan, l, m.unit), cut_of(scan, l, of));
-                (similarity.of(m.unit, cut, of, kept_part) >= threshold).then_some((cut, kept_part))
+                (decontaminate || similarity.of(m.unit, cut, of, kept_part) >= threshold)
+                    .then_some((cut, kept_part))
             };
             // A whole unit goes when it repeats a kept unit's normalized text
             // or is a verified pair with one; else each part of it that span

@@ -118,6 +118,10 @@ pub enum Via {
     Unit,
     /// A verified span pair covering enough of one of the two units.
     Span,
+    /// In a contamination check: the reference item holding the
+    /// representative is contained in the member's document, and the member
+    /// holds part of the matched region ([`crate::contain`]).
+    Contained,
 }
 
 /// A group of near-duplicate units.

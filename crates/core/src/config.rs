@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::contain::ContainParams;
 use crate::corpus::{MAX_DOCUMENT_BYTES, ReadOptions};
 use crate::error::{Error, Result};
 use crate::lsh::Bands;
@@ -65,6 +66,17 @@ pub enum SpanPath {
     /// aligned spans cover (see [`crate::align`], [`crate::links`]).
     On,
     /// Compare whole units only.
+    Off,
+}
+
+/// Whether a contamination check (`--reference`) looks for each reference
+/// item by containment ([`crate::contain`]) beside the unit comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Containment {
+    /// An item matches a document that holds enough of it in one place.
+    On,
+    /// Reference units are compared with corpus units only.
     Off,
 }
 
@@ -202,6 +214,10 @@ pub struct Options {
     pub spans: Option<SpanPath>,
     /// Parameters of the span path.
     pub span: SpanParams,
+    /// Whether contamination checks use containment.
+    pub containment: Containment,
+    /// Parameters of containment (its seed is `seed`).
+    pub contain: ContainParams,
 }
 
 impl Options {
@@ -224,6 +240,8 @@ impl Options {
             grouping: Grouping::Stars,
             spans: None,
             span: SpanParams::default(),
+            containment: Containment::On,
+            contain: ContainParams::default(),
         }
     }
 
@@ -273,8 +291,14 @@ impl Options {
             grouping: self.grouping,
             spans: self.spans.unwrap_or(d.spans),
             span: self.span,
+            containment: self.containment,
+            contain: ContainParams {
+                seed: self.seed,
+                ..self.contain
+            },
         };
         params.align().validate()?;
+        params.contain.validate()?;
         Ok(params)
     }
 }
@@ -445,6 +469,18 @@ pub struct Params {
     /// Parameters of the span path.
     #[serde(default)]
     pub span: SpanParams,
+    /// Whether contamination checks used containment (reports written
+    /// before it: off).
+    #[serde(default = "containment_off")]
+    pub containment: Containment,
+    /// Parameters of containment.
+    #[serde(default)]
+    pub contain: ContainParams,
+}
+
+/// Reports written before containment had none.
+fn containment_off() -> Containment {
+    Containment::Off
 }
 
 /// Reports written before the span path had none.

@@ -24,6 +24,7 @@
 pub mod align;
 pub mod cluster;
 pub mod config;
+pub mod contain;
 pub mod corpus;
 pub mod error;
 pub mod escape;

@@ -19,8 +19,9 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::align::{self, AlignStats};
-use crate::cluster::{self, Clustering};
-use crate::config::{Params, ScanConfig, SpanPath, Verification};
+use crate::cluster::{self, Clustering, Via};
+use crate::config::{Containment, Params, ScanConfig, SpanPath, Verification};
+use crate::contain::{self, ContainCheck};
 use crate::corpus::Corpus;
 use crate::exact;
 use crate::links::{self, Link, SpanPair};
@@ -110,6 +111,10 @@ pub struct Scan {
     pub links: Vec<Link>,
     /// Exact classes: units whose normalized text equals an earlier unit's.
     pub classes: ExactClasses,
+    /// In a contamination check with containment on: what was checked of
+    /// each reference item and where each is contained (item and document
+    /// indexes count reference and corpus documents apart, from 0).
+    pub contained: Option<ContainCheck>,
     /// Counters.
     pub stats: ScanStats,
 }
@@ -148,7 +153,11 @@ thread_local! {
 /// Contamination check: scans `reference` and `corpus` together (reference
 /// first, so a group's representative is a reference unit whenever it has
 /// one) and keeps only the groups that join a reference unit with a corpus
-/// unit.
+/// unit. With containment on (the default), each reference document is an
+/// item looked for whole in every corpus document ([`contain::check`]):
+/// where one holds enough of it, the item's units are joined with the
+/// corpus units of the matched region, each with the part of it they hold
+/// (`via: contained`), beside what the unit comparison joins.
 pub fn scan_against_reference(
     config: &ScanConfig,
     reference: Corpus,
@@ -248,6 +257,29 @@ fn run_stages(
     } else {
         (Vec::new(), AlignStats::default())
     };
+    let mut links = links;
+    let (contained, contain_pairs) = if reference_docs > 0 && params.containment == Containment::On
+    {
+        let items = u64::from(reference_docs);
+        progress.start(Stage::Containing, Some(items));
+        let (found, check) = contain_items(&corpus, &units, params, reference_docs);
+        progress.advance(items);
+        progress.finish();
+        let mut pairs: Vec<(u32, u32)> = found
+            .iter()
+            .map(|l| {
+                let (a, b) = (classes.of(l.a), classes.of(l.b));
+                (a.min(b), a.max(b))
+            })
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        links.extend(found);
+        links.sort_by_key(|l| (l.a, l.b));
+        (Some(check), pairs)
+    } else {
+        (None, Vec::new())
+    };
 
     progress.start(Stage::Clustering, Some(units.len() as u64));
     let groups = cluster::groups(
@@ -265,6 +297,10 @@ fn run_stages(
     );
     progress.advance(units.len() as u64);
     progress.finish();
+    let mut groups = groups;
+    if !contain_pairs.is_empty() {
+        mark_contained(&mut groups, &contain_pairs);
+    }
 
     let stats = ScanStats {
         documents: corpus.docs.len() as u64,
@@ -296,7 +332,73 @@ fn run_stages(
         matches,
         links,
         classes,
+        contained,
         stats,
+    }
+}
+
+/// Containment ([`contain::check`]) of every reference document (an item)
+/// in every corpus document, cut into unit links: for each match, the
+/// item's first unit in the matched part of the item is linked with every
+/// corpus unit in the matched region of the document and with the item's
+/// other units in the matched part, each side's range the part of the unit
+/// inside the match, scored by the covered share of the item.
+fn contain_items(
+    corpus: &Corpus,
+    units: &Units,
+    params: &Params,
+    reference_docs: u32,
+) -> (Vec<Link>, ContainCheck) {
+    let texts: Vec<&str> = corpus.docs.iter().map(|d| d.text.as_str()).collect();
+    let (items, docs) = texts.split_at(reference_docs as usize);
+    let check = contain::check(items, docs, &params.contain);
+    let inside = |doc: u32, r: Span| {
+        units
+            .of_doc(doc)
+            .filter(move |&u| {
+                let s = units.span(u);
+                s.start < r.end && r.start < s.end
+            })
+            .map(move |u| {
+                let s = units.span(u);
+                let part = Span {
+                    start: s.start.max(r.start),
+                    end: s.end.min(r.end),
+                };
+                (u, part)
+            })
+    };
+    let mut links = Vec::new();
+    for m in &check.matches {
+        let mut refs = inside(m.item, m.item_range);
+        let Some((head, head_part)) = refs.next() else {
+            continue;
+        };
+        let others = refs.chain(inside(reference_docs + m.doc, m.doc_range));
+        links.extend(others.map(|(u, part)| Link {
+            a: head,
+            b: u,
+            score: m.share,
+            a_range: head_part,
+            b_range: part,
+        }));
+    }
+    (links, check)
+}
+
+/// Members tied to their representative by a containment link (a pair of
+/// exact classes in `pairs`, sorted) say so: `via: contained`.
+fn mark_contained(groups: &mut [Group], pairs: &[(u32, u32)]) {
+    for g in groups {
+        let Some(rep) = g.members.first().map(|m| m.class) else {
+            continue;
+        };
+        for m in &mut g.members[1..] {
+            let key = (rep.min(m.class), rep.max(m.class));
+            if m.via == Via::Span && pairs.binary_search(&key).is_ok() {
+                m.via = Via::Contained;
+            }
+        }
     }
 }
 

@@ -19,6 +19,9 @@ pub enum Stage {
     Verifying,
     /// Aligning spans of words across unit boundaries (counted in documents).
     Aligning,
+    /// Looking for each reference item in the corpus by containment
+    /// (counted in reference documents).
+    Containing,
     /// Union-find, groups and member similarities (counted in units).
     Clustering,
     /// Writing the report (counted in groups).
@@ -38,6 +41,7 @@ impl Stage {
             Stage::Banding => "banding",
             Stage::Verifying => "verifying",
             Stage::Aligning => "aligning",
+            Stage::Containing => "containing",
             Stage::Clustering => "clustering",
             Stage::Writing => "writing",
             Stage::Filtering => "filtering",
@@ -51,6 +55,7 @@ impl Stage {
         match self {
             Stage::Reading => "bytes",
             Stage::Segmenting | Stage::Aligning => "documents",
+            Stage::Containing => "items",
             Stage::Fingerprinting | Stage::Signing | Stage::Clustering => "units",
             Stage::Banding => "bands",
             Stage::Verifying => "pairs",

@@ -166,6 +166,31 @@ pub struct BestMatch {
     pub match_start: u32,
     /// End byte offset (exclusive).
     pub match_end: u32,
+    /// With containment: the share of the item's distinct counted word
+    /// n-grams the match covers (absent when only the unit comparison
+    /// found the item, and in reports of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub containment: Option<f64>,
+    /// With containment: start byte offset of the matched part of the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_start: Option<u32>,
+    /// With containment: end byte offset (exclusive) of that part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_end: Option<u32>,
+}
+
+/// A reference item that could not be checked, listed so that no item
+/// passes a check unseen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UncheckedItem {
+    /// The reference document id.
+    pub doc: String,
+    /// The file it came from.
+    pub source: String,
+    /// Its words (normalized tokens).
+    pub words: u64,
+    /// Why it was not checked.
+    pub reason: String,
 }
 
 /// The per-reference-item summary of a contamination check.
@@ -179,6 +204,17 @@ pub struct Contamination {
     pub corpus_units: u64,
     /// The contaminated items, in reference input order.
     pub items: Vec<ContaminatedItem>,
+    /// Reference documents that could not be checked (absent from reports
+    /// of earlier versions: 0).
+    #[serde(default)]
+    pub unchecked_documents: u64,
+    /// Those documents, in reference input order.
+    #[serde(default)]
+    pub unchecked: Vec<UncheckedItem>,
+    /// With containment: an item n-gram held by more corpus documents than
+    /// this was common, not counted (absent without containment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_ngram_documents: Option<u32>,
 }
 
 /// One group of near-duplicates, as the report shows it.
@@ -465,8 +501,37 @@ fn contamination(scan: &Scan) -> Contamination {
             }
         }
     }
+    let item_len = |item: u32| scan.corpus.docs[item as usize].text.trim().len().max(1) as f64;
+    let contained_best = |item: u32| -> Option<BestMatch> {
+        let check = scan.contained.as_ref()?;
+        let lo = check.matches.partition_point(|m| m.item < item);
+        let best = check.matches[lo..]
+            .iter()
+            .take_while(|m| m.item == item)
+            .fold(
+                None,
+                |best: Option<&crate::contain::ItemMatch>, m| match best {
+                    Some(b) if b.share >= m.share => Some(b),
+                    _ => Some(m),
+                },
+            )?;
+        let doc = scan.reference_docs + best.doc;
+        let r = best.item_range;
+        Some(BestMatch {
+            doc: scan.corpus.docs[doc as usize].id.clone(),
+            covered: (f64::from(r.end - r.start) / item_len(item)).min(1.0),
+            match_start: best.doc_range.start,
+            match_end: best.doc_range.end,
+            containment: Some(best.share),
+            item_start: Some(r.start),
+            item_end: Some(r.end),
+        })
+    };
     let best_of = |item: u32| -> Option<BestMatch> {
-        let len = scan.corpus.docs[item as usize].text.trim().len().max(1) as f64;
+        if let Some(best) = contained_best(item) {
+            return Some(best);
+        }
+        let len = item_len(item);
         places
             .range((item, 0)..=(item, u32::MAX))
             .map(|(&(_, doc), (ranges, at))| {
@@ -491,6 +556,9 @@ fn contamination(scan: &Scan) -> Contamination {
                 covered: covered.min(1.0),
                 match_start: at.start,
                 match_end: at.end,
+                containment: None,
+                item_start: None,
+                item_end: None,
             })
     };
     for (gid, g) in scan.groups.iter().enumerate() {
@@ -536,10 +604,63 @@ fn contamination(scan: &Scan) -> Contamination {
             }
         })
         .collect();
+    let unchecked = unchecked(scan, &compared);
     Contamination {
         reference_documents: u64::from(scan.reference_docs),
         contaminated_documents: items.len() as u64,
         corpus_units: sorted(all_corpus).len() as u64,
         items,
+        unchecked_documents: unchecked.len() as u64,
+        unchecked,
+        common_ngram_documents: scan.contained.as_ref().map(|c| c.common_above),
     }
+}
+
+/// The reference documents that could not be checked: with containment,
+/// those of fewer words than its n-grams; without, those with no unit long
+/// enough to compare (`compared`: units compared per reference document).
+fn unchecked(scan: &Scan, compared: &std::collections::BTreeMap<u32, u64>) -> Vec<UncheckedItem> {
+    let params = &scan.config.params;
+    (0..scan.reference_docs)
+        .filter_map(|d| {
+            let (words, reason) = match &scan.contained {
+                Some(check) => {
+                    let item = check.items.get(d as usize)?;
+                    if item.checked {
+                        return None;
+                    }
+                    (
+                        u64::from(item.words),
+                        format!(
+                            "fewer than {} words, the shortest item containment checks",
+                            params.contain.ngram
+                        ),
+                    )
+                }
+                None => {
+                    if compared.contains_key(&d) {
+                        return None;
+                    }
+                    let text = &scan.corpus.docs[d as usize].text;
+                    (
+                        params.normalizer.normalize(text).split_whitespace().count() as u64,
+                        format!(
+                            "no unit of at least {} words (--min-tokens) and containment is off",
+                            params.min_tokens
+                        ),
+                    )
+                }
+            };
+            let doc = &scan.corpus.docs[d as usize];
+            Some(UncheckedItem {
+                doc: doc.id.clone(),
+                source: scan.corpus.sources[doc.source as usize]
+                    .path
+                    .display()
+                    .to_string(),
+                words,
+                reason,
+            })
+        })
+        .collect()
 }

@@ -126,6 +126,22 @@ impl ReportWriter for Text {
                     item.corpus_documents
                 )?;
             }
+            if c.unchecked_documents > 0 {
+                writeln!(
+                    out,
+                    "unchecked: {} reference items could not be checked",
+                    c.unchecked_documents
+                )?;
+                for u in &c.unchecked {
+                    writeln!(
+                        out,
+                        "  {} ({} words): {}",
+                        Escaped(&u.doc),
+                        u.words,
+                        u.reason
+                    )?;
+                }
+            }
         }
         let mut order: Vec<usize> = (0..r.len()).collect();
         order.sort_by_key(|&i| (std::cmp::Reverse(r.group_size(i)), i));
