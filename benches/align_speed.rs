@@ -58,7 +58,14 @@ fn main() -> Result<()> {
         s.index_bytes as f64 / words
     );
     let checksum = found.matches.iter().fold(0u64, |h, m| {
-        let x = [m.a.doc, m.a.start_byte, m.a.end_byte, m.b.doc, m.b.start_byte, m.b.end_byte];
+        let x = [
+            m.a.doc,
+            m.a.start_byte,
+            m.a.end_byte,
+            m.b.doc,
+            m.b.start_byte,
+            m.b.end_byte,
+        ];
         x.iter()
             .fold(h, |h, &v| (h ^ u64::from(v)).wrapping_mul(0x100_0000_01b3))
     });
