@@ -33,7 +33,13 @@
 //!    tokens apart are chained into one span pair, which is **verified**:
 //!    at least [`AlignParams::min_words`] words on both sides and a char
 //!    5-gram Jaccard similarity of the two normalized spans (the unit path's
-//!    measure) of at least [`AlignParams::threshold`].
+//!    measure) of at least [`AlignParams::threshold`]. A chain made of one
+//!    extension that skipped no word has equal token hashes on both sides,
+//!    so equal normalized text: its similarity is 1 and is not computed.
+//!    Windows of B start a few words around its hits and grow fourfold
+//!    while an extension reaches their edge. The work beyond tokenizing is
+//!    counted in [`AlignStats::steps`]; it is linear in the hits, which are
+//!    at most `max_df / 2` per fingerprint.
 //!
 //! A shared run of `window + ngram - 1` words (8 by default) always yields a
 //! hit, so every verbatim shared run of that length is found unless its
@@ -778,7 +784,7 @@ fn align_window(
 const CLUSTER_GAP: u32 = 4096;
 /// A window of B starts this many bytes around its hits, and grows fourfold
 /// on a side a segment reaches.
-const WINDOW_MARGIN: usize = 256;
+const WINDOW_MARGIN: usize = 96;
 /// How far to look for a safe cut of B's text.
 const CUT_REACH: usize = 1 << 16;
 
