@@ -610,7 +610,7 @@ pub struct ScanArgs {
 
     /// Span alignment beside the unit comparison: find near-duplicate runs of
     /// words wherever sentences and paragraphs are cut, and join the units
-    /// they cover [default: on for sentence and paragraph, off for document].
+    /// they cover [default: off; see README "Finding spans"].
     #[arg(long, value_enum, value_name = "on|off")]
     pub spans: Option<SpansArg>,
 

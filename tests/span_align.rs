@@ -402,12 +402,53 @@ fn one_long_line_finishes() {
     let twice = format!("{line}{line}");
     let same = "word ".repeat(size / 5);
     let docs = [line.as_str(), twice.as_str(), same.as_str()];
-    let start = std::time::Instant::now();
     let found = align(&docs, &AlignParams::default()).expect("valid");
-    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
     // Every fingerprint of the repeating line occurs more than max_df
     // times (the vocabulary repeats every 50,000 words), so it is
     // boilerplate; the run of one word is too.
     assert!(found.stats.dropped_hashes > 0);
     assert!(found.stats.words > (size / 8) as u64);
+    assert!(
+        found.stats.steps <= 64 * found.stats.words,
+        "{:?}",
+        found.stats
+    );
+}
+
+/// A line of words drawn from a vocabulary of ten: every n-gram recurs, but
+/// below the boilerplate cap, so the line holds about two hits per word and
+/// tens of thousands of segments and failed chains. The work of stage 3
+/// must stay linear (it was quadratic: every failed chain scanned every
+/// segment), which the work counter shows without timing anything: twice
+/// the text may not take much more than twice the steps per hit.
+#[test]
+fn a_line_from_ten_words_takes_linear_work() {
+    let vocabulary = [
+        "alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota", "kappa",
+    ];
+    let line = |words: usize| {
+        let mut state = 7u64;
+        let mut out = String::new();
+        for _ in 0..words {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            out.push_str(vocabulary[(state >> 33) as usize % 10]);
+            out.push(' ');
+        }
+        out
+    };
+    let per_hit = |words: usize| {
+        let text = line(words);
+        let found = align(&[text.as_str()], &AlignParams::default()).expect("valid");
+        let s = found.stats;
+        assert!(s.hits > words as u64 / 20, "{s:?}");
+        // A hit pairs two of at most max_df occurrences of a fingerprint.
+        let max_df = u64::from(AlignParams::default().max_df);
+        assert!(s.hits <= s.fingerprints * max_df / 2, "{s:?}");
+        assert!(s.steps <= 64 * (s.words + s.hits), "{s:?}");
+        s.steps as f64 / s.hits as f64
+    };
+    let (small, large) = (per_hit(40_000), per_hit(80_000));
+    assert!(large < 1.5 * small, "steps per hit {small} -> {large}");
 }

@@ -33,7 +33,13 @@
 //!    tokens apart are chained into one span pair, which is **verified**:
 //!    at least [`AlignParams::min_words`] words on both sides and a char
 //!    5-gram Jaccard similarity of the two normalized spans (the unit path's
-//!    measure) of at least [`AlignParams::threshold`].
+//!    measure) of at least [`AlignParams::threshold`]. A chain made of one
+//!    extension that skipped no word has equal token hashes on both sides,
+//!    so equal normalized text: its similarity is 1 and is not computed.
+//!    Windows of B start a few words around its hits and grow fourfold
+//!    while an extension reaches their edge. The work beyond tokenizing is
+//!    counted in [`AlignStats::steps`]; it is linear in the hits, which are
+//!    at most `max_df / 2` per fingerprint.
 //!
 //! A shared run of `window + ngram - 1` words (8 by default) always yields a
 //! hit, so every verbatim shared run of that length is found unless its
@@ -231,6 +237,11 @@ pub struct AlignStats {
     /// Bytes tokenized in stage 3: each aligned document A once, and the
     /// windows of its partners B around the hits.
     pub tokenized_bytes: u64,
+    /// Work of stage 3 beyond tokenizing: token comparisons of the
+    /// extensions, segments looked at to skip covered hits and to verify
+    /// failed chains piece by piece. Bounded by a small multiple of
+    /// `hits * max_df` plus the words, whatever the text.
+    pub steps: u64,
 }
 
 /// The result of [`align`].
@@ -618,6 +629,7 @@ impl SeedIndex {
             stats.segments += p.segments;
             stats.chains += p.chains;
             stats.tokenized_bytes += p.tokenized_bytes;
+            stats.steps += p.steps;
         }
         stats.verified = matches.len() as u64;
         Alignment { matches, stats }
@@ -683,7 +695,7 @@ impl SeedIndex {
                     same: true,
                     params,
                 };
-                pair.segments(&s.mapped, &mut s.segments);
+                pair.segments(&s.mapped, &mut s.segments, &mut out.stats.steps);
                 pair.finish(&mut s.segments, &mut s.verifier, &mut out);
                 continue;
             }
@@ -732,8 +744,7 @@ fn align_window(
     out: &mut Out,
 ) {
     let (first, last) = (hits[0].b as usize, hits[hits.len() - 1].b as usize);
-    let m = WINDOW_MARGIN_DBG.load(std::sync::atomic::Ordering::Relaxed);
-    let (mut before, mut after) = (m, m);
+    let (mut before, mut after) = (WINDOW_MARGIN, WINDOW_MARGIN);
     loop {
         let from = safe_cut_before(b.text, first.saturating_sub(before), CUT_REACH);
         let to = safe_cut_after(b.text, last.saturating_add(after), CUT_REACH);
@@ -752,7 +763,7 @@ fn align_window(
             same: false,
             params,
         };
-        let (left, right) = pair.segments(&s.mapped, &mut s.segments);
+        let (left, right) = pair.segments(&s.mapped, &mut s.segments, &mut out.stats.steps);
         let left = left && from > 0;
         let right = right && to < b.text.len();
         if !left && !right {
@@ -773,8 +784,7 @@ fn align_window(
 const CLUSTER_GAP: u32 = 4096;
 /// A window of B starts this many bytes around its hits, and grows fourfold
 /// on a side a segment reaches.
-pub static WINDOW_MARGIN_DBG: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(256);
+const WINDOW_MARGIN: usize = 96;
 /// How far to look for a safe cut of B's text.
 const CUT_REACH: usize = 1 << 16;
 
@@ -794,6 +804,7 @@ struct PairStats {
     segments: u64,
     chains: u64,
     tokenized_bytes: u64,
+    steps: u64,
 }
 
 /// Per-thread scratch of stage 3.
@@ -859,6 +870,10 @@ struct Segment {
     a1: usize,
     b0: usize,
     b1: usize,
+    /// Every token of `a0..a1` equals (same hash) the token of `b0..b1` at
+    /// the same offset: the normalized texts are the same, so their
+    /// similarity is 1 without computing it.
+    exact: bool,
 }
 
 impl Segment {
@@ -895,6 +910,10 @@ struct Reach {
     /// Whether it stopped because B's tokens ran out (or a skip would have
     /// looked past them): with more of B it might have gone further.
     b_exhausted: bool,
+    /// Whether every token up to the best score matched (no skip).
+    exact: bool,
+    /// Token comparisons made (a work counter).
+    steps: u64,
 }
 
 /// Greedy X-drop extension. `eq(p, q)`: whether the `p`-th token ahead in A
@@ -903,6 +922,12 @@ fn extend(la: usize, lb: usize, xdrop: i64, eq: impl Fn(usize, usize) -> bool) -
     let (mut p, mut q) = (0, 0);
     let mut score = 0i64;
     let mut best = (0i64, 0, 0);
+    let (mut skipped, mut exact) = (false, true);
+    let steps = std::cell::Cell::new(0u64);
+    let eq = |p: usize, q: usize| {
+        steps.set(steps.get() + 1);
+        eq(p, q)
+    };
     let b_exhausted = loop {
         if p >= la || q >= lb {
             break p < la;
@@ -913,6 +938,7 @@ fn extend(la: usize, lb: usize, xdrop: i64, eq: impl Fn(usize, usize) -> bool) -
             score += 1;
             if score > best.0 {
                 best = (score, p, q);
+                exact = !skipped;
             }
             continue;
         }
@@ -930,6 +956,7 @@ fn extend(la: usize, lb: usize, xdrop: i64, eq: impl Fn(usize, usize) -> bool) -
         if best.0 - score > xdrop {
             break false;
         }
+        skipped = true;
         p += dp;
         q += dq;
     };
@@ -937,6 +964,8 @@ fn extend(la: usize, lb: usize, xdrop: i64, eq: impl Fn(usize, usize) -> bool) -
         a: best.1,
         b: best.2,
         b_exhausted,
+        exact,
+        steps: steps.get(),
     }
 }
 
@@ -970,7 +999,12 @@ impl Pair<'_> {
     /// Extends the `hits` (sorted by position in A) into `segments`; a hit
     /// inside a segment already made is skipped. Returns whether some
     /// extension ran out of B's tokens to the left and to the right.
-    fn segments(&self, hits: &[(usize, usize)], segments: &mut Vec<Segment>) -> (bool, bool) {
+    fn segments(
+        &self,
+        hits: &[(usize, usize)],
+        segments: &mut Vec<Segment>,
+        steps: &mut u64,
+    ) -> (bool, bool) {
         segments.clear();
         let mut edges = (false, false);
         let n = self.params.ngram;
@@ -980,6 +1014,7 @@ impl Pair<'_> {
         // Segments that may still cover a hit: those ending after it in A.
         let mut active: Vec<usize> = Vec::new();
         for &(i, j) in hits {
+            *steps += active.len() as u64 + 1;
             active.retain(|&s| segments[s].a1 > i);
             let diag = i as i64 - j as i64;
             let covered = active.iter().any(|&s| {
@@ -1014,11 +1049,13 @@ impl Pair<'_> {
             });
             edges.0 |= left.b_exhausted;
             edges.1 |= right.b_exhausted;
+            *steps += left.steps + right.steps + n as u64;
             segments.push(Segment {
                 a0,
                 a1: i1 + right.a,
                 b0,
                 b1: j1 + right.b,
+                exact: left.exact && right.exact,
             });
             active.push(segments.len() - 1);
         }
@@ -1046,6 +1083,9 @@ impl Pair<'_> {
             });
             match joined {
                 Some(c) => {
+                    if s.a1 > c.a1 || s.b1 > c.b1 {
+                        c.exact = false;
+                    }
                     c.a1 = c.a1.max(s.a1);
                     c.b1 = c.b1.max(s.b1);
                 }
@@ -1073,10 +1113,14 @@ impl Pair<'_> {
             // A chain that joined a copy with a neighbouring part that is
             // not one (a copied sentence after a sentence that only looks
             // like the one before it) fails as a whole: its segments are
-            // verified one by one.
-            let inside = segments.iter().filter(|s| {
-                s.a0 >= c.a0 && s.a1 <= c.a1 && s.b0 >= c.b0 && s.b1 <= c.b1 && **s != c
-            });
+            // verified one by one. Segments are sorted by start in A, so
+            // those inside the chain are among those starting in it.
+            let from = segments.partition_point(|s| s.a0 < c.a0);
+            let to = from + segments[from..].partition_point(|s| s.a0 < c.a1);
+            out.stats.steps += (to - from) as u64;
+            let inside = segments[from..to]
+                .iter()
+                .filter(|s| s.a1 <= c.a1 && s.b0 >= c.b0 && s.b1 <= c.b1 && **s != c);
             for s in inside {
                 if let Some(score) = self.verify(s, verifier) {
                     out.matches.push(SpanMatch {
@@ -1095,6 +1139,9 @@ impl Pair<'_> {
         let min = self.params.min_words as usize;
         if c.a1 - c.a0 < min || c.b1 - c.b0 < min {
             return None;
+        }
+        if c.exact {
+            return Some(1.0);
         }
         let a = span(self.a.doc, self.ta, c.a0, c.a1);
         let b = span(self.b.doc, self.tb, c.b0, c.b1);
