@@ -150,6 +150,12 @@ pub struct DedupCmd {
     /// documents_emptied.
     #[arg(long)]
     pub drop_emptied: bool,
+
+    /// Also write DIR/.dupscan/report.html: the groups in a browser, each
+    /// member tagged kept or removed, with the keep rule (see "The HTML
+    /// report" in the README for its cap).
+    #[arg(long)]
+    pub html: bool,
 }
 
 impl DedupCmd {
@@ -176,6 +182,7 @@ impl DedupCmd {
             } else {
                 Emptied::Keep
             },
+            html: self.html,
         }
     }
 }
@@ -286,6 +293,8 @@ pub enum FormatArg {
     Json,
     /// A header line, then one group per line.
     Jsonl,
+    /// One self-contained page to read in a browser (no network).
+    Html,
 }
 
 /// Options shared by every command that scans.
@@ -437,7 +446,8 @@ pub struct ScanArgs {
 /// Where and how to write the report.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Report format [default: text on a terminal, json otherwise].
+    /// Report format [default: from the extension of -o (.json, .jsonl,
+    /// .html, .txt), else text on a terminal, json otherwise].
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
 

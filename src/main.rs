@@ -24,7 +24,7 @@ use dupscan::eval;
 use dupscan::output::{self, Destination};
 use dupscan::pipeline;
 use dupscan::progress::{Progress, Silent, Stage};
-use dupscan::report::{Json, JsonLines, Report, ReportWriter, Text};
+use dupscan::report::{Html, Json, JsonLines, Report, ReportWriter, Text};
 
 fn main() -> ExitCode {
     ignore_file_size_signal();
@@ -121,7 +121,11 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     warn_about_input(&cmd.scan, &scan);
     progress.start(Stage::Writing, None);
     let report = Report::from_scan(&scan);
-    write_report(&report, cmd.output.format, dest.as_ref())?;
+    let format = cmd
+        .output
+        .format
+        .or_else(|| cmd.output.output.as_deref().and_then(format_of_extension));
+    write_report(&report, format, dest.as_ref())?;
     progress.finish();
     print_timings(&cmd.scan, &progress);
     if cmd.fail_on_match && !report.is_empty() {
@@ -253,6 +257,18 @@ fn destination(
     }
 }
 
+/// The report format an output file's extension names, if any.
+fn format_of_extension(path: &std::path::Path) -> Option<FormatArg> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "json" => Some(FormatArg::Json),
+        "jsonl" | "ndjson" => Some(FormatArg::Jsonl),
+        "html" | "htm" => Some(FormatArg::Html),
+        "txt" => Some(FormatArg::Text),
+        _ => None,
+    }
+}
+
 fn write_report(
     report: &Report,
     format: Option<FormatArg>,
@@ -267,6 +283,7 @@ fn write_report(
         FormatArg::Text => Box::new(Text::default()),
         FormatArg::Json => Box::new(Json),
         FormatArg::Jsonl => Box::new(JsonLines),
+        FormatArg::Html => Box::new(Html::default()),
     };
     match dest {
         Some(dest) => dest.write(None, output::buffered(|w| writer.write(report, w)))?,
