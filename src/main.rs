@@ -127,6 +127,16 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
         .or_else(|| cmd.output.output.as_deref().and_then(format_of_extension));
     write_report(&report, format, dest.as_ref())?;
     progress.finish();
+    if let (Some(dest), false) = (&dest, cmd.scan.quiet) {
+        let duplicated: u64 = (0..report.len()).map(|i| report.group_bytes(i)).sum();
+        eprintln!(
+            "dupscan: {} groups, {} duplicate units, {} bytes duplicated; report written to {}",
+            report.len(),
+            report.stats.duplicate_units,
+            duplicated,
+            dupscan::escape::path(dest.path())
+        );
+    }
     print_timings(&cmd.scan, &progress);
     if cmd.fail_on_match && !report.is_empty() {
         return Ok(EXIT_MATCH);

@@ -250,3 +250,90 @@ fn corpus_text_cannot_inject_markup_or_script() {
     // The text is shown, as text.
     assert!(dom.contains("&lt;b id=\"pwned\"&gt;"), "text not shown");
 }
+
+/// Without a browser: the format follows the extension of `-o`, and a
+/// one-line summary names the file written (not with `-q`).
+#[test]
+fn format_follows_the_output_extension_and_a_summary_names_the_file() {
+    let dir = out_dir("extension");
+    let html = dir.join("r.html");
+    let out = dupscan()
+        .args(["scan", "--scope", "all", "-o"])
+        .arg(&html)
+        .arg(data("corpus"))
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("report written to"), "{stderr}");
+    assert!(
+        stderr.contains("r.html") && stderr.contains(" groups, "),
+        "{stderr}"
+    );
+    let page = std::fs::read_to_string(&html).expect("page");
+    assert!(page.starts_with("<!DOCTYPE html>"));
+
+    let jsonl = dir.join("r.jsonl");
+    let out = dupscan()
+        .args(["scan", "-q", "--scope", "all", "-o"])
+        .arg(&jsonl)
+        .arg(data("corpus"))
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty(), "-q prints nothing");
+    let text = std::fs::read_to_string(&jsonl).expect("jsonl");
+    for line in text.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("one JSON value per line");
+    }
+
+    // --format wins over the extension.
+    let odd = dir.join("r.html.json");
+    dupscan()
+        .args(["scan", "-q", "--format", "html", "-o"])
+        .arg(&odd)
+        .arg(data("corpus"))
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(&odd)
+            .expect("page")
+            .starts_with("<!DOCTYPE html>")
+    );
+}
+
+/// Without a browser: `dedup --html` writes the page beside the JSON report,
+/// with members tagged kept or removed.
+#[test]
+fn dedup_html_tags_kept_and_removed_members() {
+    let dir = out_dir("dedup");
+    let out = dir.join("clean");
+    dupscan()
+        .args(["dedup", "-q", "--html", "--out"])
+        .arg(&out)
+        .arg(data("corpus"))
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(out.join(".dupscan/report.html")).expect("page");
+    let open = "<script type=\"application/json\" id=\"data\">";
+    let start = page.find(open).expect("data") + open.len();
+    let end = start + page[start..].find("</script>").expect("end");
+    let data: serde_json::Value = serde_json::from_str(&page[start..end]).expect("JSON");
+    assert_eq!(data["dedup"]["keep"], "first");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(".dupscan/summary.json")).expect("summary"))
+            .expect("JSON");
+    assert_eq!(data["dedup"]["removed"], summary["units_removed"]);
+    let mut kept = 0;
+    let mut removed = 0;
+    for g in data["groups"].as_array().expect("groups") {
+        for m in g[5].as_array().expect("members") {
+            match m[10].as_i64() {
+                Some(1) => kept += 1,
+                Some(0) => removed += 1,
+                other => panic!("member without a decision: {other:?}"),
+            }
+        }
+    }
+    assert!(kept > 0 && removed > 0, "{kept} kept, {removed} removed");
+}

@@ -227,8 +227,8 @@ impl Html {
         let len = |d: usize| docs[d].text.len() as u64;
         let share = |d: usize| dup[d].min(len(d)) as f64 / len(d).max(1) as f64;
         let mut shares = vec![0u64; 11];
-        for d in first..docs.len() {
-            let bin = if dup[d] == 0 {
+        for (d, &bytes) in dup.iter().enumerate().skip(first) {
+            let bin = if bytes == 0 {
                 0
             } else {
                 1 + ((share(d) * 10.0) as usize).min(9)

@@ -221,7 +221,7 @@
     box.append(bars("Similarity to the representative", "similarity of each member (bins of 0.05); members, log scale",
       sims.map((_, i) => ((first + i) / 20).toFixed(2)), sims, true));
     box.append(bars("Documents by duplicated share",
-      "share of the document's bytes inside a group member (its matched part); documents, log scale",
+      "share of bytes in a group member; documents, log scale",
       ["none"].concat(c.shares.slice(1).map((_, i) => (i * 10) + "\u2013" + (i * 10 + 10) + "%")), c.shares, true));
     box.append(shares("Documents with the most duplicated bytes",
       c.documents.map(([d, dup, total]) => [d, dup, total]),
