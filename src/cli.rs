@@ -456,6 +456,11 @@ pub struct OutputArgs {
     /// symbolic link is followed; never an input file.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Indent the JSON report written to a file with -o (it is compact
+    /// otherwise; on stdout it is always indented).
+    #[arg(long)]
+    pub pretty: bool,
 }
 
 impl ScanArgs {

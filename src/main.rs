@@ -24,7 +24,7 @@ use dupscan::eval;
 use dupscan::output::{self, Destination};
 use dupscan::pipeline;
 use dupscan::progress::{Progress, Silent, Stage};
-use dupscan::report::{Html, Json, JsonLines, Report, ReportWriter, Text};
+use dupscan::report::{Html, Json, JsonCompact, JsonLines, Report, ReportWriter, Text};
 
 fn main() -> ExitCode {
     ignore_file_size_signal();
@@ -125,7 +125,7 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
         .output
         .format
         .or_else(|| cmd.output.output.as_deref().and_then(format_of_extension));
-    write_report(&report, format, dest.as_ref())?;
+    write_report(&report, format, cmd.output.pretty, dest.as_ref())?;
     progress.finish();
     if let (Some(dest), false) = (&dest, cmd.scan.quiet) {
         let duplicated: u64 = (0..report.len()).map(|i| report.group_bytes(i)).sum();
@@ -279,9 +279,12 @@ fn format_of_extension(path: &std::path::Path) -> Option<FormatArg> {
     }
 }
 
+/// Writes `report` to `dest` (stdout when `None`). JSON to a file is
+/// compact unless `pretty`; on stdout it is indented.
 fn write_report(
     report: &Report,
     format: Option<FormatArg>,
+    pretty: bool,
     dest: Option<&Destination>,
 ) -> anyhow::Result<()> {
     let format = format.unwrap_or(if dest.is_none() && io::stdout().is_terminal() {
@@ -291,6 +294,7 @@ fn write_report(
     });
     let writer: Box<dyn ReportWriter> = match format {
         FormatArg::Text => Box::new(Text::default()),
+        FormatArg::Json if dest.is_some() && !pretty => Box::new(JsonCompact),
         FormatArg::Json => Box::new(Json),
         FormatArg::Jsonl => Box::new(JsonLines),
         FormatArg::Html => Box::new(Html::default()),

@@ -2,7 +2,7 @@
 //!
 //! [`Report`] is built from a [`Scan`] and serialized with stable field names
 //! (documented in the README under "Report format"). Writers implement
-//! [`ReportWriter`]: [`Json`], [`JsonLines`], [`Text`] and [`Html`]. [`ReportFile`]
+//! [`ReportWriter`]: [`Json`], [`JsonCompact`], [`JsonLines`], [`Text`] and [`Html`]. [`ReportFile`]
 //! and its parts read a written report back.
 
 mod file;
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use file::{GroupRecord, MemberRecord, ReportFile, ReportHeader};
 pub use html::{Decisions, Html};
-pub use json::{Json, JsonLines};
+pub use json::{Json, JsonCompact, JsonLines};
 pub use text::Text;
 
 use crate::cluster::Via;
