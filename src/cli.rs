@@ -268,6 +268,7 @@ impl FilterCmd {
             } else {
                 Mode::Remove
             },
+            html: false,
             overwrite: Overwrite::Force,
             emptied: if self.drop_emptied {
                 Emptied::Drop
@@ -392,6 +393,12 @@ pub struct DedupCmd {
     /// documents_emptied.
     #[arg(long)]
     pub drop_emptied: bool,
+
+    /// Also write DIR/.dupscan/report.html: the groups in a browser, each
+    /// member tagged kept or removed, with the keep rule (see "The HTML
+    /// report" in the README for its cap).
+    #[arg(long)]
+    pub html: bool,
 }
 
 impl DedupCmd {
@@ -418,6 +425,7 @@ impl DedupCmd {
             } else {
                 Emptied::Keep
             },
+            html: self.html,
         }
     }
 }
@@ -538,6 +546,8 @@ pub enum FormatArg {
     Json,
     /// A header line, then one group per line.
     Jsonl,
+    /// One self-contained page to read in a browser (no network).
+    Html,
 }
 
 /// Options shared by every command that scans.
@@ -770,7 +780,8 @@ pub struct FieldArgs {
 /// Where and how to write the report.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Report format [default: text on a terminal, json otherwise].
+    /// Report format [default: from the extension of -o (.json, .jsonl,
+    /// .html, .txt), else text on a terminal, json otherwise].
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
 
@@ -779,6 +790,11 @@ pub struct OutputArgs {
     /// symbolic link is followed; never an input file.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Indent the JSON report written to a file with -o (it is compact
+    /// otherwise; on stdout it is always indented).
+    #[arg(long)]
+    pub pretty: bool,
 }
 
 impl ScanArgs {

@@ -27,7 +27,9 @@ use dupscan::eval;
 use dupscan::output::{self, Destination};
 use dupscan::pipeline;
 use dupscan::progress::{Progress, Silent, Stage};
-use dupscan::report::{Contamination, Json, JsonLines, Report, ReportWriter, Text};
+use dupscan::report::{
+    Contamination, Html, Json, JsonCompact, JsonLines, Report, ReportWriter, Text,
+};
 use dupscan::staged;
 
 fn main() -> ExitCode {
@@ -207,9 +209,13 @@ fn cluster(cmd: ClusterCmd) -> anyhow::Result<u8> {
     let bars = step_progress(args.quiet, "cluster".into());
     let progress = Timed::new(bars.as_ref());
     let scan = pool.install(|| staged::cluster(&work, staged::Texts::Members, &progress))?;
-    progress.start(Stage::Writing, None);
     let report = Report::from_scan(&scan);
-    write_report(&report, output.format, dest.as_ref())?;
+    let format = output
+        .format
+        .or_else(|| output.output.as_deref().and_then(format_of_extension));
+    progress.start(Stage::Writing, Some(report.len() as u64));
+    write_report(&report, format, output.pretty, dest.as_ref())?;
+    progress.advance(report.len() as u64);
     progress.finish();
     print_timings(args.timings, &progress);
     Ok(EXIT_OK)
@@ -286,10 +292,24 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     })?;
     warn_about_input(&cmd.scan, &scan);
     let report = Report::from_scan(&scan);
+    let format = cmd
+        .output
+        .format
+        .or_else(|| cmd.output.output.as_deref().and_then(format_of_extension));
     progress.start(Stage::Writing, Some(report.len() as u64));
-    write_report(&report, cmd.output.format, dest.as_ref())?;
+    write_report(&report, format, cmd.output.pretty, dest.as_ref())?;
     progress.advance(report.len() as u64);
     progress.finish();
+    if let (Some(dest), false) = (&dest, cmd.scan.quiet) {
+        let duplicated: u64 = (0..report.len()).map(|i| report.group_bytes(i)).sum();
+        eprintln!(
+            "dupscan: {} groups, {} duplicate units, {} bytes duplicated; report written to {}",
+            report.len(),
+            report.stats.duplicate_units,
+            duplicated,
+            dupscan::escape::path(dest.path())
+        );
+    }
     print_timings(cmd.scan.timings, &progress);
     if let Some(c) = &report.contamination {
         // Under --fail-on-match an unchecked item fails the gate: say why,
@@ -487,9 +507,24 @@ fn destination(
     }
 }
 
+/// The report format an output file's extension names, if any.
+fn format_of_extension(path: &std::path::Path) -> Option<FormatArg> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "json" => Some(FormatArg::Json),
+        "jsonl" | "ndjson" => Some(FormatArg::Jsonl),
+        "html" | "htm" => Some(FormatArg::Html),
+        "txt" => Some(FormatArg::Text),
+        _ => None,
+    }
+}
+
+/// Writes `report` to `dest` (stdout when `None`). JSON to a file is
+/// compact unless `pretty`; on stdout it is indented.
 fn write_report(
     report: &Report,
     format: Option<FormatArg>,
+    pretty: bool,
     dest: Option<&Destination>,
 ) -> anyhow::Result<()> {
     let format = format.unwrap_or(if dest.is_none() && io::stdout().is_terminal() {
@@ -499,8 +534,10 @@ fn write_report(
     });
     let writer: Box<dyn ReportWriter> = match format {
         FormatArg::Text => Box::new(Text::default()),
+        FormatArg::Json if dest.is_some() && !pretty => Box::new(JsonCompact),
         FormatArg::Json => Box::new(Json),
         FormatArg::Jsonl => Box::new(JsonLines),
+        FormatArg::Html => Box::new(Html::default()),
     };
     match dest {
         Some(dest) => dest.write(None, output::buffered(|w| writer.write(report, w)))?,

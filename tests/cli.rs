@@ -371,3 +371,37 @@ fn quiet_overrides_progress_and_a_bad_progress_value_is_exit_2() {
         .code(2)
         .stderr(predicate::str::contains("--progress"));
 }
+
+#[test]
+fn json_to_a_file_is_compact_unless_pretty_and_the_same_value() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |name: &str, extra: &[&str]| -> Vec<u8> {
+        let path = dir.path().join(name);
+        dupscan()
+            .args(["scan", "-q", "--scope", "all", "-o"])
+            .arg(&path)
+            .args(extra)
+            .arg(data("corpus"))
+            .assert()
+            .success();
+        fs::read(&path).expect("report")
+    };
+    let compact = run("compact.json", &[]);
+    let pretty = run("pretty.json", &["--pretty"]);
+    assert_eq!(compact.iter().filter(|&&b| b == b'\n').count(), 1);
+    assert!(pretty.iter().filter(|&&b| b == b'\n').count() > 100);
+    assert!(
+        compact.len() < pretty.len(),
+        "{} vs {}",
+        compact.len(),
+        pretty.len()
+    );
+    assert_eq!(report(&compact), report(&pretty));
+    // Stdout stays indented.
+    let out = dupscan()
+        .args(["scan", "-q", "--scope", "all", "--format", "json"])
+        .arg(data("corpus"))
+        .output()
+        .expect("run");
+    assert!(out.stdout.starts_with(b"{\n  \"tool\""));
+}

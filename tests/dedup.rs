@@ -834,6 +834,7 @@ fn check_invariant(
         mode: Mode::Remove,
         overwrite: Overwrite::Refuse,
         emptied: Emptied::Keep,
+        html: false,
     };
     let mut params = ScanParams::new(vec![input.clone()], unit);
     params.options.min_tokens = Some(1);

@@ -123,6 +123,7 @@ fn scan_for_dedup(input: &Path, out: &Path) -> (dupscan::pipeline::Scan, dedup::
         mode: Mode::Remove,
         overwrite: Overwrite::Refuse,
         emptied: Emptied::Keep,
+        html: false,
     };
     let config = ScanConfig::new(ScanParams::new(
         vec![input.to_path_buf()],

@@ -65,3 +65,23 @@ fn sentence_text_summary() {
         .collect();
     insta::assert_snapshot!(stable.join("\n"));
 }
+
+/// The data object of the HTML report (the page's template, style and
+/// script are code, not data): the header and pictures pretty-printed, then
+/// one compact line per group.
+#[test]
+fn sentence_html_data() {
+    let page = scan("sentence", "html");
+    let open = "<script type=\"application/json\" id=\"data\">";
+    let start = page.find(open).expect("data element") + open.len();
+    let end = start + page[start..].find("</script>").expect("end of data");
+    let mut v: Value = serde_json::from_str(&page[start..end]).expect("data is JSON");
+    v["stats"]["seconds"] = Value::from(0);
+    let groups = v["groups"].take();
+    let mut out = serde_json::to_string_pretty(&v).expect("serialize");
+    for g in groups.as_array().expect("groups") {
+        out.push('\n');
+        out.push_str(&serde_json::to_string(g).expect("serialize"));
+    }
+    insta::assert_snapshot!(out);
+}

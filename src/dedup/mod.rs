@@ -43,6 +43,7 @@
 //!     mode: Mode::Remove,
 //!     overwrite: Overwrite::Refuse,
 //!     emptied: Emptied::Keep,
+//!     html: false,
 //! };
 //! let config = dupscan::config::ScanConfig::new(ScanParams::new(vec![input], UnitKind::Sentence))?;
 //! let job = dedup::prepare(config, &opts)?;
@@ -89,6 +90,9 @@ use crate::report::Report;
 pub const META_DIR: &str = ".dupscan";
 /// The scan report, under [`META_DIR`].
 pub const REPORT_FILE: &str = "report.json";
+/// The HTML report of what was kept and removed (with
+/// [`DedupOptions::html`]), under [`META_DIR`].
+pub const HTML_FILE: &str = "report.html";
 /// The dedup summary, under [`META_DIR`].
 pub const SUMMARY_FILE: &str = "summary.json";
 /// The lock file of a run in progress, under [`META_DIR`].
@@ -128,6 +132,9 @@ pub struct DedupOptions {
     pub overwrite: Overwrite,
     /// Whether documents left with only too-short units are kept.
     pub emptied: Emptied,
+    /// Whether to write an HTML report of what was kept and removed
+    /// (`DIR/.dupscan/report.html`).
+    pub html: bool,
 }
 
 /// What a dedup run did; written to `DIR/.dupscan/summary.json`.
@@ -194,6 +201,47 @@ impl fmt::Display for Summary {
 /// Where the report of a dedup into `out` goes.
 pub fn report_path(out: &Path) -> PathBuf {
     out.join(META_DIR).join(REPORT_FILE)
+}
+
+/// Where the HTML report of a dedup into `out` goes.
+pub fn html_path(out: &Path) -> PathBuf {
+    out.join(META_DIR).join(HTML_FILE)
+}
+
+/// What `plan` keeps and removes, for the HTML report: every removed unit
+/// with the kept unit it duplicates, and the `keep` rule in words.
+pub fn decisions(scan: &Scan, plan: &Plan, keep: Keep) -> crate::report::Decisions {
+    let mut removed: Vec<(u32, u32)> = plan
+        .docs
+        .iter()
+        .flat_map(|d| d.removed.iter().map(|r| (r.unit, r.of)))
+        .collect();
+    removed.sort_unstable();
+    removed.dedup_by_key(|r| r.0);
+    let order = match keep {
+        Keep::First => "in input order (earliest first)",
+        Keep::Longest => "longest first (ties: the earliest)",
+    };
+    let rule = if scan.reference_docs > 0 {
+        "Decontamination: reference units are kept and never written; a corpus unit is removed \
+         when it has the same normalized text as a reference unit or is a verified pair with one."
+            .to_string()
+    } else {
+        format!(
+            "Members are taken {order}; each is removed when it has the same normalized text as a \
+             member already kept, or is a verified near-duplicate of one (similarity at least the \
+             threshold), and kept otherwise, so in a chain A~B~C whose ends differ both ends stay."
+        )
+    };
+    crate::report::Decisions {
+        keep: match keep {
+            Keep::First => "first",
+            Keep::Longest => "longest",
+        }
+        .into(),
+        rule,
+        removed,
+    }
 }
 
 /// Where the summary of a dedup into `out` goes.
@@ -352,6 +400,11 @@ impl Prepared {
             counts: plan.counts,
         };
         write::write_report(&report_path(&opts.out), &Report::from_scan(scan))?;
+        if opts.html {
+            let mut report = Report::from_scan(scan);
+            report.decisions = Some(decisions(scan, &plan, opts.keep));
+            write::write_html(&html_path(&opts.out), &report)?;
+        }
         write::write_json(&summary_path(&opts.out), &summary)?;
         Ok(summary)
     }

@@ -42,7 +42,7 @@ use crate::corpus::{self, Compression, Source};
 use crate::error::{Error, Result};
 use crate::output::{Destination, Protected, buffered, resolve_target, write_file};
 use crate::pipeline::Scan;
-use crate::report::{Json, Report, ReportWriter};
+use crate::report::{Html, Json, Report, ReportWriter};
 
 /// Buffer size for the output stream.
 const BUF_SIZE: usize = 256 * 1024;
@@ -145,6 +145,7 @@ pub(crate) fn check_target(
         meta_path,
         super::lock_path(out),
         super::report_path(out),
+        super::html_path(out),
         super::summary_path(out),
     ] {
         let target = resolve_target(&path).map_err(werr(&path))?;
@@ -185,7 +186,11 @@ fn is_empty(out: &Path) -> io::Result<bool> {
 /// Removes the summary, then the report, of a previous run into `out`, so
 /// that a summary in `out` is always that of one complete run.
 pub(crate) fn remove_previous(out: &Path) -> Result<()> {
-    for path in [super::summary_path(out), super::report_path(out)] {
+    for path in [
+        super::summary_path(out),
+        super::report_path(out),
+        super::html_path(out),
+    ] {
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
                 return Err(Error::Write { path, source: e });
@@ -250,6 +255,12 @@ pub(crate) fn write_corpus(
 pub(crate) fn write_report(path: &Path, report: &Report) -> Result<()> {
     create_parent(path)?;
     write_file(path, None, buffered(|w| Json.write(report, w)))
+}
+
+/// Writes the HTML report to `path`, atomically.
+pub(crate) fn write_html(path: &Path, report: &Report) -> Result<()> {
+    create_parent(path)?;
+    write_file(path, None, buffered(|w| Html::default().write(report, w)))
 }
 
 /// Writes `value` as pretty JSON to `path`, atomically.
@@ -447,6 +458,7 @@ mod tests {
             mode,
             overwrite: Overwrite::Refuse,
             emptied: Emptied::Keep,
+            html: false,
         }
     }
 

@@ -2,10 +2,11 @@
 //!
 //! [`Report`] is built from a [`Scan`] and serialized with stable field names
 //! (documented in the README under "Report format"). Writers implement
-//! [`ReportWriter`]: [`Json`], [`JsonLines`] and [`Text`]. [`ReportFile`]
+//! [`ReportWriter`]: [`Json`], [`JsonCompact`], [`JsonLines`], [`Text`] and [`Html`]. [`ReportFile`]
 //! and its parts read a written report back.
 
 mod file;
+mod html;
 mod json;
 mod text;
 
@@ -16,7 +17,8 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 pub use file::{GroupRecord, MemberRecord, ReportFile, ReportHeader};
-pub use json::{Json, JsonLines};
+pub use html::{Decisions, Html};
+pub use json::{Json, JsonCompact, JsonLines};
 pub use text::Text;
 
 use crate::cluster::Via;
@@ -248,6 +250,8 @@ pub struct Report<'a> {
     pub stats: Stats,
     /// Per-reference-item summary; present only with `--reference`.
     pub contamination: Option<Contamination>,
+    /// What `dedup` kept and removed, for the HTML report; `None` for a scan.
+    pub decisions: Option<Decisions>,
     scan: &'a Scan,
     /// Every source's path as displayed, formatted once.
     sources: Vec<String>,
@@ -315,6 +319,7 @@ impl<'a> Report<'a> {
             params,
             stats,
             contamination,
+            decisions: None,
             scan,
             text_fields: [c.read.clone(), c.reference_read()]
                 .map(|r| r.text_fields().map(str::to_owned).collect()),
@@ -341,6 +346,21 @@ impl<'a> Report<'a> {
     /// Number of members of group `id`, without building it.
     pub fn group_size(&self, id: usize) -> usize {
         self.scan.groups[id].members.len()
+    }
+
+    /// Duplicated bytes of group `id`: the matched bytes of its members
+    /// other than the representative (what dedup would remove).
+    pub fn group_bytes(&self, id: usize) -> u64 {
+        let scan = self.scan;
+        scan.groups[id]
+            .members
+            .iter()
+            .skip(1)
+            .map(|m| {
+                let span = m.range.unwrap_or(scan.units.span(m.unit));
+                u64::from(span.end - span.start)
+            })
+            .sum()
     }
 
     /// Group `id` (`id < self.len()`) with its members.
