@@ -584,6 +584,7 @@ fn a_parquet_input_changed_in_place_after_the_scan_is_an_error() {
         mode: Mode::Remove,
         overwrite: Overwrite::Refuse,
         emptied: Emptied::Keep,
+        html: false,
     };
     let config =
         ScanConfig::new(ScanParams::new(vec![input.clone()], UnitKind::Sentence)).expect("valid");
