@@ -141,17 +141,15 @@ def scan_files(
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    read = {
+        "reference": [os.fspath(p) for p in (reference or [])],
+        "text_field": text_field,
+        "id_field": id_field,
+        "skip_bad_lines": skip_bad_lines,
+        "max_document_bytes": max_document_bytes,
+    }
     out = _dupscan.scan_files(
-        [os.fspath(p) for p in paths],
-        unit,
-        threshold,
-        _params(params),
-        [os.fspath(p) for p in (reference or [])],
-        text_field,
-        id_field,
-        skip_bad_lines,
-        max_document_bytes,
-        threads,
+        [os.fspath(p) for p in paths], unit, threshold, _params(params), _params(read), threads
     )
     return json.loads(out)
 

@@ -21,11 +21,7 @@ def scan_files(
     unit: str,
     threshold: Optional[float],
     params: str,
-    reference: List[str],
-    text_field: str,
-    id_field: str,
-    skip_bad_lines: bool,
-    max_document_bytes: Optional[int],
+    read: str,
     threads: Optional[int],
 ) -> str: ...
 def dedup_mask(

@@ -64,39 +64,25 @@ fn scan(
     })
 }
 
-/// The whole JSON report of a scan of `paths` (with `reference`, a
-/// contamination check), as `dupscan scan --format json` writes it.
+/// The whole JSON report of a scan of `paths` (with a reference, a
+/// contamination check), as `dupscan scan --format json` writes it. `read`
+/// is a JSON object of how to read them: `reference` (paths),
+/// `text_field`, `id_field`, `skip_bad_lines`, `max_document_bytes`.
 #[pyfunction]
-#[pyo3(signature = (paths, unit, threshold, params, reference, text_field, id_field, skip_bad_lines, max_document_bytes, threads))]
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one per keyword of the Python function"
-)]
+#[pyo3(signature = (paths, unit, threshold, params, read, threads))]
 fn scan_files(
     py: Python<'_>,
     paths: Vec<PathBuf>,
     unit: &str,
     threshold: Option<f64>,
     params: &str,
-    reference: Vec<PathBuf>,
-    text_field: String,
-    id_field: String,
-    skip_bad_lines: bool,
-    max_document_bytes: Option<u64>,
+    read: &str,
     threads: Option<usize>,
 ) -> PyResult<String> {
     let mut p = ScanParams::new(paths, unit_kind(py, unit)?);
-    p.reference = reference;
-    p.read.text_field = text_field;
-    p.read.id_field = id_field;
-    if skip_bad_lines {
-        p.read.bad_lines = BadLines::Skip;
-    }
-    if let Some(bytes) = max_document_bytes {
-        p.read.max_document_bytes = bytes;
-    }
     p.options.threshold = threshold;
     apply_params(&mut p.options, params).map_err(|e| raise(py, e))?;
+    apply_read(&mut p, read).map_err(|e| raise(py, e))?;
     let config = ScanConfig::new(p).map_err(|e| raise(py, e.into()))?;
     detached(py, threads, move || {
         let scan = pipeline::run(&config, &Silent)?;
@@ -105,6 +91,31 @@ fn scan_files(
             .map_err(|e| Failure::Other(e.to_string()))?;
         String::from_utf8(out).map_err(|e| Failure::Other(e.to_string()))
     })
+}
+
+/// Sets how `p`'s inputs are read from `read`, a JSON object; `null`
+/// leaves the default.
+fn apply_read(p: &mut ScanParams, read: &str) -> Result<(), Failure> {
+    let read: Map<String, Value> = serde_json::from_str(read)
+        .map_err(|e| dupscan::Error::Param(format!("read options must be a JSON object: {e}")))?;
+    for (name, v) in read {
+        if v.is_null() {
+            continue;
+        }
+        match name.as_str() {
+            "reference" => p.reference = field(&name, v)?,
+            "text_field" => p.read.text_field = field(&name, v)?,
+            "id_field" => p.read.id_field = field(&name, v)?,
+            "skip_bad_lines" => {
+                if field(&name, v)? {
+                    p.read.bad_lines = BadLines::Skip;
+                }
+            }
+            "max_document_bytes" => p.read.max_document_bytes = field(&name, v)?,
+            _ => return Err(param(&name, "unknown read option")),
+        }
+    }
+    Ok(())
 }
 
 /// One flag per text: `true` when `dupscan dedup` would keep the document
