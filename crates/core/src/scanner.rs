@@ -98,7 +98,13 @@ impl Scanner {
         D: Into<String>,
         T: Into<String>,
     {
-        pipeline::scan_against_reference(&self.config, corpus(reference), corpus(docs), &Silent)
+        // The reference is named, so that a report of the scan has its
+        // per-item summary (`contamination`), as one over files has.
+        let config = ScanConfig {
+            reference: vec![PathBuf::from(MEMORY_SOURCE)],
+            ..self.config.clone()
+        };
+        pipeline::scan_against_reference(&config, corpus(reference), corpus(docs), &Silent)
     }
 }
 
@@ -166,6 +172,33 @@ mod tests {
             &Silent,
         );
         assert_eq!(direct.groups, scan.groups);
+    }
+
+    #[test]
+    fn an_in_memory_contamination_check_reports_its_items() {
+        let scanner = Scanner::new(Options::new(UnitKind::Sentence)).expect("valid");
+        let question = "Which river flows through the old town of Heidelberg in southern Germany?";
+        let scan = scanner.scan_against_reference(
+            [
+                ("q1", question),
+                (
+                    "q2",
+                    "An unrelated question about the boiling point of water at altitude.",
+                ),
+            ],
+            [(
+                "d1",
+                format!("Some preamble here. {question} The answer follows below."),
+            )],
+        );
+        let report = crate::report::Report::from_scan(&scan);
+        let c = report
+            .contamination
+            .expect("a summary of the reference items");
+        assert_eq!(c.reference_documents, 2);
+        assert_eq!(c.items.len(), 1);
+        assert_eq!(c.items[0].doc, "q1");
+        assert_eq!(c.items[0].best.as_ref().map(|b| b.doc.as_str()), Some("d1"));
     }
 
     #[test]
