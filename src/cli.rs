@@ -11,7 +11,7 @@ use dupscan::config::{
 };
 use dupscan::contain::ContainParams;
 use dupscan::corpus::{BadLines, ReadOptions, Select};
-use dupscan::dedup::{DedupOptions, Emptied, Keep, Mode, Overwrite};
+use dupscan::dedup::{DedupOptions, DedupReport, Emptied, Keep, Mode, Overwrite};
 use dupscan::error::Result;
 use dupscan::minhash::Sketch;
 use dupscan::normalize::Normalizer;
@@ -251,6 +251,10 @@ pub struct FilterCmd {
     /// As `dupscan dedup --drop-emptied`.
     #[arg(long)]
     pub drop_emptied: bool,
+
+    /// As `dupscan dedup --report` (shard 0 writes the report).
+    #[arg(long, value_enum, value_name = "WHAT", default_value = "spans")]
+    pub report: ReportArg,
 }
 
 impl FilterCmd {
@@ -269,6 +273,7 @@ impl FilterCmd {
                 Mode::Remove
             },
             html: false,
+            report: self.report.into(),
             overwrite: Overwrite::Force,
             emptied: if self.drop_emptied {
                 Emptied::Drop
@@ -394,6 +399,12 @@ pub struct DedupCmd {
     #[arg(long)]
     pub drop_emptied: bool,
 
+    /// What DIR/.dupscan/report.json holds: `spans` (groups with offsets,
+    /// no member texts: the texts are in the corpus), `full` (with member
+    /// texts), `none` (no report).
+    #[arg(long, value_enum, value_name = "WHAT", default_value = "spans")]
+    pub report: ReportArg,
+
     /// Also write DIR/.dupscan/report.html: the groups in a browser, each
     /// member tagged kept or removed, with the keep rule (see "The HTML
     /// report" in the README for its cap).
@@ -426,6 +437,7 @@ impl DedupCmd {
                 Emptied::Keep
             },
             html: self.html,
+            report: self.report.into(),
         }
     }
 }
@@ -740,6 +752,27 @@ pub struct ScanArgs {
     pub memory_budget: Option<u64>,
 }
 
+/// What dedup's report holds (`--report`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportArg {
+    /// Groups with member texts.
+    Full,
+    /// Groups with offsets only.
+    Spans,
+    /// No report.
+    None,
+}
+
+impl From<ReportArg> for DedupReport {
+    fn from(r: ReportArg) -> Self {
+        match r {
+            ReportArg::Full => DedupReport::Full,
+            ReportArg::Spans => DedupReport::Spans,
+            ReportArg::None => DedupReport::None,
+        }
+    }
+}
+
 /// How progress is shown (`--progress`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProgressArg {
@@ -795,6 +828,11 @@ pub struct OutputArgs {
     /// otherwise; on stdout it is always indented).
     #[arg(long)]
     pub pretty: bool,
+
+    /// Leave the members' texts out of a JSON or JSON Lines report: offsets
+    /// only (the texts are in the corpus), a fraction of the size.
+    #[arg(long)]
+    pub no_text: bool,
 }
 
 impl ScanArgs {

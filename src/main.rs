@@ -214,7 +214,7 @@ fn cluster(cmd: ClusterCmd) -> anyhow::Result<u8> {
         .format
         .or_else(|| output.output.as_deref().and_then(format_of_extension));
     progress.start(Stage::Writing, Some(report.len() as u64));
-    write_report(&report, format, output.pretty, dest.as_ref())?;
+    write_report(&report, format, &output, dest.as_ref())?;
     progress.advance(report.len() as u64);
     progress.finish();
     print_timings(args.timings, &progress);
@@ -297,7 +297,7 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
         .format
         .or_else(|| cmd.output.output.as_deref().and_then(format_of_extension));
     progress.start(Stage::Writing, Some(report.len() as u64));
-    write_report(&report, format, cmd.output.pretty, dest.as_ref())?;
+    write_report(&report, format, &cmd.output, dest.as_ref())?;
     progress.advance(report.len() as u64);
     progress.finish();
     if let (Some(dest), false) = (&dest, cmd.scan.quiet) {
@@ -524,14 +524,30 @@ fn format_of_extension(path: &std::path::Path) -> Option<FormatArg> {
 fn write_report(
     report: &Report,
     format: Option<FormatArg>,
-    pretty: bool,
+    output: &OutputArgs,
     dest: Option<&Destination>,
 ) -> anyhow::Result<()> {
+    let pretty = output.pretty;
     let format = format.unwrap_or(if dest.is_none() && io::stdout().is_terminal() {
         FormatArg::Text
     } else {
         FormatArg::Json
     });
+    let stripped;
+    let report = if output.no_text {
+        if !matches!(format, FormatArg::Json | FormatArg::Jsonl) {
+            return Err(dupscan::Error::Param(
+                "--no-text applies to json and jsonl reports; the text and HTML reports show \
+                 the texts"
+                    .into(),
+            )
+            .into());
+        }
+        stripped = report.clone().without_texts();
+        &stripped
+    } else {
+        report
+    };
     let writer: Box<dyn ReportWriter> = match format {
         FormatArg::Text => Box::new(Text::default()),
         FormatArg::Json if dest.is_some() && !pretty => Box::new(JsonCompact),

@@ -405,3 +405,40 @@ fn json_to_a_file_is_compact_unless_pretty_and_the_same_value() {
         .expect("run");
     assert!(out.stdout.starts_with(b"{\n  \"tool\""));
 }
+
+#[test]
+fn no_text_leaves_member_texts_out_and_keeps_everything_else() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = write_jsonl(dir.path(), "c.jsonl", &[PARA_A, OTHER, PARA_B]);
+    let run = |extra: &[&str]| -> Value {
+        let out = dupscan()
+            .args(["scan", "-q", "--format", "json"])
+            .args(extra)
+            .arg(&input)
+            .assert()
+            .success();
+        report(&out.get_output().stdout)
+    };
+    let full = run(&[]);
+    let bare = run(&["--no-text"]);
+    let members = |r: &Value| {
+        r["groups"][0]["members"]
+            .as_array()
+            .expect("members")
+            .clone()
+    };
+    assert_eq!(members(&full).len(), 2);
+    for (f, b) in members(&full).iter().zip(members(&bare).iter()) {
+        assert!(f["text"].is_string());
+        assert!(b.get("text").is_none(), "{b}");
+        let mut f = f.clone();
+        f.as_object_mut().expect("object").remove("text");
+        assert_eq!(&f, b);
+    }
+    dupscan()
+        .args(["scan", "-q", "--format", "text", "--no-text"])
+        .arg(&input)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--no-text"));
+}

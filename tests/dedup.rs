@@ -835,6 +835,7 @@ fn check_invariant(
         overwrite: Overwrite::Refuse,
         emptied: Emptied::Keep,
         html: false,
+        report: dupscan::dedup::DedupReport::Full,
     };
     let mut params = ScanParams::new(vec![input.clone()], unit);
     params.options.min_tokens = Some(1);
@@ -1062,5 +1063,49 @@ fn annotations_and_members_carry_character_offsets_for_non_ascii_text() {
     assert_eq!(
         slice(&member["match_char_start"], &member["match_char_end"]),
         copied
+    );
+}
+
+/// dedup's report holds offsets only by default (`--report spans`), the
+/// texts with `--report full`, and is not written with `--report none`.
+#[test]
+fn dedup_report_is_spans_only_by_default_full_or_none_on_request() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.jsonl");
+    fs::write(
+        &input,
+        jsonl(&[("a", &format!("{S1} {S2}")), ("b", &format!("{S3} {S1}"))]),
+    )
+    .expect("write");
+    let read = |out: &Path| -> Value {
+        serde_json::from_slice(&fs::read(out.join(".dupscan/report.json")).expect("report"))
+            .expect("JSON")
+    };
+    let spans = dir.path().join("spans");
+    dedup_cmd(&[&input], &spans, &[]).success();
+    let full = dir.path().join("full");
+    dedup_cmd(&[&input], &full, &["--report", "full"]).success();
+    let none = dir.path().join("none");
+    dedup_cmd(&[&input], &none, &["--report", "none"])
+        .success()
+        .stderr(predicate::str::contains("report in").not());
+
+    let (s, f) = (read(&spans), read(&full));
+    let member = |r: &Value| r["groups"][0]["members"][1].clone();
+    assert_eq!(member(&f)["text"], S1);
+    assert!(member(&s).get("text").is_none());
+    assert_eq!(member(&s)["start"], member(&f)["start"]);
+    assert_eq!(
+        s["groups"].as_array().map(Vec::len),
+        f["groups"].as_array().map(Vec::len)
+    );
+    // Compact: one line.
+    let raw = fs::read(spans.join(".dupscan/report.json")).expect("report");
+    assert!(raw.iter().filter(|&&b| b == b'\n').count() <= 1);
+    assert!(!none.join(".dupscan/report.json").exists());
+    // The corpus written is the same whatever the report.
+    assert_eq!(
+        fs::read(spans.join("in.jsonl")).expect("spans out"),
+        fs::read(none.join("in.jsonl")).expect("none out")
     );
 }

@@ -585,6 +585,7 @@ fn a_parquet_input_changed_in_place_after_the_scan_is_an_error() {
         overwrite: Overwrite::Refuse,
         emptied: Emptied::Keep,
         html: false,
+        report: dupscan::dedup::DedupReport::Full,
     };
     let config =
         ScanConfig::new(ScanParams::new(vec![input.clone()], UnitKind::Sentence)).expect("valid");

@@ -124,6 +124,7 @@ fn scan_for_dedup(input: &Path, out: &Path) -> (dupscan::pipeline::Scan, dedup::
         overwrite: Overwrite::Refuse,
         emptied: Emptied::Keep,
         html: false,
+        report: dupscan::dedup::DedupReport::Full,
     };
     let config = ScanConfig::new(ScanParams::new(
         vec![input.to_path_buf()],

@@ -44,6 +44,7 @@
 //!     overwrite: Overwrite::Refuse,
 //!     emptied: Emptied::Keep,
 //!     html: false,
+//!     report: dedup::DedupReport::Spans,
 //! };
 //! let config = dupscan::config::ScanConfig::new(ScanParams::new(vec![input], UnitKind::Sentence))?;
 //! let job = dedup::prepare(config, &opts)?;
@@ -135,6 +136,22 @@ pub struct DedupOptions {
     /// Whether to write an HTML report of what was kept and removed
     /// (`DIR/.dupscan/report.html`).
     pub html: bool,
+    /// What `DIR/.dupscan/report.json` holds.
+    pub report: DedupReport,
+}
+
+/// What `DIR/.dupscan/report.json` holds (`--report`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DedupReport {
+    /// Groups with member texts.
+    Full,
+    /// Groups with offsets only: the texts are in the corpus (the default;
+    /// a fraction of the full report's size).
+    #[default]
+    Spans,
+    /// No report.
+    None,
 }
 
 /// What a dedup run did; written to `DIR/.dupscan/summary.json`.
@@ -155,6 +172,9 @@ pub struct Summary {
     /// Documents, units and bytes in and removed.
     #[serde(flatten)]
     pub counts: Counts,
+    /// What the report beside the summary holds.
+    #[serde(default)]
+    pub report: DedupReport,
 }
 
 impl fmt::Display for Summary {
@@ -189,12 +209,19 @@ impl fmt::Display for Summary {
         )?;
         write!(
             f,
-            "dupscan: dedup: {} of {} files written to {}; report in {}",
+            "dupscan: dedup: {} of {} files written to {}",
             self.files_written,
             self.files,
             crate::escape::path(&self.out),
-            crate::escape::path(&report_path(&self.out))
-        )
+        )?;
+        match self.report {
+            DedupReport::None => Ok(()),
+            _ => write!(
+                f,
+                "; report in {}",
+                crate::escape::path(&report_path(&self.out))
+            ),
+        }
     }
 }
 
@@ -339,12 +366,22 @@ pub fn write_part(
     plan.apply_emptied(scan, opts.emptied);
     let outcomes = write::write_corpus(scan, &plan, opts, Some(sources))?;
     if report {
-        write::write_report(&report_path(&opts.out), &Report::from_scan(scan))?;
+        write_dedup_report(scan, opts)?;
     }
     Ok(outcomes
         .iter()
         .filter(|o| **o != write::Outcome::Omitted)
         .count() as u64)
+}
+
+/// Writes `DIR/.dupscan/report.json` as `opts.report` says (compact JSON).
+fn write_dedup_report(scan: &Scan, opts: &DedupOptions) -> Result<()> {
+    let report = Report::from_scan(scan);
+    match opts.report {
+        DedupReport::Full => write::write_report(&report_path(&opts.out), &report),
+        DedupReport::Spans => write::write_report(&report_path(&opts.out), &report.without_texts()),
+        DedupReport::None => Ok(()),
+    }
 }
 
 impl Prepared {
@@ -398,8 +435,9 @@ impl Prepared {
                 .filter(|o| **o != write::Outcome::Omitted)
                 .count() as u64,
             counts: plan.counts,
+            report: opts.report,
         };
-        write::write_report(&report_path(&opts.out), &Report::from_scan(scan))?;
+        write_dedup_report(scan, opts)?;
         if opts.html {
             let mut report = Report::from_scan(scan);
             report.decisions = Some(decisions(scan, &plan, opts.keep));

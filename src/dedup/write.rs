@@ -42,7 +42,7 @@ use crate::corpus::{self, Compression, Source};
 use crate::error::{Error, Result};
 use crate::output::{Destination, Protected, buffered, resolve_target, write_file};
 use crate::pipeline::Scan;
-use crate::report::{Html, Json, Report, ReportWriter};
+use crate::report::{Html, JsonCompact, Report, ReportWriter};
 
 /// Buffer size for the output stream.
 const BUF_SIZE: usize = 256 * 1024;
@@ -254,7 +254,7 @@ pub(crate) fn write_corpus(
 /// Writes `report` as JSON to `path`, atomically.
 pub(crate) fn write_report(path: &Path, report: &Report) -> Result<()> {
     create_parent(path)?;
-    write_file(path, None, buffered(|w| Json.write(report, w)))
+    write_file(path, None, buffered(|w| JsonCompact.write(report, w)))
 }
 
 /// Writes the HTML report to `path`, atomically.
@@ -459,6 +459,7 @@ mod tests {
             overwrite: Overwrite::Refuse,
             emptied: Emptied::Keep,
             html: false,
+            report: crate::dedup::DedupReport::Full,
         }
     }
 

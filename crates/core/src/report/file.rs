@@ -85,7 +85,9 @@ pub struct MemberRecord {
     /// versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub match_char_end: Option<u32>,
-    /// The unit's original text.
+    /// The unit's original text (absent from reports written without
+    /// member texts).
+    #[serde(default)]
     pub text: String,
     /// In a contamination check, which side the unit is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]

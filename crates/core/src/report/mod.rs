@@ -104,7 +104,10 @@ pub struct ReportMember<'a> {
     pub match_char_start: u32,
     /// `match_end` in code points.
     pub match_char_end: u32,
-    /// The unit's original text.
+    /// The unit's original text; left out of reports written without
+    /// member texts (`--no-text`, `dedup --report spans`), which keep the
+    /// offsets only.
+    #[serde(skip_serializing_if = "str::is_empty")]
     pub text: &'a str,
     /// In a contamination check (`--reference`), which side the unit is on;
     /// absent otherwise.
@@ -255,6 +258,9 @@ pub struct Report<'a> {
     scan: &'a Scan,
     /// Every source's path as displayed, formatted once.
     sources: Vec<String>,
+    /// Whether members carry their texts (true unless
+    /// [`Report::without_texts`]).
+    pub member_texts: bool,
     /// The corpus's text fields, then the reference's, in order.
     text_fields: [Vec<String>; 2],
     /// Code-point indexes of the long documents members were met in.
@@ -330,7 +336,16 @@ impl<'a> Report<'a> {
                 .map(|s| s.path.display().to_string())
                 .collect(),
             chars: CharCache::default(),
+            member_texts: true,
         }
+    }
+
+    /// The report without member texts: offsets only, for reports sized
+    /// for machines (the texts are in the corpus).
+    #[must_use]
+    pub fn without_texts(mut self) -> Self {
+        self.member_texts = false;
+        self
     }
 
     /// Number of groups.
@@ -421,7 +436,11 @@ impl<'a> Report<'a> {
                         char_end,
                         match_char_start,
                         match_char_end,
-                        text: scan.text(m.unit),
+                        text: if self.member_texts {
+                            scan.text(m.unit)
+                        } else {
+                            ""
+                        },
                         side: reference.then(|| {
                             if scan.is_reference(m.unit) {
                                 Side::Reference
