@@ -191,7 +191,8 @@ fn slurm_run_matches_dedup_byte_for_byte() {
         .arg("--out")
         .arg(&local)
         .arg(&corpus)
-        .args(["--quiet"])
+        // With member texts, as the cluster stage's report has them.
+        .args(["--quiet", "--report", "full"])
         .assert()
         .success();
 
