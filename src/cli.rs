@@ -752,6 +752,31 @@ pub struct ScanArgs {
     pub memory_budget: Option<u64>,
 }
 
+/// Order of groups in the text report (`--sort`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    /// Most duplicated bytes first.
+    Bytes,
+    /// Most members first.
+    Size,
+    /// Most documents first.
+    Documents,
+    /// Lowest minimum similarity first.
+    Similarity,
+}
+
+impl From<SortArg> for dupscan::report::TextSort {
+    fn from(s: SortArg) -> Self {
+        use dupscan::report::TextSort;
+        match s {
+            SortArg::Bytes => TextSort::Bytes,
+            SortArg::Size => TextSort::Size,
+            SortArg::Documents => TextSort::Documents,
+            SortArg::Similarity => TextSort::Similarity,
+        }
+    }
+}
+
 /// What dedup's report holds (`--report`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportArg {
@@ -828,6 +853,11 @@ pub struct OutputArgs {
     /// otherwise; on stdout it is always indented).
     #[arg(long)]
     pub pretty: bool,
+
+    /// Order of the groups in the text report: `bytes` (most duplicated
+    /// bytes first), `size`, `documents`, `similarity` (lowest first).
+    #[arg(long, value_enum, value_name = "BY", default_value = "bytes")]
+    pub sort: SortArg,
 
     /// Leave the members' texts out of a JSON or JSON Lines report: offsets
     /// only (the texts are in the corpus), a fraction of the size.

@@ -549,7 +549,11 @@ fn write_report(
         report
     };
     let writer: Box<dyn ReportWriter> = match format {
-        FormatArg::Text => Box::new(Text::default()),
+        FormatArg::Text => Box::new(Text {
+            sort: output.sort.into(),
+            color: dest.is_none() && io::stdout().is_terminal(),
+            ..Text::default()
+        }),
         FormatArg::Json if dest.is_some() && !pretty => Box::new(JsonCompact),
         FormatArg::Json => Box::new(Json),
         FormatArg::Jsonl => Box::new(JsonLines),

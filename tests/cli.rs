@@ -442,3 +442,34 @@ fn no_text_leaves_member_texts_out_and_keeps_everything_else() {
         .code(2)
         .stderr(predicate::str::contains("--no-text"));
 }
+
+/// `--sort` orders the text report's groups; `similarity` puts the lowest
+/// minimum similarity first, `size` the largest group first.
+#[test]
+fn text_report_sorts_groups_as_asked() {
+    let groups = |sort: &str| -> Vec<(u64, f64)> {
+        let out = dupscan()
+            .args([
+                "scan", "-q", "--scope", "all", "--format", "text", "--sort", sort,
+            ])
+            .arg(data("corpus"))
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .lines()
+            .filter_map(|l| {
+                let rest = l.strip_prefix("group ")?;
+                let (_, rest) = rest.split_once(": ")?;
+                let size = rest.split(' ').next()?.parse().ok()?;
+                let sim = rest.rsplit(' ').next()?.parse().ok()?;
+                Some((size, sim))
+            })
+            .collect()
+    };
+    let by_sim = groups("similarity");
+    assert!(by_sim.len() > 3);
+    assert!(by_sim.windows(2).all(|w| w[0].1 <= w[1].1), "{by_sim:?}");
+    let by_size = groups("size");
+    assert!(by_size.windows(2).all(|w| w[0].0 >= w[1].0), "{by_size:?}");
+    assert_ne!(by_sim, by_size);
+}

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use file::{GroupRecord, MemberRecord, ReportFile, ReportHeader};
 pub use html::{Decisions, Html};
 pub use json::{Json, JsonCompact, JsonLines};
-pub use text::Text;
+pub use text::{Text, TextSort};
 
 use crate::cluster::Via;
 use crate::config;

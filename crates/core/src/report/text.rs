@@ -1,6 +1,10 @@
-//! The human-readable summary: parameters and counts, then the largest groups
-//! with their members one under the other, similarity first (the first
-//! [`Text::members`] of each; a note says how many more there are).
+//! The human-readable summary: parameters and counts, then the first
+//! [`Text::top`] groups in [`Text::sort`] order (by default the most
+//! duplicated bytes first, which puts repeated paragraphs before one-line
+//! headers), each with its members one under the other: the representative's
+//! text, then each member's words against it (`[-old-]{+new+}`, or red and
+//! green on a terminal), with the member's document, source and position;
+//! a footer says what was left out and how to see it.
 //!
 //! Ids and texts come from the corpus, so they are printed through
 //! [`crate::escape`]: a control character, an escape sequence or a newline in
@@ -12,15 +16,34 @@ use std::io::{self, Write};
 use super::{Report, ReportWriter};
 use crate::escape::{Escaped, escape};
 
+/// The order of groups in the text report (`--sort`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextSort {
+    /// Most duplicated bytes first (what dedup would remove).
+    #[default]
+    Bytes,
+    /// Most members first.
+    Size,
+    /// Most documents first.
+    Documents,
+    /// Lowest minimum similarity first (the groups to check by eye).
+    Similarity,
+}
+
 /// A readable summary.
 #[derive(Debug, Clone, Copy)]
 pub struct Text {
-    /// How many groups to show, largest first.
+    /// How many groups to show.
     pub top: usize,
     /// How many members to show per group.
     pub members: usize,
     /// Longest text shown per member, in characters.
     pub width: usize,
+    /// The order of the groups.
+    pub sort: TextSort,
+    /// Mark differing words with terminal colours instead of
+    /// `[-old-]{+new+}`.
+    pub color: bool,
 }
 
 impl Default for Text {
@@ -29,8 +52,72 @@ impl Default for Text {
             top: 20,
             members: 12,
             width: 110,
+            sort: TextSort::Bytes,
+            color: false,
         }
     }
+}
+
+/// Longest word sequences compared word by word; longer ones are shown
+/// without marks.
+const DIFF_WORDS: usize = 400;
+
+/// `text`'s words against `rep`'s: words only in `rep` as `[-…-]`, words
+/// only in `text` as `{+…+}` (red and green with `color`), escaped; `None`
+/// when either is too long to compare.
+fn word_diff(rep: &str, text: &str, color: bool) -> Option<String> {
+    let a: Vec<&str> = rep.split_whitespace().collect();
+    let b: Vec<&str> = text.split_whitespace().collect();
+    if a.len() > DIFF_WORDS || b.len() > DIFF_WORDS {
+        return None;
+    }
+    // Longest common subsequence, table from the ends.
+    let (n, m) = (a.len(), b.len());
+    let mut lcs = vec![0u16; (n + 1) * (m + 1)];
+    let at = |i: usize, j: usize| i * (m + 1) + j;
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[at(i, j)] = if a[i] == b[j] {
+                lcs[at(i + 1, j + 1)] + 1
+            } else {
+                lcs[at(i + 1, j)].max(lcs[at(i, j + 1)])
+            };
+        }
+    }
+    let (del, ins, end) = if color {
+        ("\x1b[31m", "\x1b[32m", "\x1b[0m")
+    } else {
+        ("[-", "{+", "")
+    };
+    let (del_end, ins_end) = if color { (end, end) } else { ("-]", "+}") };
+    // Walk the table: 0 common, 1 only in `text`, 2 only in `rep`.
+    let mut ops: Vec<(u8, &str)> = Vec::with_capacity(n + m);
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            ops.push((0, a[i]));
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || lcs[at(i + 1, j)] >= lcs[at(i, j + 1)]) {
+            // Deletions before insertions, as `git diff --word-diff`.
+            ops.push((2, a[i]));
+            i += 1;
+        } else {
+            ops.push((1, b[j]));
+            j += 1;
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for run in ops.chunk_by(|x, y| x.0 == y.0) {
+        let words: Vec<&str> = run.iter().map(|(_, w)| *w).collect();
+        let words = escape(&words.join(" ")).into_owned();
+        out.push(match run[0].0 {
+            0 => words,
+            1 => format!("{ins}{words}{ins_end}"),
+            _ => format!("{del}{words}{del_end}"),
+        });
+    }
+    Some(out.join(" "))
 }
 
 /// A mode as the command line and the JSON report spell it.
@@ -144,7 +231,19 @@ impl ReportWriter for Text {
             }
         }
         let mut order: Vec<usize> = (0..r.len()).collect();
-        order.sort_by_key(|&i| (std::cmp::Reverse(r.group_size(i)), i));
+        match self.sort {
+            TextSort::Bytes => {
+                order.sort_by_cached_key(|&i| (std::cmp::Reverse(r.group_bytes(i)), i));
+            }
+            TextSort::Size => order.sort_by_key(|&i| (std::cmp::Reverse(r.group_size(i)), i)),
+            TextSort::Documents => {
+                order.sort_by_cached_key(|&i| (std::cmp::Reverse(r.group_head(i, 0).documents), i))
+            }
+            TextSort::Similarity => order.sort_by(|&x, &y| {
+                let sim = |i| r.group_head(i, 0).min_similarity;
+                sim(x).total_cmp(&sim(y)).then(x.cmp(&y))
+            }),
+        }
         for &i in order.iter().take(self.top) {
             let g = r.group_head(i, self.members);
             writeln!(out)?;
@@ -164,15 +263,31 @@ impl ReportWriter for Text {
                     Some(super::Side::Corpus) => " (corpus)",
                     None => "",
                 };
+                let source = if m.source == m.doc {
+                    String::new()
+                } else {
+                    format!(" in {}", Escaped(m.source))
+                };
                 writeln!(
                     out,
-                    "  {mark}  {} #{} [{}..{}]{side}",
+                    "  {mark}  {} #{} [{}..{}]{source}{side}",
                     Escaped(m.doc),
                     m.unit,
                     m.start,
                     m.end
                 )?;
-                writeln!(out, "        {}", clip(m.text, self.width))?;
+                let rep = g.members[0].text;
+                let shown = if k == 0 || m.text.is_empty() {
+                    None
+                } else if m.text.split_whitespace().eq(rep.split_whitespace()) {
+                    Some(String::from("(same words as the representative)"))
+                } else {
+                    word_diff(rep, m.text, self.color)
+                };
+                match shown {
+                    Some(line) => writeln!(out, "        {line}")?,
+                    None => writeln!(out, "        {}", clip(m.text, self.width))?,
+                }
             }
             if g.size as usize > g.members.len() {
                 writeln!(
@@ -182,14 +297,60 @@ impl ReportWriter for Text {
                 )?;
             }
         }
-        if r.len() > self.top {
-            writeln!(out)?;
-            writeln!(
-                out,
-                "... {} more groups; --format json lists them all",
-                r.len() - self.top
-            )?;
-        }
+        let sorted = match self.sort {
+            TextSort::Bytes => "most duplicated bytes first",
+            TextSort::Size => "largest first",
+            TextSort::Documents => "most documents first",
+            TextSort::Similarity => "lowest similarity first",
+        };
+        let duplicated: u64 = (0..r.len()).map(|i| r.group_bytes(i)).sum();
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} of {} groups shown ({sorted}; --sort bytes|size|documents|similarity); {} bytes duplicated in all{}",
+            r.len().min(self.top),
+            r.len(),
+            duplicated,
+            if r.len() > self.top {
+                "; --format json or html lists them all"
+            } else {
+                ""
+            }
+        )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_diff_marks_deleted_then_inserted_words() {
+        let rep = "the first Sunday of each month";
+        let text = "the first Saturday of every month, free";
+        assert_eq!(
+            word_diff(rep, text, false).as_deref(),
+            Some("the first [-Sunday-] {+Saturday+} of [-each month-] {+every month, free+}")
+        );
+        assert_eq!(word_diff("a b", "a b", false).as_deref(), Some("a b"));
+        assert_eq!(
+            word_diff("", "new words", false).as_deref(),
+            Some("{+new words+}")
+        );
+    }
+
+    #[test]
+    fn word_diff_escapes_corpus_text_and_colours_only_its_own_marks() {
+        let got = word_diff("keep old", "keep \u{1b}[2Jnew", true).expect("short");
+        assert!(got.contains("\\x1b[2Jnew"), "{got}");
+        assert!(got.contains("\u{1b}[31mold\u{1b}[0m"), "{got}");
+        assert!(got.contains("\u{1b}[32m"), "{got}");
+    }
+
+    #[test]
+    fn long_texts_are_not_compared() {
+        let long = "word ".repeat(DIFF_WORDS + 1);
+        assert_eq!(word_diff(&long, "word", false), None);
     }
 }
