@@ -202,7 +202,9 @@ def test_contamination_gives_each_item_its_best_match() -> None:
     assert hits[0]["match"] == 1
     assert hits[0]["score"] > 0.9
     start, end = hits[0]["match_start"], hits[0]["match_end"]
-    assert corpus[1].encode()[start:end].decode() == question
+    # The match covers the item's words (containment matches words, so a
+    # final question mark may fall outside it).
+    assert corpus[1].encode()[start:end].decode().rstrip("?") == question.rstrip("?")
     assert hits[1] == {
         "reference": 1,
         "match": None,
