@@ -12,8 +12,12 @@
 //! and the span pair covers at least `min_cover` of either unit: a copy glued
 //! to a navigation prefix ("Share This ArticleThe United States…") is most of
 //! its unit, a sentence quoted inside a longer one is all of the original, a
-//! copy that the splitter cuts in two is all inside the span pair. The
-//! link keeps both pieces, so the report can say what matched inside each
+//! copy that the splitter cuts in two is all inside the span pair. A copy of
+//! the end of one sentence and the start of the next joins each of the two
+//! originals whose half it covers, when the pair runs past that unit's
+//! boundary and holds at least twice `min_words` words (unless both sides
+//! also hold a whole unit: then the boundaries agree and the rest is judged
+//! on its own). The link keeps both pieces, so the report can say what matched inside each
 //! member (`match_start`, `match_end`).
 //!
 //! Cost: 32 bytes per link; links are few (one or two per span pair).
@@ -43,6 +47,10 @@ use rayon::prelude::*;
 
 use crate::segment::Span;
 use crate::units::{ExactClasses, Units};
+
+/// Share of a unit a span pair must cover when it runs past the unit into
+/// its neighbour (see [`unit_links`]).
+const CROSSING_COVER: f64 = 0.5;
 
 /// A verified pair of near-duplicate spans, in byte offsets of their
 /// documents' original text.
@@ -283,12 +291,32 @@ fn pieces<'t>(
             // One of the two units must be mostly inside the span pair (the
             // whole pair, not this piece: a copy cut in two by the splitter
             // is covered by the pair across its pieces).
-            let cover = |span: Span, unit: u32| {
+            let share = |span: Span, unit: u32| {
                 let s = units.span(unit);
                 let inside = intersect(s, span).map_or(0, |i| i.end - i.start);
-                f64::from(inside) >= params.min_cover * f64::from(s.end - s.start)
+                f64::from(inside) / f64::from((s.end - s.start).max(1))
             };
-            if !(cover(p.a, ua) || cover(p.b, ub)) {
+            let cover = |span: Span, unit: u32| share(span, unit) >= params.min_cover;
+            // Or a copy of the end of one unit and the start of the next
+            // (a stretch spanning two sentences): one side of the pair runs
+            // past one end of its unit into the neighbour, covers at least
+            // half of the unit, and holds at least twice `min_words` words,
+            // so a short common phrase inside one sentence cannot qualify.
+            // Not when both sides also hold a whole unit besides these two:
+            // then the boundaries agree, the whole units are the copy, and
+            // the rest is judged as a unit of its own.
+            let crossing = |span: Span, unit: u32, text: &str| {
+                let s = units.span(unit);
+                (span.start < s.start || span.end > s.end)
+                    && share(span, unit) >= CROSSING_COVER
+                    && words(text, span) >= 2 * params.min_words
+            };
+            let crosses = || {
+                (crossing(p.a, ua, ta) || crossing(p.b, ub, tb))
+                    && !(overlapping(units, p.a_doc, p.a).any(|x| x != ua && cover(p.a, x))
+                        && overlapping(units, p.b_doc, p.b).any(|y| y != ub && cover(p.b, y)))
+            };
+            if !(cover(p.a, ua) || cover(p.b, ub) || crosses()) {
                 continue;
             }
             let score = similarity(
@@ -381,6 +409,71 @@ mod tests {
             let text_b = &b[l.b_range.start as usize..l.b_range.end as usize];
             assert_eq!(text_a, text_b, "{l:?}");
         }
+    }
+
+    #[test]
+    fn a_copy_crossing_a_boundary_glued_into_host_sentences_links_both_halves() {
+        let s1 = "The central bank left its main rate unchanged at four percent on Thursday.";
+        let s2 = "Economists had expected a cut after inflation slowed for a third month running.";
+        let a = format!("{s1} {s2}");
+        // Neither original is covered to 80%, and on the copy's side each
+        // half is glued to host text the splitter keeps in its unit.
+        let copy = "its main rate unchanged at four percent on Thursday. Economists had expected a cut after inflation slowed for a";
+        let b = format!(
+            "Traders in the city said on Monday that the bank left {copy} in the shops and the factories of the north."
+        );
+        let docs = [a.as_str(), b.as_str()];
+        let units = table(&docs);
+        let pairs = [SpanPair {
+            a_doc: 0,
+            a: span_of(&a, copy),
+            b_doc: 1,
+            b: span_of(&b, copy),
+            score: 1.0,
+        }];
+        let text = |d: u32| docs[d as usize];
+        let links = unit_links(&units, &text, &pairs, &LinkParams::default(), &same);
+        let linked: Vec<(u32, u32)> = links.iter().map(|l| (l.a, l.b)).collect();
+        assert_eq!(linked, [(0, 2), (1, 3)], "{links:#?}");
+        // A phrase of fewer than twice `min_words` words crossing the same
+        // boundary is not enough.
+        let short = "on Thursday. Economists had expected a cut";
+        let pairs = [SpanPair {
+            a_doc: 0,
+            a: span_of(&a, short),
+            b_doc: 1,
+            b: span_of(&b, short),
+            score: 1.0,
+        }];
+        assert!(unit_links(&units, &text, &pairs, &LinkParams::default(), &same).is_empty());
+    }
+
+    #[test]
+    fn a_whole_unit_copied_with_the_start_of_its_neighbour_links_only_the_whole_unit() {
+        // Two stories share one sentence and the quote that opens the next;
+        // the sentences after the quote differ. Boundaries agree on both
+        // sides, so the half-shared second sentences are not duplicates.
+        let shared = "Roughly 1,900 dockworkers walked off the job at the port early on Monday after talks collapsed.";
+        let quote = "We are not going back until the company puts a fair offer on the table, said the union president";
+        let a =
+            format!("{shared} {quote} while members voted in favour of the walkout last month.");
+        let b = format!(
+            "{shared} {quote} as vessels waited to unload and carriers diverted their cargo south."
+        );
+        let docs = [a.as_str(), b.as_str()];
+        let units = table(&docs);
+        let both = format!("{shared} {quote}");
+        let pairs = [SpanPair {
+            a_doc: 0,
+            a: span_of(&a, &both),
+            b_doc: 1,
+            b: span_of(&b, &both),
+            score: 1.0,
+        }];
+        let text = |d: u32| docs[d as usize];
+        let links = unit_links(&units, &text, &pairs, &LinkParams::default(), &same);
+        let linked: Vec<(u32, u32)> = links.iter().map(|l| (l.a, l.b)).collect();
+        assert_eq!(linked, [(0, 2)], "{links:#?}");
     }
 
     #[test]
