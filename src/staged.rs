@@ -1239,11 +1239,20 @@ pub fn sign(
     }
     progress.start(Stage::Signing, Some(units.len() as u64));
     for (r, run_docs) in runs.iter().enumerate() {
+        let run = &docs[run_docs.start as usize..run_docs.end as usize];
+        // One run is the whole shard, already segmented.
+        let segmented;
+        let run_units = if runs.len() == 1 {
+            &units
+        } else {
+            segmented = units::segment_docs(run, |d| &d.text, params.unit);
+            &segmented
+        };
         sign_run(
             work,
             i,
             r as u32,
-            &docs[run_docs.start as usize..run_docs.end as usize],
+            (run, run_units),
             units.of_doc(run_docs.start).start,
             progress,
         )?;
@@ -1256,19 +1265,18 @@ pub fn sign(
     Ok(Outcome::Done)
 }
 
-/// One sorted run of sign shard `i`: the documents `docs`, whose first unit
-/// is the shard's unit `first`.
+/// One sorted run of sign shard `i`: the documents `docs` and their units,
+/// whose first is the shard's unit `first`.
 fn sign_run(
     work: &Work,
     i: u32,
     r: u32,
-    docs: &[crate::corpus::Document],
+    (docs, units): (&[crate::corpus::Document], &Units),
     first: u32,
     progress: &dyn Progress,
 ) -> Result<()> {
     let plan = work.plan();
     let params = &plan.params;
-    let units = units::segment_docs(docs, |d| &d.text, params.unit);
     let text_of = |id: u32| -> &str {
         let doc = units.doc(id);
         units.span(id).text(&docs[doc as usize].text)
