@@ -24,8 +24,12 @@
 //! each exact class), keeps their keys, narrows them as the scan would
 //! ([`crate::lsh::Key::from_wide`]) and emits the pairs of each bucket as
 //! [`crate::lsh::bucket_edges`] does; each pair goes to the verify shard
-//! that holds its first unit. Verify shard `k` merges and deduplicates its
-//! pairs (a pair may come from several bands) and verifies them exactly.
+//! that holds its second (later) unit, so that verify shard `k` reads the
+//! inputs no further than the end of sign shard `k`'s documents. Verify
+//! shard `k` merges and deduplicates its pairs (a pair may come from
+//! several bands) and verifies them exactly, reading the texts of their
+//! units only (the JSON Lines it does not need are skipped unparsed, see
+//! [`corpus::LineWindow`]).
 //! Cluster merges the verified pairs and the exact classes and runs
 //! [`crate::cluster::groups`] as `scan` does, so the report is the same byte
 //! for byte but for `stats.seconds`.
@@ -1434,7 +1438,9 @@ pub fn bucket(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
     let mut by_shard: Vec<Vec<PairRecord>> = vec![Vec::new(); plan.shards as usize];
     for (a, b) in pairs.iter().copied() {
         let (a, b) = (local(&manifest, a), local(&manifest, b));
-        by_shard[a.shard as usize].push(PairRecord { a, b });
+        // By the later unit: verify shard k then reads no further than sign
+        // shard k's documents.
+        by_shard[b.shard as usize].push(PairRecord { a, b });
     }
     for (k, records) in by_shard.iter().enumerate() {
         artifact::write(
@@ -1529,8 +1535,8 @@ impl UnitTexts {
 }
 
 /// Verify shard `k`: the exact similarity of its candidate pairs (those
-/// whose first unit is in sign shard `k`). Reads only the text of the
-/// documents holding those pairs' units.
+/// whose second unit is in sign shard `k`). Reads the documents holding
+/// those pairs' units and keeps only those units' texts ([`UnitTexts`]).
 ///
 /// # Errors
 ///
