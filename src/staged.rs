@@ -902,6 +902,59 @@ impl Work {
         Ok(units)
     }
 
+    /// The document (global index) and span of each unit of `ids` (global
+    /// ids, ascending), streamed from the sign shards' span and
+    /// per-document files without building the whole unit table: only the
+    /// shards holding one of `ids` are read.
+    fn places(&self, manifest: &Manifest, ids: &[u32]) -> Result<Vec<(u32, Span)>> {
+        let mut places = Vec::with_capacity(ids.len());
+        let mut next = 0usize;
+        for i in 0..self.plan.shards {
+            let local_of = |id: u32| manifest.local(u64::from(id)).filter(|u| u.shard == i);
+            if ids.get(next).and_then(|&id| local_of(id)).is_none() {
+                continue;
+            }
+            let spans_path = self.spans(i);
+            let counts_path = self.doc_units(i);
+            let mut spans = self.reader::<SpanRecord>(&spans_path, Kind::Spans)?;
+            let mut counts = self.reader::<CountRecord>(&counts_path, Kind::DocUnits)?;
+            let first_doc = self.plan.shard_docs[i as usize].first;
+            // Documents and spans read, and the units up to the end of the
+            // last document read.
+            let (mut docs, mut read, mut end) = (0u64, 0u64, 0u64);
+            while let Some(unit) = ids.get(next).and_then(|&id| local_of(id)) {
+                let local = u64::from(unit.local);
+                while local >= end {
+                    let Some(c) = counts.next().transpose()? else {
+                        return Err(bad(&counts_path, "counts fewer units than the manifest"));
+                    };
+                    docs += 1;
+                    end += u64::from(c.0);
+                }
+                let doc = first_doc + docs - 1;
+                let mut span = None;
+                while read <= local {
+                    span = spans.next().transpose()?;
+                    read += 1;
+                }
+                let Some(r) = span else {
+                    return Err(bad(&spans_path, "holds fewer units than the manifest"));
+                };
+                let doc =
+                    u32::try_from(doc).map_err(|_| bad(&counts_path, "too many documents"))?;
+                places.push((
+                    doc,
+                    Span {
+                        start: r.start,
+                        end: r.end,
+                    },
+                ));
+                next += 1;
+            }
+        }
+        Ok(places)
+    }
+
     /// Merges every sign shard's sorted fingerprint runs (`runs[i]` runs for
     /// shard `i`), calling `each` with every class of equal fingerprints
     /// (global ids ascending, so the first is the class's representative).
@@ -1477,17 +1530,23 @@ struct UnitTexts {
 
 impl UnitTexts {
     /// Reads the texts of `ids` (ascending, distinct).
-    fn read(work: &Work, units: &Units, ids: Vec<u32>, progress: &dyn Progress) -> Result<Self> {
-        let mut docs: Vec<u32> = ids.iter().map(|&id| units.doc(id)).collect();
+    fn read(
+        work: &Work,
+        manifest: &Manifest,
+        ids: Vec<u32>,
+        progress: &dyn Progress,
+    ) -> Result<Self> {
+        let places = work.places(manifest, &ids)?;
+        let mut docs: Vec<u32> = places.iter().map(|&(doc, _)| doc).collect();
         docs.dedup();
         // Per document (in order), the spans it keeps, and where each unit's
         // text lands in what it keeps.
-        let spans: Vec<Span> = ids.iter().map(|&id| units.span(id)).collect();
+        let spans: Vec<Span> = places.iter().map(|&(_, span)| span).collect();
         let mut first = Vec::with_capacity(docs.len() + 1);
         let mut at = Vec::with_capacity(ids.len());
         let mut offset = 0u32;
-        for (k, &id) in ids.iter().enumerate() {
-            if k == 0 || units.doc(ids[k - 1]) != units.doc(id) {
+        for k in 0..ids.len() {
+            if k == 0 || places[k - 1].0 != places[k].0 {
                 first.push(k);
                 offset = 0;
             }
@@ -1496,6 +1555,7 @@ impl UnitTexts {
             offset += len;
         }
         first.push(ids.len());
+        drop(places);
         let missing = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let keep = {
             let missing = Arc::clone(&missing);
@@ -1565,12 +1625,10 @@ pub fn verify(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
     }
     pairs.par_sort_unstable();
     pairs.dedup();
-    let units = work.units(&manifest)?;
     let mut ids: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
     ids.par_sort_unstable();
     ids.dedup();
-    let texts = UnitTexts::read(work, &units, ids, progress)?;
-    drop(units);
+    let texts = UnitTexts::read(work, &manifest, ids, progress)?;
     progress.start(Stage::Verifying, Some(pairs.len() as u64));
     let matches = verify_pairs(&|id| texts.get(id), params, &pairs, progress);
     progress.finish();

@@ -509,7 +509,8 @@ fn sentence(seed: u32, n: u32, changed: u32) -> String {
 #[test]
 fn shards_read_their_windows_of_every_format_as_a_whole_read_does() {
     // Duplicates spread over gzip JSON Lines (a byte order mark, blank
-    // lines, a bad line skipped, ids made of lines), plain text, CSV with a
+    // lines, a bad line skipped, ids made of lines, documents without
+    // units), plain text, CSV with a
     // quoted field over two lines, and Zstandard JSON Lines.
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in");
@@ -529,6 +530,10 @@ fn shards_read_their_windows_of_every_format_as_a_whole_read_does() {
         }
         if k == 6 {
             jsonl.push_str("{not json\n");
+        }
+        if k == 8 {
+            // Documents without units, or none long enough to compare.
+            jsonl.push_str("{\"text\": \"\"}\n{\"text\": \"Too short.\"}\n");
         }
         let text = serde_json::to_string(&doc(k)).expect("json");
         if k % 3 == 0 {
