@@ -740,7 +740,7 @@ impl Work {
                     };
                     corpus::Window {
                         source: s as usize,
-                        lines: vec![start..end],
+                        lines: std::iter::once(start..end).collect(),
                     }
                 })
                 .collect()
@@ -808,7 +808,7 @@ impl Work {
                 },
                 _ => windows.push(corpus::Window {
                     source,
-                    lines: vec![line..line + 1],
+                    lines: std::iter::once(line..line + 1).collect(),
                 }),
             }
         }
@@ -1338,7 +1338,7 @@ fn sign_run(
         let doc = units.doc(id);
         units.span(id).text(&docs[doc as usize].text)
     };
-    let mut prints = exact::fingerprints(&units, params, &text_of);
+    let mut prints = exact::fingerprints(units, params, &text_of);
     prints.par_sort_unstable();
     let mut reps: Vec<u32> = prints
         .chunk_by(|x, y| x.0 == y.0)
