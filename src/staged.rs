@@ -4,10 +4,10 @@
 //!
 //! | stage | reads | writes (under the work directory `W`) |
 //! | --- | --- | --- |
-//! | [`plan`] | the inputs (one pass, to count documents) | `plan.json` |
-//! | [`sign`] shard `i` | the inputs; documents of shard `i` | `sign/prints-i.bin`, `sign/keys-i-j.bin` for every `j` |
+//! | [`plan`] | the inputs (one pass, to count documents and note where each shard starts and ends) | `plan.json` |
+//! | [`sign`] shard `i` | the inputs, from shard `i`'s first document to its last | `sign/spans-i.bin`, `sign/docs-i.bin`, `sign/lines-i.bin`, `sign/prints-i.bin`, `sign/keys-i-j.bin` for every `j` |
 //! | [`bucket`] shard `j` | every `sign/prints-*.bin`, every `sign/keys-*-j.bin` | `bucket/pairs-j-k.bin` for every `k` |
-//! | [`verify`] shard `k` | every `bucket/pairs-*-k.bin`, the inputs | `verify/matches-k.bin` |
+//! | [`verify`] shard `k` | every `bucket/pairs-*-k.bin`, the lines of the inputs holding their units | `verify/matches-k.bin` |
 //! | [`cluster`] | every `sign/prints-*.bin` and `verify/matches-*.bin`, the inputs | the report (a [`Scan`]) |
 //! | [`filter`] shard `i` | as cluster | the dedup output of the input files shard `i` starts |
 //!
