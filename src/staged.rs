@@ -1364,15 +1364,24 @@ fn sign_run(
     let n = reps.len();
     for j in 0..plan.shards {
         let mut out: Vec<BandKeyRecord> = Vec::new();
+        // Sorted band by band, as (key, unit) pairs: the records' order
+        // (band, key, unit) with smaller sorts.
+        let mut column: Vec<(u64, u32)> = Vec::with_capacity(n);
         for band in plan.bands_of(j) {
-            let column = &keys[band as usize * n..(band as usize + 1) * n];
-            out.extend(column.iter().zip(&reps).map(|(&key, &id)| BandKeyRecord {
+            column.clear();
+            column.extend(
+                keys[band as usize * n..(band as usize + 1) * n]
+                    .iter()
+                    .copied()
+                    .zip(reps.iter().copied()),
+            );
+            column.par_sort_unstable();
+            out.extend(column.iter().map(|&(key, id)| BandKeyRecord {
                 band,
                 key,
                 unit: UnitRef::new(i, first + id),
             }));
         }
-        out.par_sort_unstable();
         artifact::write(
             &work.keys(i, j, r),
             work.header(Kind::BandKeys, i, units.len() as u64),
