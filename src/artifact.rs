@@ -85,6 +85,8 @@ pub enum Kind {
     Spans = 6,
     /// Units per document, [`CountRecord`]s.
     DocUnits = 7,
+    /// Each document's position in its source, [`LineRecord`]s.
+    DocLines = 8,
 }
 
 impl Kind {
@@ -97,6 +99,7 @@ impl Kind {
             Kind::Prints,
             Kind::Spans,
             Kind::DocUnits,
+            Kind::DocLines,
         ]
         .into_iter()
         .find(|k| *k as u32 == v)
@@ -112,6 +115,7 @@ impl Kind {
             Kind::Prints => "fingerprints",
             Kind::Spans => "unit spans",
             Kind::DocUnits => "units per document",
+            Kind::DocLines => "document positions",
         }
     }
 }
@@ -483,6 +487,22 @@ impl Record for CountRecord {
     }
     fn decode(b: &[u8]) -> Self {
         Self(u32_at(b, 0))
+    }
+}
+
+/// A document's 1-based position in its source (its line in JSON Lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineRecord(pub u64);
+
+impl Record for LineRecord {
+    fn size(_: &Params) -> usize {
+        8
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Self(u64_at(b, 0))
     }
 }
 

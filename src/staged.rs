@@ -4,10 +4,10 @@
 //!
 //! | stage | reads | writes (under the work directory `W`) |
 //! | --- | --- | --- |
-//! | [`plan`] | the inputs (one pass, to count documents) | `plan.json` |
-//! | [`sign`] shard `i` | the inputs; documents of shard `i` | `sign/prints-i.bin`, `sign/keys-i-j.bin` for every `j` |
+//! | [`plan`] | the inputs (one pass, to count documents and note where each shard starts and ends) | `plan.json` |
+//! | [`sign`] shard `i` | the inputs, from shard `i`'s first document to its last | `sign/spans-i.bin`, `sign/docs-i.bin`, `sign/lines-i.bin`, `sign/prints-i.bin`, `sign/keys-i-j.bin` for every `j` |
 //! | [`bucket`] shard `j` | every `sign/prints-*.bin`, every `sign/keys-*-j.bin` | `bucket/pairs-j-k.bin` for every `k` |
-//! | [`verify`] shard `k` | every `bucket/pairs-*-k.bin`, the inputs | `verify/matches-k.bin` |
+//! | [`verify`] shard `k` | every `bucket/pairs-*-k.bin`, the lines of the inputs holding their units | `verify/matches-k.bin` |
 //! | [`cluster`] | every `sign/prints-*.bin` and `verify/matches-*.bin`, the inputs | the report (a [`Scan`]) |
 //! | [`filter`] shard `i` | as cluster | the dedup output of the input files shard `i` starts |
 //!
@@ -24,8 +24,12 @@
 //! each exact class), keeps their keys, narrows them as the scan would
 //! ([`crate::lsh::Key::from_wide`]) and emits the pairs of each bucket as
 //! [`crate::lsh::bucket_edges`] does; each pair goes to the verify shard
-//! that holds its first unit. Verify shard `k` merges and deduplicates its
-//! pairs (a pair may come from several bands) and verifies them exactly.
+//! that holds its second (later) unit, so that verify shard `k` reads the
+//! inputs no further than the end of sign shard `k`'s documents. Verify
+//! shard `k` merges and deduplicates its pairs (a pair may come from
+//! several bands) and verifies them exactly, reading the texts of their
+//! units only (the JSON Lines it does not need are skipped unparsed, see
+//! [`corpus::LineWindow`]).
 //! Cluster merges the verified pairs and the exact classes and runs
 //! [`crate::cluster::groups`] as `scan` does, so the report is the same byte
 //! for byte but for `stats.seconds`.
@@ -56,8 +60,8 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::artifact::{
-    self, BandKeyRecord, CountRecord, Header, Kind, Manifest, PairRecord, PrintRecord, Reader,
-    SpanRecord, UnitRef, VerifiedRecord,
+    self, BandKeyRecord, CountRecord, Header, Kind, LineRecord, Manifest, PairRecord, PrintRecord,
+    Reader, SpanRecord, UnitRef, VerifiedRecord,
 };
 use crate::cluster::{self, Clustering};
 use crate::config::{Params, ReferenceFields, ScanConfig, SpanPath, Verification};
@@ -75,7 +79,7 @@ use crate::verify::{self, Match};
 
 /// Version of the plan file and of the work directory's layout. A stage
 /// refuses a plan of any other version, or made by another dupscan version.
-pub const PLAN_VERSION: u32 = 1;
+pub const PLAN_VERSION: u32 = 2;
 
 /// The plan's file name in the work directory.
 pub const PLAN_FILE: &str = "plan.json";
@@ -145,6 +149,21 @@ pub struct ShardDocs {
     pub documents: u64,
     /// Their text bytes.
     pub bytes: u64,
+    /// Where its first document is (unused when it has none).
+    pub from: DocAt,
+    /// Where its last document is (unused when it has none).
+    pub to: DocAt,
+}
+
+/// Where a document is: its source and its 1-based position there (its
+/// line in JSON Lines, [`corpus::Document::line`]), so that a shard reads
+/// from there on without parsing what comes before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DocAt {
+    /// Index of the source in [`Plan::sources`].
+    pub source: u32,
+    /// Position in the source.
+    pub line: u64,
 }
 
 impl Plan {
@@ -186,12 +205,6 @@ impl Plan {
         let (b, n) = (self.params.bands.bands as u64, u64::from(self.shards));
         let at = |j: u64| (j * b / n) as u32;
         at(u64::from(j))..at(u64::from(j) + 1)
-    }
-
-    /// Document range of shard `i`.
-    fn docs_of(&self, i: u32) -> Range<usize> {
-        let s = self.shard_docs[i as usize];
-        s.first as usize..(s.first + s.documents) as usize
     }
 }
 
@@ -452,6 +465,12 @@ impl Work {
             .join(format!("docs-{i}.bin"))
     }
 
+    /// Sign shard `i`'s documents' positions in their sources.
+    pub fn doc_lines(&self, i: u32) -> PathBuf {
+        self.stage_dir(StageName::Sign)
+            .join(format!("lines-{i}.bin"))
+    }
+
     /// Bucket shard `j`'s candidate pairs for verify shard `k`.
     pub fn pairs(&self, j: u32, k: u32) -> PathBuf {
         self.stage_dir(StageName::Bucket)
@@ -474,7 +493,7 @@ impl Work {
     fn outputs(&self, stage: StageName, i: u32, runs: u32) -> Vec<PathBuf> {
         let n = self.plan.shards;
         match stage {
-            StageName::Sign => [self.spans(i), self.doc_units(i)]
+            StageName::Sign => [self.spans(i), self.doc_units(i), self.doc_lines(i)]
                 .into_iter()
                 .chain((0..runs).map(|r| self.prints(i, r)))
                 .chain(
@@ -572,7 +591,7 @@ impl Work {
             return Ok(None);
         }
         let kinds: &[&str] = match stage {
-            StageName::Sign => &["sign", "prints", "keys", "spans", "docs"],
+            StageName::Sign => &["sign", "prints", "keys", "spans", "docs", "lines"],
             StageName::Bucket => &["bucket", "pairs"],
             StageName::Verify => &["verify", "matches"],
             StageName::Filter => &["filter"],
@@ -664,6 +683,147 @@ impl Work {
         Ok(corpus)
     }
 
+    /// An error naming the plan: the inputs no longer hold what it says.
+    fn changed(&self, what: String) -> Error {
+        bad(
+            &self.dir.join(PLAN_FILE),
+            format!("the inputs changed since the plan: {what}"),
+        )
+    }
+
+    /// Reads the documents at `windows` of the inputs (see
+    /// [`corpus::read_windows`]), checking that the inputs still list the
+    /// plan's files.
+    fn read_windows(
+        &self,
+        windows: &[corpus::Window],
+        keep: Option<TextFilter>,
+        progress: &dyn Progress,
+    ) -> Result<Corpus> {
+        let config = self.plan.config();
+        let listing = corpus::list_selected(&config.inputs, &config.read.select)?;
+        if listing.sources.len() != self.plan.sources.len() {
+            return Err(self.changed(format!(
+                "{} files now, {} planned",
+                listing.sources.len(),
+                self.plan.sources.len()
+            )));
+        }
+        progress.start(Stage::Reading, None);
+        let corpus = corpus::read_windows(listing.sources, &config.read, windows, keep, &|n| {
+            progress.advance(n);
+        })?;
+        progress.finish();
+        Ok(corpus)
+    }
+
+    /// The documents of sign shard `i`, read from the first one's position
+    /// to the last one's: the JSON Lines before and after it are not parsed.
+    fn read_shard(&self, i: u32, progress: &dyn Progress) -> Result<Corpus> {
+        let sd = self.plan.shard_docs[i as usize];
+        let windows: Vec<corpus::Window> = if sd.documents == 0 {
+            Vec::new()
+        } else {
+            (sd.from.source..=sd.to.source)
+                .filter(|&s| {
+                    self.plan
+                        .sources
+                        .get(s as usize)
+                        .is_some_and(|p| p.documents > 0)
+                })
+                .map(|s| {
+                    let start = if s == sd.from.source { sd.from.line } else { 1 };
+                    let end = if s == sd.to.source {
+                        sd.to.line + 1
+                    } else {
+                        u64::MAX
+                    };
+                    corpus::Window {
+                        source: s as usize,
+                        lines: std::iter::once(start..end).collect(),
+                    }
+                })
+                .collect()
+        };
+        let corpus = self.read_windows(&windows, None, progress)?;
+        let ends = |d: Option<&corpus::Document>| d.map(|d| (d.source, d.line));
+        if corpus.docs.len() as u64 != sd.documents
+            || (sd.documents > 0
+                && (ends(corpus.docs.first()) != Some((sd.from.source, sd.from.line))
+                    || ends(corpus.docs.last()) != Some((sd.to.source, sd.to.line))))
+        {
+            return Err(self.changed(format!(
+                "shard {i} has {} documents now, {} planned",
+                corpus.docs.len(),
+                sd.documents
+            )));
+        }
+        Ok(corpus)
+    }
+
+    /// Every document's position in its source, from the sign shards'
+    /// files (8 bytes per document).
+    fn lines(&self) -> Result<Vec<u64>> {
+        let mut lines = Vec::with_capacity(self.plan.documents as usize);
+        for i in 0..self.plan.shards {
+            let path = self.doc_lines(i);
+            let before = lines.len();
+            for r in self.reader::<LineRecord>(&path, Kind::DocLines)? {
+                lines.push(r?.0);
+            }
+            if (lines.len() - before) as u64 != self.plan.shard_docs[i as usize].documents {
+                return Err(bad(&path, "does not match the plan's documents"));
+            }
+        }
+        Ok(lines)
+    }
+
+    /// The documents `docs` (global indices, ascending), in that order,
+    /// reading and parsing only their lines of JSON Lines inputs; `keep`
+    /// is called with each one's index in `docs`.
+    fn read_docs(
+        &self,
+        docs: &[u32],
+        keep: Option<TextFilter>,
+        progress: &dyn Progress,
+    ) -> Result<Corpus> {
+        let lines = self.lines()?;
+        // The first document of each source.
+        let mut starts = Vec::with_capacity(self.plan.sources.len());
+        let mut at = 0u64;
+        for s in &self.plan.sources {
+            starts.push(at);
+            at += s.documents;
+        }
+        let mut windows: Vec<corpus::Window> = Vec::new();
+        let mut expected = Vec::with_capacity(docs.len());
+        for &d in docs {
+            let source = starts.partition_point(|&f| f <= u64::from(d)) - 1;
+            let line = lines[d as usize];
+            expected.push((source as u32, line));
+            match windows.last_mut() {
+                Some(w) if w.source == source => match w.lines.last_mut() {
+                    Some(r) if r.end == line => r.end = line + 1,
+                    _ => w.lines.push(line..line + 1),
+                },
+                _ => windows.push(corpus::Window {
+                    source,
+                    lines: std::iter::once(line..line + 1).collect(),
+                }),
+            }
+        }
+        let corpus = self.read_windows(&windows, keep, progress)?;
+        let got = corpus.docs.iter().map(|d| (d.source, d.line));
+        if corpus.docs.len() != docs.len() || !got.eq(expected.iter().copied()) {
+            return Err(self.changed(format!(
+                "{} of the {} documents wanted were found where the plan says",
+                corpus.docs.len(),
+                docs.len()
+            )));
+        }
+        Ok(corpus)
+    }
+
     /// The manifest: every sign shard's unit count, from the headers of its
     /// span files.
     fn manifest(&self) -> Result<Manifest> {
@@ -740,6 +900,59 @@ impl Work {
             }
         }
         Ok(units)
+    }
+
+    /// The document (global index) and span of each unit of `ids` (global
+    /// ids, ascending), streamed from the sign shards' span and
+    /// per-document files without building the whole unit table: only the
+    /// shards holding one of `ids` are read.
+    fn places(&self, manifest: &Manifest, ids: &[u32]) -> Result<Vec<(u32, Span)>> {
+        let mut places = Vec::with_capacity(ids.len());
+        let mut next = 0usize;
+        for i in 0..self.plan.shards {
+            let local_of = |id: u32| manifest.local(u64::from(id)).filter(|u| u.shard == i);
+            if ids.get(next).and_then(|&id| local_of(id)).is_none() {
+                continue;
+            }
+            let spans_path = self.spans(i);
+            let counts_path = self.doc_units(i);
+            let mut spans = self.reader::<SpanRecord>(&spans_path, Kind::Spans)?;
+            let mut counts = self.reader::<CountRecord>(&counts_path, Kind::DocUnits)?;
+            let first_doc = self.plan.shard_docs[i as usize].first;
+            // Documents and spans read, and the units up to the end of the
+            // last document read.
+            let (mut docs, mut read, mut end) = (0u64, 0u64, 0u64);
+            while let Some(unit) = ids.get(next).and_then(|&id| local_of(id)) {
+                let local = u64::from(unit.local);
+                while local >= end {
+                    let Some(c) = counts.next().transpose()? else {
+                        return Err(bad(&counts_path, "counts fewer units than the manifest"));
+                    };
+                    docs += 1;
+                    end += u64::from(c.0);
+                }
+                let doc = first_doc + docs - 1;
+                let mut span = None;
+                while read <= local {
+                    span = spans.next().transpose()?;
+                    read += 1;
+                }
+                let Some(r) = span else {
+                    return Err(bad(&spans_path, "holds fewer units than the manifest"));
+                };
+                let doc =
+                    u32::try_from(doc).map_err(|_| bad(&counts_path, "too many documents"))?;
+                places.push((
+                    doc,
+                    Span {
+                        start: r.start,
+                        end: r.end,
+                    },
+                ));
+                next += 1;
+            }
+        }
+        Ok(places)
     }
 
     /// Merges every sign shard's sorted fingerprint runs (`runs[i]` runs for
@@ -881,11 +1094,11 @@ pub fn plan(
     let sizes = Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
     let keep = {
         let sizes = Arc::clone(&sizes);
-        TextFilter(Arc::new(move |_, text| {
+        TextFilter(Arc::new(move |_, text: &mut String| {
             if let Ok(mut s) = sizes.lock() {
                 s.push(text.len() as u64);
             }
-            false
+            *text = String::new();
         }))
     };
     progress.start(Stage::Reading, None);
@@ -920,10 +1133,16 @@ pub fn plan(
         ShardDocs {
             first: 0,
             documents: 0,
-            bytes: 0
+            bytes: 0,
+            from: DocAt::default(),
+            to: DocAt::default(),
         };
         shards as usize
     ];
+    let at = |d: usize| DocAt {
+        source: corpus.docs[d].source,
+        line: corpus.docs[d].line,
+    };
     let mut before = 0u64;
     for (d, &size) in sizes.iter().enumerate() {
         // Document d goes to the shard its middle byte falls in.
@@ -937,7 +1156,9 @@ pub fn plan(
         let sd = &mut shard_docs[s];
         if sd.documents == 0 {
             sd.first = d as u64;
+            sd.from = at(d);
         }
+        sd.to = at(d);
         sd.documents += 1;
         sd.bytes += size;
         before += size;
@@ -1024,13 +1245,8 @@ pub fn sign(
     };
     let plan = work.plan();
     let params = &plan.params;
-    let range = plan.docs_of(i);
-    let keep = {
-        let range = range.clone();
-        TextFilter(Arc::new(move |d, _| range.contains(&(d as usize))))
-    };
-    let corpus = work.read_corpus(Some(keep), progress)?;
-    let docs = &corpus.docs[range];
+    let corpus = work.read_shard(i, progress)?;
+    let docs = &corpus.docs[..];
     progress.start(Stage::Segmenting, None);
     let units = units::segment_docs(docs, |d| &d.text, params.unit);
     let spans: Vec<SpanRecord> = units
@@ -1054,6 +1270,12 @@ pub fn sign(
         work.header(Kind::DocUnits, i, units.len() as u64),
         &counts,
     )?;
+    let lines: Vec<LineRecord> = docs.iter().map(|d| LineRecord(d.line)).collect();
+    artifact::write(
+        &work.doc_lines(i),
+        work.header(Kind::DocLines, i, units.len() as u64),
+        &lines,
+    )?;
     progress.finish();
 
     // Sorted runs of whole documents, of about `run_units` units each.
@@ -1074,11 +1296,20 @@ pub fn sign(
     }
     progress.start(Stage::Signing, Some(units.len() as u64));
     for (r, run_docs) in runs.iter().enumerate() {
+        let run = &docs[run_docs.start as usize..run_docs.end as usize];
+        // One run is the whole shard, already segmented.
+        let segmented;
+        let run_units = if runs.len() == 1 {
+            &units
+        } else {
+            segmented = units::segment_docs(run, |d| &d.text, params.unit);
+            &segmented
+        };
         sign_run(
             work,
             i,
             r as u32,
-            &docs[run_docs.start as usize..run_docs.end as usize],
+            (run, run_units),
             units.of_doc(run_docs.start).start,
             progress,
         )?;
@@ -1091,24 +1322,23 @@ pub fn sign(
     Ok(Outcome::Done)
 }
 
-/// One sorted run of sign shard `i`: the documents `docs`, whose first unit
-/// is the shard's unit `first`.
+/// One sorted run of sign shard `i`: the documents `docs` and their units,
+/// whose first is the shard's unit `first`.
 fn sign_run(
     work: &Work,
     i: u32,
     r: u32,
-    docs: &[crate::corpus::Document],
+    (docs, units): (&[crate::corpus::Document], &Units),
     first: u32,
     progress: &dyn Progress,
 ) -> Result<()> {
     let plan = work.plan();
     let params = &plan.params;
-    let units = units::segment_docs(docs, |d| &d.text, params.unit);
     let text_of = |id: u32| -> &str {
         let doc = units.doc(id);
         units.span(id).text(&docs[doc as usize].text)
     };
-    let mut prints = exact::fingerprints(&units, params, &text_of);
+    let mut prints = exact::fingerprints(units, params, &text_of);
     prints.par_sort_unstable();
     let mut reps: Vec<u32> = prints
         .chunk_by(|x, y| x.0 == y.0)
@@ -1134,15 +1364,24 @@ fn sign_run(
     let n = reps.len();
     for j in 0..plan.shards {
         let mut out: Vec<BandKeyRecord> = Vec::new();
+        // Sorted band by band, as (key, unit) pairs: the records' order
+        // (band, key, unit) with smaller sorts.
+        let mut column: Vec<(u64, u32)> = Vec::with_capacity(n);
         for band in plan.bands_of(j) {
-            let column = &keys[band as usize * n..(band as usize + 1) * n];
-            out.extend(column.iter().zip(&reps).map(|(&key, &id)| BandKeyRecord {
+            column.clear();
+            column.extend(
+                keys[band as usize * n..(band as usize + 1) * n]
+                    .iter()
+                    .copied()
+                    .zip(reps.iter().copied()),
+            );
+            column.par_sort_unstable();
+            out.extend(column.iter().map(|&(key, id)| BandKeyRecord {
                 band,
                 key,
                 unit: UnitRef::new(i, first + id),
             }));
         }
-        out.par_sort_unstable();
         artifact::write(
             &work.keys(i, j, r),
             work.header(Kind::BandKeys, i, units.len() as u64),
@@ -1261,7 +1500,9 @@ pub fn bucket(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
     let mut by_shard: Vec<Vec<PairRecord>> = vec![Vec::new(); plan.shards as usize];
     for (a, b) in pairs.iter().copied() {
         let (a, b) = (local(&manifest, a), local(&manifest, b));
-        by_shard[a.shard as usize].push(PairRecord { a, b });
+        // By the later unit: verify shard k then reads no further than sign
+        // shard k's documents.
+        by_shard[b.shard as usize].push(PairRecord { a, b });
     }
     for (k, records) in by_shard.iter().enumerate() {
         artifact::write(
@@ -1280,14 +1521,91 @@ pub fn bucket(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
 /// A read that keeps the text of the documents holding `ids` only.
 fn docs_of_units(units: &Units, ids: impl Iterator<Item = u32>) -> TextFilter {
     let docs = UnitSet::from_ids(units.docs(), ids.map(|id| units.doc(id)));
-    TextFilter(Arc::new(move |d, _| {
-        u32::try_from(d).is_ok_and(|d| docs.contains(d))
-    }))
+    TextFilter::keeping(move |d| u32::try_from(d).is_ok_and(|d| docs.contains(d)))
+}
+
+/// The texts of some units, read from their documents, of which only those
+/// units' bytes are kept: memory holds the units compared, not their
+/// documents.
+struct UnitTexts {
+    /// The units, ascending.
+    ids: Vec<u32>,
+    /// Each unit's text: the index of its document's kept text in `texts`,
+    /// and its byte range there.
+    at: Vec<(u32, u32, u32)>,
+    /// Per document read, the texts of its units, one after the other.
+    texts: Vec<String>,
+}
+
+impl UnitTexts {
+    /// Reads the texts of `ids` (ascending, distinct).
+    fn read(
+        work: &Work,
+        manifest: &Manifest,
+        ids: Vec<u32>,
+        progress: &dyn Progress,
+    ) -> Result<Self> {
+        let places = work.places(manifest, &ids)?;
+        let mut docs: Vec<u32> = places.iter().map(|&(doc, _)| doc).collect();
+        docs.dedup();
+        // Per document (in order), the spans it keeps, and where each unit's
+        // text lands in what it keeps.
+        let spans: Vec<Span> = places.iter().map(|&(_, span)| span).collect();
+        let mut first = Vec::with_capacity(docs.len() + 1);
+        let mut at = Vec::with_capacity(ids.len());
+        let mut offset = 0u32;
+        for k in 0..ids.len() {
+            if k == 0 || places[k - 1].0 != places[k].0 {
+                first.push(k);
+                offset = 0;
+            }
+            let len = spans[k].end - spans[k].start;
+            at.push(((first.len() - 1) as u32, offset, offset + len));
+            offset += len;
+        }
+        first.push(ids.len());
+        drop(places);
+        let missing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let keep = {
+            let missing = Arc::clone(&missing);
+            TextFilter(Arc::new(move |i, text: &mut String| {
+                let i = i as usize;
+                let Some(cut) = first.get(i..i + 2).map(|r| &spans[r[0]..r[1]]) else {
+                    *text = String::new();
+                    return;
+                };
+                let mut kept = String::with_capacity(cut.iter().map(|s| s.range().len()).sum());
+                for span in cut {
+                    match text.get(span.range()) {
+                        Some(t) => kept.push_str(t),
+                        None => missing.store(true, std::sync::atomic::Ordering::Relaxed),
+                    }
+                }
+                *text = kept;
+            }))
+        };
+        let corpus = work.read_docs(&docs, Some(keep), progress)?;
+        if missing.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(work.changed("a unit's span is outside its document's text".into()));
+        }
+        Ok(Self {
+            ids,
+            at,
+            texts: corpus.docs.into_iter().map(|d| d.text).collect(),
+        })
+    }
+
+    /// The text of unit `id`, one of those read.
+    fn get(&self, id: u32) -> &str {
+        let k = self.ids.binary_search(&id).expect("a unit that was read");
+        let (doc, start, end) = self.at[k];
+        &self.texts[doc as usize][start as usize..end as usize]
+    }
 }
 
 /// Verify shard `k`: the exact similarity of its candidate pairs (those
-/// whose first unit is in sign shard `k`). Reads only the text of the
-/// documents holding those pairs' units.
+/// whose second unit is in sign shard `k`). Reads the documents holding
+/// those pairs' units and keeps only those units' texts ([`UnitTexts`]).
 ///
 /// # Errors
 ///
@@ -1316,11 +1634,12 @@ pub fn verify(work: &Work, shard: Shard, progress: &dyn Progress) -> Result<Outc
     }
     pairs.par_sort_unstable();
     pairs.dedup();
-    let units = work.units(&manifest)?;
-    let keep = docs_of_units(&units, pairs.iter().flat_map(|&(a, b)| [a, b]));
-    let corpus = work.read_corpus(Some(keep), progress)?;
+    let mut ids: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+    ids.par_sort_unstable();
+    ids.dedup();
+    let texts = UnitTexts::read(work, &manifest, ids, progress)?;
     progress.start(Stage::Verifying, Some(pairs.len() as u64));
-    let matches = verify_pairs(&corpus, &units, params, &pairs, progress);
+    let matches = verify_pairs(&|id| texts.get(id), params, &pairs, progress);
     progress.finish();
     let records: Vec<VerifiedRecord> = matches
         .iter()
@@ -1346,9 +1665,8 @@ thread_local! {
     static NORM: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
-fn verify_pairs(
-    corpus: &Corpus,
-    units: &Units,
+fn verify_pairs<'t>(
+    text_of: &(dyn Fn(u32) -> &'t str + Sync),
     params: &Params,
     pairs: &[(u32, u32)],
     progress: &dyn Progress,
@@ -1356,9 +1674,7 @@ fn verify_pairs(
     let shingler = Shingler::new(params.shingle, params.ngram, params.seed);
     let set_fn = |id: u32, buf: &mut Vec<u64>| {
         NORM.with_borrow_mut(|norm| {
-            let text = units
-                .span(id)
-                .text(&corpus.docs[units.doc(id) as usize].text);
+            let text = text_of(id);
             params.normalizer.normalize_into(text, norm);
             shingler.set(norm, buf);
         });
@@ -1444,8 +1760,10 @@ pub fn cluster(work: &Work, texts: Texts, progress: &dyn Progress) -> Result<Sca
         Texts::Members => Some(members()),
         Texts::MembersAnd(range) => {
             let members = members();
-            Some(TextFilter(Arc::new(move |d, text| {
-                range.contains(&d) || (members.0)(d, text)
+            Some(TextFilter(Arc::new(move |d, text: &mut String| {
+                if !range.contains(&d) {
+                    (members.0)(d, text);
+                }
             })))
         }
     };

@@ -354,7 +354,11 @@ fn corrupt_truncated_and_foreign_inputs_exit_2_naming_the_file() {
     let text = fs::read_to_string(&plan_path).expect("plan");
     fs::write(
         &plan_path,
-        text.replacen("\"version\": 1", "\"version\": 99", 1),
+        text.replacen(
+            &format!("\"version\": {}", dupscan::staged::PLAN_VERSION),
+            "\"version\": 99",
+            1,
+        ),
     )
     .expect("write");
     step("verify", &work, 1, 2)
@@ -485,4 +489,93 @@ fn a_small_memory_budget_spills_sorted_runs_and_changes_nothing() {
         fs::read(dir.path().join("budget/chain.jsonl")).expect("budget"),
         fs::read(dir.path().join("plain/chain.jsonl")).expect("plain")
     );
+}
+
+/// A sentence of `n` words numbered from `seed`, with word `changed`
+/// swapped (none when out of range).
+fn sentence(seed: u32, n: u32, changed: u32) -> String {
+    let words: Vec<String> = (0..n)
+        .map(|k| {
+            if k == changed {
+                format!("other{seed}x{k}")
+            } else {
+                format!("word{}", seed * 31 + k * 7)
+            }
+        })
+        .collect();
+    format!("Start {}.", words.join(" "))
+}
+
+#[test]
+fn shards_read_their_windows_of_every_format_as_a_whole_read_does() {
+    // Duplicates spread over gzip JSON Lines (a byte order mark, blank
+    // lines, a bad line skipped, ids made of lines, documents without
+    // units), plain text, CSV with a
+    // quoted field over two lines, and Zstandard JSON Lines.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    fs::create_dir(&input).expect("mkdir");
+    let doc = |k: u32| {
+        format!(
+            "{} {} {}",
+            sentence(k % 5, 14, k),
+            sentence(100 + k, 12, 99),
+            sentence(k % 3 + 10, 16, 99)
+        )
+    };
+    let mut jsonl = String::from("\u{feff}");
+    for k in 0..12 {
+        if k % 4 == 1 {
+            jsonl.push_str("\n  \n");
+        }
+        if k == 6 {
+            jsonl.push_str("{not json\n");
+        }
+        if k == 8 {
+            // Documents without units, or none long enough to compare.
+            jsonl.push_str("{\"text\": \"\"}\n{\"text\": \"Too short.\"}\n");
+        }
+        let text = serde_json::to_string(&doc(k)).expect("json");
+        if k % 3 == 0 {
+            jsonl.push_str(&format!("{{\"text\": {text}}}\n"));
+        } else {
+            jsonl.push_str(&format!("{{\"id\": \"a{k}\", \"text\": {text}}}\n"));
+        }
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, jsonl.as_bytes()).expect("gzip");
+    fs::write(input.join("a.jsonl.gz"), gz.finish().expect("gzip")).expect("write");
+    // Whole documents repeated, for document units.
+    fs::write(input.join("b.txt"), doc(3)).expect("write");
+    let mut csv = String::from("id,text\n");
+    for k in 30..36 {
+        csv.push_str(&format!("c{k},\"{}\n{}\"\n", doc(k), sentence(k, 9, 99)));
+    }
+    fs::write(input.join("c.csv"), csv).expect("write");
+    let mut more = String::new();
+    for k in 40..50 {
+        let text = serde_json::to_string(&doc(if k == 45 { 9 } else { k })).expect("json");
+        more.push_str(&format!("{{\"text\": {text}}}\n"));
+    }
+    fs::write(
+        input.join("d.jsonl.zst"),
+        zstd::encode_all(more.as_bytes(), 3).expect("zstd"),
+    )
+    .expect("write");
+    let inputs = [input];
+    for opts in [
+        &["--skip-bad-lines"][..],
+        &["--skip-bad-lines", "--unit", "document"][..],
+    ] {
+        let expected = scan_report(dir.path(), &inputs, opts);
+        assert!(expected.contains("a.jsonl.gz:"), "ids made of lines");
+        assert!(expected.contains("d.jsonl.zst"));
+        for shards in [1, 3, 7] {
+            let work = dir.path().join(format!("w{shards}-{}", opts.len()));
+            plan(&work, shards, &inputs, opts);
+            run_steps(&work, shards, &shuffled(shards));
+            let got = cluster(&work, &dir.path().join("staged.json"));
+            assert_eq!(got, expected, "{shards} shards, {opts:?}");
+        }
+    }
 }

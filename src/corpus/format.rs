@@ -109,16 +109,17 @@ pub struct Records {
     pub keep_text: Option<TextFilter>,
 }
 
-/// Which documents of a read keep their text, by index in input order:
-/// called once per document, in input order, with its index and text; a
+/// What documents of a read keep of their text, by index in input order:
+/// called once per document, in input order, with its index and text, which
+/// it may empty (the text is dropped) or cut down to the parts it needs; a
 /// staged run's stage holds only the texts it needs (see
 /// [`read_inputs_keeping`](super::read_inputs_keeping)).
 #[derive(Clone)]
 pub struct TextFilter(pub std::sync::Arc<KeepText>);
 
-/// The test of a [`TextFilter`]: document index and text to whether to keep
-/// the text.
-pub type KeepText = dyn Fn(u64, &str) -> bool + Send + Sync;
+/// The edit of a [`TextFilter`]: given a document's index, empties or cuts
+/// its text.
+pub type KeepText = dyn Fn(u64, &mut String) + Send + Sync;
 
 impl std::fmt::Debug for TextFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -127,14 +128,26 @@ impl std::fmt::Debug for TextFilter {
 }
 
 impl TextFilter {
-    /// Empties the text of every document of `docs[from..]` that is not
-    /// kept (`docs[i]` is document number `i`).
+    /// Edits the text of every document of `docs[from..]` (`docs[i]` is
+    /// document number `i`), releasing the memory of what it drops.
     pub fn apply(&self, docs: &mut [Document], from: usize) {
         for (i, d) in docs.iter_mut().enumerate().skip(from) {
-            if !(self.0)(i as u64, &d.text) {
-                d.text = String::new();
+            let len = d.text.len();
+            (self.0)(i as u64, &mut d.text);
+            if d.text.len() < len {
+                d.text.shrink_to_fit();
             }
         }
+    }
+
+    /// A filter that keeps the whole text of the documents `keep` says and
+    /// empties the others.
+    pub fn keeping(keep: impl Fn(u64) -> bool + Send + Sync + 'static) -> Self {
+        TextFilter(std::sync::Arc::new(move |i, text: &mut String| {
+            if !keep(i) {
+                *text = String::new();
+            }
+        }))
     }
 }
 

@@ -61,6 +61,7 @@ mod open;
 mod parquet;
 mod text;
 mod walk;
+mod window;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -84,6 +85,7 @@ pub(crate) use open::open_tallied;
 pub use text::TextFormat;
 pub(crate) use walk::is_stdin;
 pub use walk::{Listing, list_selected, list_sources};
+pub use window::{LineWindow, Window, read_windows};
 
 pub use dupscan_core::corpus::*;
 
