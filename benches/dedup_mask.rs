@@ -41,9 +41,7 @@ impl Progress for Clock {
     fn advance(&self, _: u64) {}
     fn finish(&self) {
         let now = self.started.elapsed().as_secs_f64();
-        if let Ok(mut m) = self.marks.lock()
-            && let Some(last) = m.last_mut()
-        {
+        if let Some(last) = self.marks.lock().ok().as_mut().and_then(|m| m.last_mut()) {
             last.2 = now;
         }
     }
