@@ -56,7 +56,12 @@ pub fn fingerprints<'a>(
             let start = c * CHUNK as u32;
             for id in start..(start + CHUNK as u32).min(n) {
                 let text = text_of(id);
-                if text.is_ascii() && normalize::ascii_token_bound(text) < params.min_tokens {
+                // (A bound below 1 is a text of no tokens, which the
+                // check after normalizing skips anyway.)
+                if params.min_tokens > 1
+                    && text.is_ascii()
+                    && normalize::ascii_token_bound(text) < params.min_tokens
+                {
                     continue;
                 }
                 params.normalizer.normalize_into(text, norm);

@@ -42,6 +42,30 @@ impl Bands {
     /// curve beyond it. Only the first `bands × rows` signature values are
     /// banded. Ties go to fewer bands (fewer candidates).
     pub fn optimal(threshold: f64, num_perm: usize) -> Self {
+        // The search integrates thousands of S-curves (milliseconds), and a
+        // binding validates parameters on every call: each answer is kept
+        // for the life of the process.
+        static KNOWN: std::sync::Mutex<Vec<((u64, usize), Bands)>> =
+            std::sync::Mutex::new(Vec::new());
+        let key = (threshold.to_bits(), num_perm);
+        let known = KNOWN.lock().ok().and_then(|known| {
+            known
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|&(_, bands)| bands)
+        });
+        if let Some(bands) = known {
+            return bands;
+        }
+        let best = Self::search(threshold, num_perm);
+        if let Ok(mut known) = KNOWN.lock() {
+            known.push((key, best));
+        }
+        best
+    }
+
+    /// [`Self::optimal`], computed.
+    fn search(threshold: f64, num_perm: usize) -> Self {
         let mut best = Bands {
             bands: 1,
             rows: num_perm.max(1),

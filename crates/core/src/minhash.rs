@@ -148,6 +148,20 @@ impl MinHasher {
     fn sign_oph(&self, hashes: &[u64], sig: &mut [u32]) {
         sig.fill(EMPTY);
         let k = self.k as u64;
+        if self.k <= SMALL_K {
+            // The bitmap of filled bins fits one `u128`: kept while binning.
+            let mut filled = 0u128;
+            for &h in hashes {
+                let bin = (((h >> 32) * k) >> 32) as usize;
+                let value = h as u32;
+                if let Some(slot) = sig.get_mut(bin) {
+                    *slot = (*slot).min(value);
+                    filled |= u128::from(value != EMPTY) << bin;
+                }
+            }
+            self.densify_small(sig, filled);
+            return;
+        }
         for &h in hashes {
             let bin = (((h >> 32) * k) >> 32) as usize;
             let value = h as u32;
@@ -224,6 +238,51 @@ impl MinHasher {
         }
     }
 }
+
+impl MinHasher {
+    /// [`Self::densify`] for `k <= 128` bins, whose bitmaps are single
+    /// `u128` words (the same result, bit for bit; a test checks both
+    /// against the definition). `filled` has bit `i` set when bin `i` holds
+    /// a value.
+    fn densify_small(&self, sig: &mut [u32], filled: u128) {
+        let k = sig.len();
+        let count = filled.count_ones() as usize;
+        if count == 0 || count == k {
+            return;
+        }
+        let valid = if k == SMALL_K {
+            u128::MAX
+        } else {
+            (1u128 << k) - 1
+        };
+        let mut empty = !filled & valid;
+        // Offsets are in 1..k, so both shifts are in range.
+        for &offset in &self.offsets {
+            let reach = ((filled >> offset) | (filled << (k - offset))) & valid;
+            let mut hit = empty & reach;
+            empty &= !hit;
+            while hit != 0 {
+                let i = hit.trailing_zeros() as usize;
+                hit &= hit - 1;
+                let j = i + offset;
+                sig[i] = sig[if j >= k { j - k } else { j }];
+            }
+            if empty == 0 {
+                return;
+            }
+        }
+        let is_filled = |j: usize| filled >> j & 1 != 0;
+        while empty != 0 {
+            let i = empty.trailing_zeros() as usize;
+            empty &= empty - 1;
+            let j = (i + 1..k).chain(0..i).find(|&j| is_filled(j)).unwrap_or(i);
+            sig[i] = sig[j];
+        }
+    }
+}
+
+/// Up to this many bins, densification works on `u128` bitmaps.
+const SMALL_K: usize = 128;
 
 /// Densification attempts by rotation before bins fall back to a scan.
 const ROTATIONS: usize = 64;
@@ -388,6 +447,18 @@ mod tests {
                 m.sign(&hashes, &mut sig);
                 assert_eq!(sig, densified_by_definition(&m, &hashes), "k={k} n={n}");
             }
+        }
+    }
+
+    #[test]
+    fn a_value_equal_to_the_empty_marker_leaves_its_bin_empty() {
+        // A shingle whose low half is u32::MAX fills nothing, in either path.
+        for k in [100, 128, 200] {
+            let m = MinHasher::new(k, 5);
+            let hashes = [u64::from(u32::MAX), 7 << 32 | 5, 3_000_000_000 << 32 | 9];
+            let mut sig = vec![0; k];
+            m.sign(&hashes, &mut sig);
+            assert_eq!(sig, densified_by_definition(&m, &hashes), "k={k}");
         }
     }
 

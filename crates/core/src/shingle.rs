@@ -104,15 +104,35 @@ impl Shingler {
     }
 
     fn word_grams(&self, text: &str, out: &mut Vec<u64>) {
-        // Word spans; an n-gram is hashed as the bytes from its first word's
-        // start to its last word's end (single spaces after normalization).
+        if text.is_ascii() {
+            self.word_grams_of(text.as_bytes(), ascii_words(text.as_bytes()), out);
+        } else {
+            let words = text.split_whitespace().map(|word| {
+                let start = word.as_ptr() as usize - text.as_ptr() as usize;
+                (start, start + word.len())
+            });
+            self.word_grams_of(text.as_bytes(), words, out);
+        }
+    }
+
+    /// The word n-grams of `bytes`, whose words are the byte ranges
+    /// `words`, in order.
+    fn word_grams_of(
+        &self,
+        bytes: &[u8],
+        words: impl Iterator<Item = (usize, usize)>,
+        out: &mut Vec<u64>,
+    ) {
+        // An n-gram is hashed as the bytes from its first word's start to
+        // its last word's end (single spaces after normalization).
         let n = self.n;
-        let bytes = text.as_bytes();
+        if n == 1 {
+            out.extend(words.map(|(start, end)| xxh3_64_with_seed(&bytes[start..end], self.seed)));
+            return;
+        }
         let mut spans: Vec<(usize, usize)> = Vec::with_capacity(n);
         let mut count = 0usize;
-        for word in text.split_whitespace() {
-            let start = word.as_ptr() as usize - text.as_ptr() as usize;
-            let span = (start, start + word.len());
+        for span in words {
             if spans.len() < n {
                 spans.push(span);
             } else {
@@ -130,6 +150,23 @@ impl Shingler {
             out.push(xxh3_64_with_seed(&bytes[first..last], self.seed));
         }
     }
+}
+
+/// The words of ASCII text as byte ranges: the runs between whitespace
+/// (what `str::split_whitespace` splits at, vertical tab included).
+fn ascii_words(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C);
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let rest = &bytes[at..];
+        let start = at + rest.iter().position(|b| !space(b))?;
+        let len = bytes[start..]
+            .iter()
+            .position(space)
+            .unwrap_or(bytes.len() - start);
+        at = start + len;
+        Some((start, at))
+    })
 }
 
 /// Exact Jaccard similarity of two sorted, deduplicated hash sets, by merge.
@@ -209,6 +246,30 @@ mod tests {
         );
         assert_eq!(hashes(ShingleKind::Word, 3, "a bb"), vec![h("a bb")]);
         assert_eq!(hashes(ShingleKind::Word, 1, "x y"), vec![h("x"), h("y")]);
+    }
+
+    #[test]
+    fn ascii_and_unicode_words_split_alike() {
+        // Every ASCII whitespace byte `split_whitespace` knows, runs of them,
+        // and leading and trailing ones.
+        let text = " a\tbb\n\nccc\r d\u{0B}e\u{0C}f  ";
+        let unicode: Vec<(usize, usize)> = text
+            .split_whitespace()
+            .map(|w| {
+                let start = w.as_ptr() as usize - text.as_ptr() as usize;
+                (start, start + w.len())
+            })
+            .collect();
+        assert_eq!(ascii_words(text.as_bytes()).collect::<Vec<_>>(), unicode);
+        assert_eq!(ascii_words(b"").count(), 0);
+        assert_eq!(ascii_words(b"  ").count(), 0);
+        for n in 1..4 {
+            let s = Shingler::new(ShingleKind::Word, n, 3);
+            let (mut ascii, mut general) = (Vec::new(), Vec::new());
+            s.hashes(text, &mut ascii);
+            s.word_grams_of(text.as_bytes(), unicode.iter().copied(), &mut general);
+            assert_eq!(ascii, general, "n={n}");
+        }
     }
 
     #[test]

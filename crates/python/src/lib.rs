@@ -138,7 +138,8 @@ fn dedup_mask(
         o.scope = Scope::All;
         o.grouping = Grouping::Components;
     })?;
-    let docs = numbered(texts);
+    // The mask is by position: no id is read, so none is made.
+    let docs = texts.into_iter().map(|t| (String::new(), t));
     detached(py, threads, move || {
         let scan = scanner.scan(docs);
         let plan = dedup::plan(&scan, keep);
