@@ -668,3 +668,34 @@ fn many_row_groups_read_in_parallel_give_every_row_in_order() {
         assert_eq!(report["stats"]["documents"], 400, "{report:#}");
     }
 }
+
+#[test]
+fn reading_reports_progress_row_group_by_row_group_up_to_the_file_size() {
+    use std::sync::Mutex;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("groups.parquet");
+    let recs: Vec<Rec> = (0..60)
+        .map(|i| {
+            rec(
+                i,
+                &format!("Row {i} of the progress test, with a few words."),
+            )
+        })
+        .collect();
+    write_parquet(&path, &recs, Compression::SNAPPY, 10);
+    let calls = Mutex::new(Vec::new());
+    let on_bytes = |n: u64| calls.lock().expect("lock").push(n);
+    let corpus = dupscan::corpus::read_inputs(
+        std::slice::from_ref(&path),
+        &dupscan::corpus::ReadOptions::default(),
+        &on_bytes,
+    )
+    .expect("reads");
+    assert_eq!(corpus.docs.len(), 60);
+    let calls = calls.into_inner().expect("lock");
+    let size = fs::metadata(&path).expect("size").len();
+    // Six row groups, each reported as it is read, then the footer: the bar
+    // advances while the file is read, not in one jump at the end.
+    assert!(calls.iter().filter(|&&n| n > 0).count() >= 6, "{calls:?}");
+    assert_eq!(calls.iter().sum::<u64>(), size, "{calls:?}");
+}

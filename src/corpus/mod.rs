@@ -348,7 +348,17 @@ fn read_stream(
     let id = source_index(index)?;
     let path = corpus.sources[index].path.clone();
     // Files count the bytes read as stored (their sizes are the total);
-    // stdin, whose size is unknown, counts decompressed bytes.
+    // stdin, whose size is unknown, counts decompressed bytes. A Parquet
+    // file is read by row groups, not through the stream the fingerprint
+    // hashes after it: it reports each row group's stored bytes as it reads
+    // it, and the rest (footer, magic) at the end.
+    let by_groups =
+        !walk::is_stdin(&path) && corpus.sources[index].format.layout == Layout::Parquet;
+    let reported = std::sync::atomic::AtomicU64::new(0);
+    let on_group = |n: u64| {
+        reported.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        on_bytes(n);
+    };
     let (mut reader, tally, on_decompressed): (_, _, &(dyn Fn(u64) + Sync)) =
         if walk::is_stdin(&path) {
             let (compression, reader) = open::open_stdin().map_err(walk::read_error(&path))?;
@@ -359,8 +369,14 @@ fn read_stream(
             };
             (reader, None, on_bytes)
         } else {
-            let (reader, tally) = open::open_tallied(&corpus.sources[index], on_bytes)?;
-            (reader, Some(tally), &|_| {})
+            let source = &corpus.sources[index];
+            if by_groups {
+                let (reader, tally) = open::open_tallied(source, &|_| {})?;
+                (reader, Some(tally), &on_group)
+            } else {
+                let (reader, tally) = open::open_tallied(source, on_bytes)?;
+                (reader, Some(tally), &|_| {})
+            }
         };
     let source = &corpus.sources[index];
     let input = Input {
@@ -387,6 +403,10 @@ fn read_stream(
     if let Some(tally) = tally {
         let fingerprint = tally.finish().map_err(walk::read_error(&path))?;
         corpus.sources[index].fingerprint = Some(fingerprint);
+    }
+    if by_groups {
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        on_bytes(size.saturating_sub(reported.into_inner()));
     }
     Ok(())
 }

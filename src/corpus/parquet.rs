@@ -416,7 +416,8 @@ impl Group<'_> {
         let column = meta.column(self.columns.text);
         let bytes = u64::try_from(column.uncompressed_size()).unwrap_or(0);
         out.stats.bytes += bytes;
-        (self.input.on_bytes)(bytes);
+        // Progress is in bytes of the file: the row group as stored.
+        (self.input.on_bytes)(u64::try_from(meta.compressed_size()).unwrap_or(0));
         let reader = self
             .reader
             .get_column_reader(self.columns.text)
@@ -499,8 +500,6 @@ impl Group<'_> {
         let path = self.input.path;
         let meta = self.reader.metadata().column(index);
         let max_def = meta.column_descr().max_def_level();
-        let bytes = u64::try_from(meta.uncompressed_size()).unwrap_or(0);
-        (self.input.on_bytes)(bytes);
         let mut ids = Vec::with_capacity(rows);
         let reader = self
             .reader
