@@ -49,7 +49,9 @@ install_packages() {
     fi
     [ "$(id -u)" = 0 ] || die "Slurm is not installed and installing it needs root (apt-get install ${PACKAGES[*]})"
     command -v apt-get >/dev/null || die "Slurm is not installed and there is no apt-get to install it"
-    echo "== installing ${PACKAGES[*]} from Debian's packages"
+    # Everything here goes to stderr: `up` prints only the environment line
+    # on stdout, for the caller to eval.
+    echo "== installing ${PACKAGES[*]} from Debian's packages" >&2
     # The packages must not start their own daemons (with the system's
     # configuration): a policy-rc.d that says no, unless the machine has one.
     local policy=/usr/sbin/policy-rc.d made_policy=
@@ -62,7 +64,7 @@ install_packages() {
     {
         DEBIAN_FRONTEND=noninteractive apt-get update -q &&
             DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
-    } || status=$?
+    } >&2 || status=$?
     if [ -n "$made_policy" ]; then
         rm -f "$policy"
     fi
