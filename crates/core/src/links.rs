@@ -17,8 +17,8 @@
 //! originals whose half it covers, when the pair runs past that unit's
 //! boundary and holds at least twice `min_words` words (unless both sides
 //! also hold a whole unit: then the boundaries agree and the rest is judged
-//! on its own). The link keeps both pieces, so the report can say what matched inside each
-//! member (`match_start`, `match_end`).
+//! on its own). The link keeps both pieces, so the report can say what
+//! matched inside each member (`match_start`, `match_end`).
 //!
 //! Cost: 32 bytes per link; links are few (one or two per span pair).
 //!
@@ -258,6 +258,19 @@ fn pieces<'t>(
     similarity: &(dyn Fn(&str, &str) -> f64 + Sync),
 ) -> Vec<Link> {
     let (ta, tb) = (text(p.a_doc), text(p.b_doc));
+    let share = |span: Span, unit: u32| {
+        let s = units.span(unit);
+        let inside = intersect(s, span).map_or(0, |i| i.end - i.start);
+        f64::from(inside) / f64::from((s.end - s.start).max(1))
+    };
+    let cover = |span: Span, unit: u32| share(span, unit) >= params.min_cover;
+    // The units each side of the pair covers (at most a few), once per pair.
+    let covered = |doc: u32, span: Span| -> Vec<u32> {
+        overlapping(units, doc, span)
+            .filter(|&u| cover(span, u))
+            .collect()
+    };
+    let (covered_a, covered_b) = (covered(p.a_doc, p.a), covered(p.b_doc, p.b));
     let mut out = Vec::new();
     for ua in overlapping(units, p.a_doc, p.a) {
         let Some(piece_a) = intersect(units.span(ua), p.a) else {
@@ -291,12 +304,6 @@ fn pieces<'t>(
             // One of the two units must be mostly inside the span pair (the
             // whole pair, not this piece: a copy cut in two by the splitter
             // is covered by the pair across its pieces).
-            let share = |span: Span, unit: u32| {
-                let s = units.span(unit);
-                let inside = intersect(s, span).map_or(0, |i| i.end - i.start);
-                f64::from(inside) / f64::from((s.end - s.start).max(1))
-            };
-            let cover = |span: Span, unit: u32| share(span, unit) >= params.min_cover;
             // Or a copy of the end of one unit and the start of the next
             // (a stretch spanning two sentences): one side of the pair runs
             // past one end of its unit into the neighbour, covers at least
@@ -313,10 +320,9 @@ fn pieces<'t>(
             };
             let crosses = || {
                 (crossing(p.a, ua, ta) || crossing(p.b, ub, tb))
-                    && !(overlapping(units, p.a_doc, p.a).any(|x| x != ua && cover(p.a, x))
-                        && overlapping(units, p.b_doc, p.b).any(|y| y != ub && cover(p.b, y)))
+                    && !(covered_a.iter().any(|&x| x != ua) && covered_b.iter().any(|&y| y != ub))
             };
-            if !(cover(p.a, ua) || cover(p.b, ub) || crosses()) {
+            if !(covered_a.contains(&ua) || covered_b.contains(&ub) || crosses()) {
                 continue;
             }
             let score = similarity(
@@ -374,6 +380,17 @@ mod tests {
         }
     }
 
+    /// A span pair over `part`, found verbatim in both documents.
+    fn pair_on(a: &str, b: &str, part: &str) -> [SpanPair; 1] {
+        [SpanPair {
+            a_doc: 0,
+            a: span_of(a, part),
+            b_doc: 1,
+            b: span_of(b, part),
+            score: 1.0,
+        }]
+    }
+
     #[test]
     fn a_copy_spanning_two_sentences_links_each_to_its_own() {
         let s1 = "The central bank left its main rate unchanged at four percent on Thursday.";
@@ -384,13 +401,7 @@ mod tests {
         let b = format!("Markets were calm. As reported, {copy} and more.");
         let docs = [a.as_str(), b.as_str()];
         let units = table(&docs);
-        let pairs = [SpanPair {
-            a_doc: 0,
-            a: span_of(&a, copy),
-            b_doc: 1,
-            b: span_of(&b, copy),
-            score: 1.0,
-        }];
+        let pairs = pair_on(&a, &b, copy);
         let links = unit_links(
             &units,
             &|d| docs[d as usize],
@@ -424,13 +435,7 @@ mod tests {
         );
         let docs = [a.as_str(), b.as_str()];
         let units = table(&docs);
-        let pairs = [SpanPair {
-            a_doc: 0,
-            a: span_of(&a, copy),
-            b_doc: 1,
-            b: span_of(&b, copy),
-            score: 1.0,
-        }];
+        let pairs = pair_on(&a, &b, copy);
         let text = |d: u32| docs[d as usize];
         let links = unit_links(&units, &text, &pairs, &LinkParams::default(), &same);
         let linked: Vec<(u32, u32)> = links.iter().map(|l| (l.a, l.b)).collect();
@@ -438,13 +443,7 @@ mod tests {
         // A phrase of fewer than twice `min_words` words crossing the same
         // boundary is not enough.
         let short = "on Thursday. Economists had expected a cut";
-        let pairs = [SpanPair {
-            a_doc: 0,
-            a: span_of(&a, short),
-            b_doc: 1,
-            b: span_of(&b, short),
-            score: 1.0,
-        }];
+        let pairs = pair_on(&a, &b, short);
         assert!(unit_links(&units, &text, &pairs, &LinkParams::default(), &same).is_empty());
     }
 
@@ -463,13 +462,7 @@ mod tests {
         let docs = [a.as_str(), b.as_str()];
         let units = table(&docs);
         let both = format!("{shared} {quote}");
-        let pairs = [SpanPair {
-            a_doc: 0,
-            a: span_of(&a, &both),
-            b_doc: 1,
-            b: span_of(&b, &both),
-            score: 1.0,
-        }];
+        let pairs = pair_on(&a, &b, &both);
         let text = |d: u32| docs[d as usize];
         let links = unit_links(&units, &text, &pairs, &LinkParams::default(), &same);
         let linked: Vec<(u32, u32)> = links.iter().map(|l| (l.a, l.b)).collect();
