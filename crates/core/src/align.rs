@@ -74,7 +74,7 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::shingle::{ShingleKind, Shingler, jaccard};
+use crate::shingle::{SetSimilarity, ShingleKind, Shingler};
 use crate::tokens::{Token, Tokenizer, safe_cut_after, safe_cut_before};
 use crate::winnow::{DEFAULT_NGRAM, DEFAULT_WINDOW, Fingerprint, Winnower};
 
@@ -838,6 +838,7 @@ impl PairScratch {
                 text: String::new(),
                 set_a: Vec::new(),
                 set_b: Vec::new(),
+                sets: SetSimilarity::default(),
             },
         }
     }
@@ -851,15 +852,16 @@ struct Verifier {
     text: String,
     set_a: Vec<u64>,
     set_b: Vec<u64>,
+    sets: SetSimilarity,
 }
 
 impl Verifier {
     fn similarity(&mut self, a: &str, b: &str) -> f64 {
         self.tokenizer.normalize_into(a, &mut self.text);
-        self.shingler.set(&self.text, &mut self.set_a);
+        self.shingler.hashes(&self.text, &mut self.set_a);
         self.tokenizer.normalize_into(b, &mut self.text);
-        self.shingler.set(&self.text, &mut self.set_b);
-        jaccard(&self.set_a, &self.set_b)
+        self.shingler.hashes(&self.text, &mut self.set_b);
+        self.sets.of(&self.set_a, &self.set_b)
     }
 }
 

@@ -139,7 +139,9 @@ impl Default for LinkParams {
 /// score; ties: the earliest). `text(doc)` is a document's
 /// original text; `similarity(x, y)` measures two pieces of text, and a
 /// link's score is that of its two pieces (a span pair's own score is for
-/// the whole aligned spans, which a piece may be only part of).
+/// the whole aligned spans, which a piece may be only part of). Two equal
+/// pieces holding a letter or digit score 1 without calling `similarity`,
+/// so it must give 1 to equal texts (as Jaccard similarity does).
 pub fn unit_links<'t>(
     units: &Units,
     text: &(dyn Fn(u32) -> &'t str + Sync),
@@ -176,16 +178,22 @@ pub fn unit_links<'t>(
     kept
 }
 
-/// Units of `doc` whose spans overlap `range`, as global ids.
+/// Units of `doc` whose spans overlap `range`, as global ids. A binary
+/// search over the document's units (their spans are in text order and do
+/// not overlap), so nothing is collected: a long document with many span
+/// pairs costs a logarithm per pair, not its unit count.
 fn overlapping(units: &Units, doc: u32, range: Span) -> impl Iterator<Item = u32> + '_ {
     let ids = units.of_doc(doc);
-    let spans: Vec<(u32, Span)> = ids.map(|id| (id, units.span(id))).collect();
-    let first = spans.partition_point(|(_, s)| s.end <= range.start);
-    spans
-        .into_iter()
-        .skip(first)
-        .take_while(move |(_, s)| s.start < range.end)
-        .map(|(id, _)| id)
+    let (mut lo, mut hi) = (ids.start, ids.end);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if units.span(mid).end <= range.start {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo..ids.end).take_while(move |&id| units.span(id).start < range.end)
 }
 
 fn intersect(x: Span, y: Span) -> Option<Span> {
@@ -325,10 +333,18 @@ fn pieces<'t>(
             if !(covered_a.contains(&ua) || covered_b.contains(&ub) || crosses()) {
                 continue;
             }
-            let score = similarity(
+            let (xa, xb) = (
                 &ta[range_a.start as usize..range_a.end as usize],
                 &tb[range_b.start as usize..range_b.end as usize],
             );
+            // A verbatim copy (most pieces of long copied stretches) is
+            // similar to itself: any measure gives 1 to two equal texts
+            // with a word in them, so it is not computed.
+            let score = if xa == xb && xa.contains(char::is_alphanumeric) {
+                1.0
+            } else {
+                similarity(xa, xb)
+            };
             if score < params.threshold {
                 continue;
             }

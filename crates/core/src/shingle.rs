@@ -169,6 +169,94 @@ fn ascii_words(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// Exact Jaccard similarity of two shingle sequences taken as sets, in
+/// time linear in their lengths: the sequences are hashed into one
+/// open-addressing table (reused from call to call, so nothing is
+/// allocated once it has grown) that marks which side each distinct value
+/// came from. The same value as [`jaccard`] of the two sorted, deduplicated
+/// sets, without sorting, which is what the span path's verification and
+/// link scoring spent most of their time on.
+///
+/// ```
+/// use dupscan_core::shingle::{jaccard, SetSimilarity};
+/// let mut s = SetSimilarity::default();
+/// assert_eq!(s.of(&[3, 1, 2, 1], &[2, 3, 4]), jaccard(&[1, 2, 3], &[2, 3, 4]));
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct SetSimilarity {
+    /// Values, valid where `tags[i] >> 2 == generation`.
+    slots: Vec<u64>,
+    /// `generation << 2 | sides`, bit 0 for the first sequence, bit 1 for
+    /// the second.
+    tags: Vec<u32>,
+    generation: u32,
+}
+
+impl SetSimilarity {
+    /// Jaccard similarity of the sets of values of `a` and `b` (0 when both
+    /// are empty).
+    pub fn of(&mut self, a: &[u64], b: &[u64]) -> f64 {
+        let (inter, union) = self.intersection_union(a, b);
+        if union == 0 {
+            0.0
+        } else {
+            inter as f64 / union as f64
+        }
+    }
+
+    /// Sizes of the intersection and union of the sets of values of `a`
+    /// and `b`.
+    pub fn intersection_union(&mut self, a: &[u64], b: &[u64]) -> (usize, usize) {
+        // At most half full: probes stay short.
+        let cap = (2 * (a.len() + b.len())).next_power_of_two().max(16);
+        if self.slots.len() < cap {
+            self.slots = vec![0; cap];
+            self.tags = vec![0; cap];
+            self.generation = 0;
+        }
+        if self.generation >= (u32::MAX >> 2) - 1 {
+            self.tags.fill(0);
+            self.generation = 0;
+        }
+        self.generation += 1;
+        let tag = self.generation << 2;
+        let bits = cap.trailing_zeros();
+        let mask = cap - 1;
+        let (slots, tags) = (&mut self.slots[..cap], &mut self.tags[..cap]);
+        let (mut inter, mut union) = (0usize, 0usize);
+        let mut insert = |v: u64, side: u32| {
+            // Fibonacci hashing: values need not be uniform (packed grams).
+            let mut i = (v.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize;
+            loop {
+                let t = tags[i];
+                if t & !3 != tag {
+                    slots[i] = v;
+                    tags[i] = tag | side;
+                    union += 1;
+                    return;
+                }
+                if slots[i] == v {
+                    if t & side == 0 {
+                        tags[i] = t | side;
+                        if t & 3 != 0 {
+                            inter += 1;
+                        }
+                    }
+                    return;
+                }
+                i = (i + 1) & mask;
+            }
+        };
+        for &v in a {
+            insert(v, 1);
+        }
+        for &v in b {
+            insert(v, 2);
+        }
+        (inter, union)
+    }
+}
+
 /// Exact Jaccard similarity of two sorted, deduplicated hash sets, by merge.
 /// Two empty sets have similarity 0 (empty units are never compared).
 pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
@@ -287,5 +375,48 @@ mod tests {
         assert_eq!(jaccard(&[1, 2], &[1, 2]), 1.0);
         assert_eq!(jaccard(&[], &[]), 0.0);
         assert_eq!(intersection_union(&[1, 5, 9], &[2, 5]), (1, 4));
+    }
+
+    fn sorted_set(v: &[u64]) -> Vec<u64> {
+        let mut s = v.to_vec();
+        s.sort_unstable();
+        s.dedup();
+        s
+    }
+
+    proptest::proptest! {
+        /// One instance over many calls of every size (the table grows,
+        /// generations advance): always the merge's counts.
+        #[test]
+        fn set_similarity_counts_as_the_merge_of_sorted_sets(
+            calls in proptest::collection::vec(
+                (proptest::collection::vec(0u64..40, 0..60),
+                 proptest::collection::vec(0u64..40, 0..60)),
+                1..8,
+            ),
+            spread in proptest::bool::ANY,
+        ) {
+            let mut s = SetSimilarity::default();
+            for (a, b) in calls {
+                // Small values collide in the table; spread ones do not.
+                let f = |v: &u64| if spread { v.wrapping_mul(0x1234_5678_9abc_def1) } else { *v };
+                let (a, b): (Vec<u64>, Vec<u64>) = (a.iter().map(f).collect(), b.iter().map(f).collect());
+                let want = intersection_union(&sorted_set(&a), &sorted_set(&b));
+                proptest::prop_assert_eq!(s.intersection_union(&a, &b), want);
+                proptest::prop_assert_eq!(s.of(&a, &b), jaccard(&sorted_set(&a), &sorted_set(&b)));
+            }
+        }
+    }
+
+    #[test]
+    fn set_similarity_survives_the_generation_wrapping() {
+        let mut s = SetSimilarity::default();
+        assert_eq!(s.intersection_union(&[1, 2, 2, 3], &[3, 4]), (1, 4));
+        // Tags of the last generation before the wrap are still in the
+        // table when it is cleared.
+        s.generation = (u32::MAX >> 2) - 3;
+        for _ in 0..4 {
+            assert_eq!(s.intersection_union(&[1, 2, 2, 3], &[3, 4]), (1, 4));
+        }
     }
 }

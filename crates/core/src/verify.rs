@@ -7,10 +7,12 @@
 //! for all its pairs, and each worker keeps the sets of the units it saw last
 //! (a unit meets the other members of its bucket in several pairs).
 
+use std::cell::RefCell;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::shingle::jaccard;
+use crate::shingle::{SetSimilarity, jaccard};
 
 /// The exact similarity the scan uses, for any two pieces of text: the
 /// Jaccard similarity of their shingle sets after normalization, with the
@@ -30,14 +32,20 @@ impl TextSimilarity {
         }
     }
 
-    /// The similarity of `a` and `b`.
+    /// The similarity of `a` and `b`. Allocates nothing once the
+    /// thread's buffers have grown.
     pub fn of(&self, a: &str, b: &str) -> f64 {
-        let set = |t: &str| {
-            let mut out = Vec::new();
-            self.shingler.set(&self.normalizer.normalize(t), &mut out);
-            out
-        };
-        jaccard(&set(a), &set(b))
+        thread_local! {
+            static SCRATCH: RefCell<(String, Vec<u64>, Vec<u64>, SetSimilarity)> =
+                RefCell::default();
+        }
+        SCRATCH.with_borrow_mut(|(text, set_a, set_b, sets)| {
+            self.normalizer.normalize_into(a, text);
+            self.shingler.hashes(text, set_a);
+            self.normalizer.normalize_into(b, text);
+            self.shingler.hashes(text, set_b);
+            sets.of(set_a, set_b)
+        })
     }
 }
 
