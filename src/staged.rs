@@ -32,7 +32,10 @@
 //! [`corpus::LineWindow`]).
 //! Cluster merges the verified pairs and the exact classes and runs
 //! [`crate::cluster::groups`] as `scan` does, so the report is the same byte
-//! for byte but for `stats.seconds`.
+//! for byte but for `stats.seconds`. It reads the inputs once more for the
+//! documents' ids and the texts of the units that can be group members,
+//! which it writes to a scratch file with their code-point offsets
+//! ([`Texts::MembersOnDisk`]) rather than keep their documents.
 //!
 //! **Requeue safety.** Every file is written to a temporary name beside it
 //! and renamed when complete ([`artifact::write`]); after its files, a shard
@@ -1708,7 +1711,9 @@ pub enum Texts {
 /// shard and groups them as `scan` does. The returned [`Scan`] gives the
 /// same report as `scan` with the plan's parameters (but for
 /// `stats.seconds`); with [`Texts::Members`] its corpus holds the text of
-/// the documents with a unit in a group only (the others are empty).
+/// the documents with a unit in a group only (the others are empty), with
+/// [`Texts::MembersOnDisk`] no text at all (the report takes the members'
+/// texts from [`Scan::unit_texts`]).
 ///
 /// # Errors
 ///

@@ -291,7 +291,7 @@ impl CharCache {
     /// Code-point offsets of the byte offsets `bytes` in document `doc`.
     fn offsets<const N: usize>(&self, doc: u32, text: &str, bytes: [u32; N]) -> [u32; N] {
         if text.len() < INDEXED_DOC {
-            return bytes.map(|b| offsets::char_offset(text, b));
+            return offsets::char_offsets(text, bytes);
         }
         let index = {
             let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
