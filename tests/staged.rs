@@ -634,8 +634,8 @@ fn cluster_without_document_texts_gives_scans_offsets_and_texts() {
                 .collect();
             assert!(members.len() >= 8, "{members:?}");
             assert!(
-                members.iter().all(|m| m["char_start"] != m["start"]),
-                "every member starts after a multi-byte character: {members:?}"
+                members.iter().all(|m| m["char_end"] != m["end"]),
+                "every member ends after a multi-byte character: {members:?}"
             );
         }
     }
