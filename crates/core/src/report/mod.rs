@@ -128,7 +128,7 @@ pub struct ReportMember<'a> {
     pub field_end: Option<u32>,
 }
 
-fn is_empty(text: &Cow<'_, str>) -> bool {
+fn is_empty(text: &str) -> bool {
     text.is_empty()
 }
 
