@@ -208,11 +208,12 @@ fn cluster(cmd: ClusterCmd) -> anyhow::Result<u8> {
     let dest = destination(&output, &config)?;
     let bars = step_progress(args.quiet, "cluster".into());
     let progress = Timed::new(bars.as_ref());
-    let scan = pool.install(|| staged::cluster(&work, staged::Texts::Members, &progress))?;
-    let report = Report::from_scan(&scan);
     let format = output
         .format
         .or_else(|| output.output.as_deref().and_then(format_of_extension));
+    let texts = report_texts(format);
+    let scan = pool.install(|| staged::cluster(&work, texts, &progress))?;
+    let report = Report::from_scan(&scan);
     progress.start(Stage::Writing, Some(report.len() as u64));
     write_report(&report, format, &output, dest.as_ref())?;
     progress.advance(report.len() as u64);
@@ -282,20 +283,14 @@ fn scan(cmd: ScanCmd) -> anyhow::Result<u8> {
     let pool = thread_pool(cmd.scan.threads)?;
     let bars = progress(&cmd.scan);
     let progress = Timed::new(bars.as_ref());
-    let scan = pool.install(|| {
-        run_scan(
-            &config,
-            cmd.scan.memory_budget,
-            staged::Texts::Members,
-            &progress,
-        )
-    })?;
-    warn_about_input(&cmd.scan, &scan);
-    let report = Report::from_scan(&scan);
     let format = cmd
         .output
         .format
         .or_else(|| cmd.output.output.as_deref().and_then(format_of_extension));
+    let texts = report_texts(format);
+    let scan = pool.install(|| run_scan(&config, cmd.scan.memory_budget, texts, &progress))?;
+    warn_about_input(&cmd.scan, &scan);
+    let report = Report::from_scan(&scan);
     progress.start(Stage::Writing, Some(report.len() as u64));
     write_report(&report, format, &cmd.output, dest.as_ref())?;
     progress.advance(report.len() as u64);
@@ -508,6 +503,17 @@ fn destination(
 }
 
 /// The report format an output file's extension names, if any.
+/// What a staged cluster step keeps of the texts for a report in
+/// `format`: HTML shows documents; the others only the members' texts,
+/// which wait in a scratch file.
+fn report_texts(format: Option<FormatArg>) -> staged::Texts {
+    if matches!(format, Some(FormatArg::Html)) {
+        staged::Texts::Members
+    } else {
+        staged::Texts::MembersOnDisk
+    }
+}
+
 fn format_of_extension(path: &std::path::Path) -> Option<FormatArg> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     match ext.as_str() {

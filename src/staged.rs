@@ -32,7 +32,10 @@
 //! [`corpus::LineWindow`]).
 //! Cluster merges the verified pairs and the exact classes and runs
 //! [`crate::cluster::groups`] as `scan` does, so the report is the same byte
-//! for byte but for `stats.seconds`.
+//! for byte but for `stats.seconds`. It reads the inputs once more for the
+//! documents' ids and the texts of the units that can be group members,
+//! which it writes to a scratch file with their code-point offsets
+//! ([`Texts::MembersOnDisk`]) rather than keep their documents.
 //!
 //! **Requeue safety.** Every file is written to a temporary name beside it
 //! and renamed when complete ([`artifact::write`]); after its files, a shard
@@ -1692,6 +1695,12 @@ fn verify_pairs<'t>(
 pub enum Texts {
     /// Only the documents holding a unit of a group (enough for the report).
     Members,
+    /// No document text: the texts of the units that can be group members
+    /// go to a scratch file in the work directory as they are read, with
+    /// their code-point offsets ([`Scan::unit_texts`]), so memory holds 20
+    /// bytes per such unit, not their documents. Enough for the JSON, JSON
+    /// Lines and text reports, not for HTML (which shows documents).
+    MembersOnDisk,
     /// Those, and the documents of this range (a filter shard's files).
     MembersAnd(Range<u64>),
     /// Every document.
@@ -1702,7 +1711,9 @@ pub enum Texts {
 /// shard and groups them as `scan` does. The returned [`Scan`] gives the
 /// same report as `scan` with the plan's parameters (but for
 /// `stats.seconds`); with [`Texts::Members`] its corpus holds the text of
-/// the documents with a unit in a group only (the others are empty).
+/// the documents with a unit in a group only (the others are empty), with
+/// [`Texts::MembersOnDisk`] no text at all (the report takes the members'
+/// texts from [`Scan::unit_texts`]).
 ///
 /// # Errors
 ///
@@ -1755,9 +1766,15 @@ pub fn cluster(work: &Work, texts: Texts, progress: &dyn Progress) -> Result<Sca
                 .chain(classes.repeats().iter().flat_map(|&(u, c)| [u, c])),
         )
     };
+    let spill = if texts == Texts::MembersOnDisk {
+        Some(Spill::new(work, &units, &matches, &classes)?)
+    } else {
+        None
+    };
     let keep = match texts {
         Texts::All => None,
         Texts::Members => Some(members()),
+        Texts::MembersOnDisk => spill.as_ref().map(Spill::filter),
         Texts::MembersAnd(range) => {
             let members = members();
             Some(TextFilter(Arc::new(move |d, text: &mut String| {
@@ -1768,14 +1785,25 @@ pub fn cluster(work: &Work, texts: Texts, progress: &dyn Progress) -> Result<Sca
         }
     };
     let corpus = work.read_corpus(keep, progress)?;
+    let unit_texts = match spill {
+        Some(spill) => Some(spill.finish(work)?),
+        None => None,
+    };
 
     progress.start(Stage::Clustering, None);
     let shingler = Shingler::new(params.shingle, params.ngram, params.seed);
     let set_of = |id: u32, norm: &mut String, buf: &mut Vec<u64>| {
-        let text = units
-            .span(id)
-            .text(&corpus.docs[units.doc(id) as usize].text);
-        params.normalizer.normalize_into(text, norm);
+        match &unit_texts {
+            Some(t) => params
+                .normalizer
+                .normalize_into(&crate::pipeline::UnitTexts::text(t.as_ref(), id), norm),
+            None => {
+                let text = units
+                    .span(id)
+                    .text(&corpus.docs[units.doc(id) as usize].text);
+                params.normalizer.normalize_into(text, norm);
+            }
+        }
         shingler.set(norm, buf);
     };
     let groups = cluster::groups(
@@ -1825,7 +1853,201 @@ pub fn cluster(work: &Work, texts: Texts, progress: &dyn Progress) -> Result<Sca
         classes,
         contained: None,
         stats,
+        unit_texts: unit_texts.map(|t| t as Arc<dyn crate::pipeline::UnitTexts>),
     })
+}
+
+/// The texts of the units that can be group members (ends of verified
+/// pairs, units with an exact copy), written to a scratch file as the
+/// corpus is read ([`Texts::MembersOnDisk`]), with their code-point
+/// offsets in their documents.
+struct Spill {
+    /// The units, ascending; per document holding some, the first of them
+    /// (`(doc, index in ids)`).
+    ids: Arc<Vec<u32>>,
+    firsts: Arc<Vec<(u32, u32)>>,
+    /// Their spans.
+    spans: Arc<Vec<Span>>,
+    written: Arc<std::sync::Mutex<Written>>,
+}
+
+/// What the read has written of a [`Spill`].
+struct Written {
+    /// The scratch file (taken when done).
+    out: Option<io::BufWriter<fs::File>>,
+    /// `at[k]`: where unit `ids[k]`'s text starts in the file (one more
+    /// entry: the end).
+    at: Vec<u64>,
+    chars: Vec<[u32; 2]>,
+    /// The first write error, or a span outside its document's text.
+    error: Option<String>,
+}
+
+impl Spill {
+    fn new(work: &Work, units: &Units, matches: &[Match], classes: &ExactClasses) -> Result<Self> {
+        let mut ids: Vec<u32> = matches
+            .iter()
+            .flat_map(|m| [m.a, m.b])
+            .chain(classes.repeats().iter().flat_map(|&(u, c)| [u, c]))
+            .collect();
+        ids.par_sort_unstable();
+        ids.dedup();
+        let mut firsts: Vec<(u32, u32)> = Vec::new();
+        for (k, &id) in ids.iter().enumerate() {
+            let doc = units.doc(id);
+            if firsts.last().is_none_or(|&(d, _)| d != doc) {
+                firsts.push((doc, k as u32));
+            }
+        }
+        let spans: Vec<Span> = ids.iter().map(|&id| units.span(id)).collect();
+        let dir = work.dir();
+        let file = tempfile::tempfile_in(dir).map_err(write_err(dir))?;
+        let mut at = Vec::with_capacity(ids.len() + 1);
+        at.push(0);
+        Ok(Self {
+            written: Arc::new(std::sync::Mutex::new(Written {
+                out: Some(io::BufWriter::with_capacity(1 << 20, file)),
+                at,
+                chars: Vec::with_capacity(ids.len()),
+                error: None,
+            })),
+            ids: Arc::new(ids),
+            firsts: Arc::new(firsts),
+            spans: Arc::new(spans),
+        })
+    }
+
+    /// The read's filter: writes the texts of a document's units and
+    /// empties it (documents come in input order).
+    fn filter(&self) -> TextFilter {
+        let (ids, firsts, spans, written) = (
+            Arc::clone(&self.ids),
+            Arc::clone(&self.firsts),
+            Arc::clone(&self.spans),
+            Arc::clone(&self.written),
+        );
+        TextFilter(Arc::new(move |d, text: &mut String| {
+            let i = firsts.partition_point(|&(doc, _)| u64::from(doc) < d);
+            if let Some(&(doc, first)) = firsts.get(i).filter(|&&(doc, _)| u64::from(doc) == d) {
+                let end = firsts.get(i + 1).map_or(ids.len(), |&(_, k)| k as usize);
+                let mut w = written.lock().unwrap_or_else(|e| e.into_inner());
+                // Code points counted once through the document.
+                let (mut byte, mut chars) = (0usize, 0u32);
+                let mut char_at = |b: u32| -> u32 {
+                    let b = b as usize;
+                    match text.get(byte..b) {
+                        Some(part) => {
+                            chars += part.chars().count() as u32;
+                            byte = b;
+                            chars
+                        }
+                        None => crate::offsets::char_offset(text, b as u32),
+                    }
+                };
+                for span in &spans[first as usize..end] {
+                    let Some(unit) = text.get(span.range()) else {
+                        w.error.get_or_insert_with(|| {
+                            format!("a unit's span is outside the text of document {doc}")
+                        });
+                        break;
+                    };
+                    let c = [char_at(span.start), char_at(span.end)];
+                    w.chars.push(c);
+                    let next = w.at.last().copied().unwrap_or(0) + unit.len() as u64;
+                    w.at.push(next);
+                    let wrote = match w.out.as_mut() {
+                        Some(out) => out.write_all(unit.as_bytes()),
+                        None => Ok(()),
+                    };
+                    if let Err(e) = wrote {
+                        w.error.get_or_insert_with(|| e.to_string());
+                    }
+                }
+            }
+            *text = String::new();
+        }))
+    }
+
+    /// The texts written, once the read is done.
+    fn finish(self, work: &Work) -> Result<Arc<SpilledTexts>> {
+        let mut w = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        let written = Written {
+            out: w.out.take(),
+            at: std::mem::take(&mut w.at),
+            chars: std::mem::take(&mut w.chars),
+            error: w.error.take(),
+        };
+        drop(w);
+        if let Some(e) = written.error {
+            return Err(bad(
+                work.dir(),
+                format!("writing the cluster step's scratch file of member texts: {e}"),
+            ));
+        }
+        if written.chars.len() != self.ids.len() {
+            return Err(
+                work.changed("fewer documents hold group members than the plan says".into())
+            );
+        }
+        let file = written
+            .out
+            .expect("finished once")
+            .into_inner()
+            .map_err(|e| {
+                bad(
+                    work.dir(),
+                    format!(
+                        "writing the cluster step's scratch file of member texts: {}",
+                        e.error()
+                    ),
+                )
+            })?;
+        Ok(Arc::new(SpilledTexts {
+            ids: Arc::unwrap_or_clone(self.ids),
+            at: written.at,
+            chars: written.chars,
+            file,
+        }))
+    }
+}
+
+/// Member texts in a scratch file (unlinked: removed when dropped), read
+/// back one unit at a time ([`crate::pipeline::UnitTexts`]).
+#[derive(Debug)]
+struct SpilledTexts {
+    ids: Vec<u32>,
+    at: Vec<u64>,
+    chars: Vec<[u32; 2]>,
+    file: fs::File,
+}
+
+impl SpilledTexts {
+    fn index(&self, id: u32) -> usize {
+        self.ids
+            .binary_search(&id)
+            .expect("a group member is an end of a verified pair or has an exact copy")
+    }
+}
+
+impl crate::pipeline::UnitTexts for SpilledTexts {
+    /// # Panics
+    ///
+    /// When the scratch file cannot be read back (an I/O error of the
+    /// work directory's disk).
+    fn text(&self, id: u32) -> std::borrow::Cow<'_, str> {
+        let k = self.index(id);
+        let mut buf = vec![0; (self.at[k + 1] - self.at[k]) as usize];
+        if let Err(e) = read_exact_at(&self.file, &mut buf, self.at[k]) {
+            panic!("reading back the cluster step's scratch file of member texts: {e}");
+        }
+        std::borrow::Cow::Owned(
+            String::from_utf8(buf).expect("the scratch file holds the UTF-8 texts written to it"),
+        )
+    }
+
+    fn chars(&self, id: u32) -> [u32; 2] {
+        self.chars[self.index(id)]
+    }
 }
 /// The input files filter shard `i` writes: those whose first document is
 /// in shard `i` (a file without documents goes with the shard its place in
@@ -1931,4 +2153,26 @@ pub fn scan_within(
     let mut scan = cluster(&work, texts, progress)?;
     scan.stats.seconds = started.elapsed().as_secs_f64();
     Ok(scan)
+}
+
+/// Fills `buf` from `file` at `offset`, without moving any file offset.
+fn read_exact_at(file: &fs::File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let (mut buf, mut offset) = (buf, offset);
+        while !buf.is_empty() {
+            match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => {
+                    buf = &mut buf[n..];
+                    offset += n as u64;
+                }
+            }
+        }
+        Ok(())
+    }
 }

@@ -76,7 +76,7 @@ fn check(report: &Report, header: &ReportHeader, groups: &[GroupRecord], what: &
             );
             assert_eq!(
                 (m.text.as_str(), m.side),
-                (w.text, w.side),
+                (&*w.text, w.side),
                 "{what} group {id}"
             );
         }

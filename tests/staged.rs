@@ -579,3 +579,64 @@ fn shards_read_their_windows_of_every_format_as_a_whole_read_does() {
         }
     }
 }
+
+/// Cluster keeps no document text: the members' texts and code-point
+/// offsets wait in a scratch file. On a corpus of multi-byte characters
+/// (so code-point offsets differ from byte offsets), with exact copies and
+/// near copies across shards, its JSON and JSON Lines reports are `scan`'s.
+#[test]
+fn cluster_without_document_texts_gives_scans_offsets_and_texts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("multibyte.jsonl");
+    let sentences = [
+        "Ünïcödé façades: the café on the Straße served crème brûlée to every guest.",
+        "Ünïcödé façades: the café on the Straße served crème brûlée to many guests.",
+        "日本語の文章もここにあります、そして同じ文章が別の文書にも現れます。",
+        "Emoji 😀 and 🎉 mark the party that the naïve committee planned all year.",
+    ];
+    let mut lines = String::new();
+    for d in 0..8 {
+        let text = format!(
+            "Prélude {d} with ümlauts and ß. {} Another sentence for document {d} alone here. {}",
+            sentences[d % 4],
+            sentences[(d + 1) % 4]
+        );
+        lines.push_str(&serde_json::json!({"id": format!("d{d}"), "text": text}).to_string());
+        lines.push('\n');
+    }
+    fs::write(&input, lines).expect("write input");
+    let inputs = [input];
+    for ext in ["json", "jsonl"] {
+        let out = dir.path().join(format!("scan.{ext}"));
+        dupscan()
+            .arg("scan")
+            .args(&inputs)
+            .arg("-o")
+            .arg(&out)
+            .arg("-q")
+            .assert()
+            .success();
+        let expected = without_seconds(&fs::read(&out).expect("report"));
+        for shards in [1, 3] {
+            let work = dir.path().join(format!("w{shards}-{ext}"));
+            plan(&work, shards, &inputs, &[]);
+            run_steps(&work, shards, &shuffled(shards));
+            let got = cluster(&work, &dir.path().join(format!("staged.{ext}")));
+            assert_eq!(got, expected, "{shards} shards, {ext}");
+        }
+        if ext == "json" {
+            let report: serde_json::Value = serde_json::from_str(&expected).expect("json");
+            let members: Vec<&serde_json::Value> = report["groups"]
+                .as_array()
+                .expect("groups")
+                .iter()
+                .flat_map(|g| g["members"].as_array().expect("members"))
+                .collect();
+            assert!(members.len() >= 8, "{members:?}");
+            assert!(
+                members.iter().all(|m| m["char_end"] != m["end"]),
+                "every member ends after a multi-byte character: {members:?}"
+            );
+        }
+    }
+}

@@ -280,7 +280,8 @@ pub fn groups(
             |(norm, rep_set, other), members| {
                 let rep = members[0];
                 let rep_class = classes.of(rep);
-                set_of(rep_class, norm, rep_set);
+                // The representative's set, made when a tie needs it.
+                let mut have_rep_set = false;
                 // Similarity to the representative, once per class: from a
                 // verified pair or a span link when there is one, else
                 // computed.
@@ -296,6 +297,10 @@ pub fn groups(
                         }
                         if let Some(l) = span_link(rep_class, class) {
                             return (l.score, Via::Span, Some(l));
+                        }
+                        if !have_rep_set {
+                            set_of(rep_class, norm, rep_set);
+                            have_rep_set = true;
                         }
                         set_of(class, norm, other);
                         (jaccard(rep_set, other), Via::Unit, None)

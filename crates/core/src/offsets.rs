@@ -30,6 +30,28 @@ pub fn char_offset(text: &str, byte: u32) -> u32 {
     leads(&text.as_bytes()[..end])
 }
 
+/// The code-point offsets of several byte offsets of `text` (as
+/// [`char_offset`] gives each), counting the text once up to the largest.
+///
+/// ```
+/// use dupscan_core::offsets::char_offsets;
+///
+/// assert_eq!(char_offsets("naïve café", [7, 2, 12]), [6, 2, 10]);
+/// ```
+pub fn char_offsets<const N: usize>(text: &str, bytes: [u32; N]) -> [u32; N] {
+    let mut order: [usize; N] = std::array::from_fn(|i| i);
+    order.sort_unstable_by_key(|&i| bytes[i]);
+    let mut out = [0; N];
+    let (mut at, mut chars) = (0usize, 0u32);
+    for i in order {
+        let end = (bytes[i] as usize).min(text.len());
+        chars += leads(&text.as_bytes()[at..end]);
+        at = end;
+        out[i] = chars;
+    }
+    out
+}
+
 /// Code-point counts at every [`BLOCK`] bytes of one text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CharIndex {

@@ -117,6 +117,21 @@ pub struct Scan {
     pub contained: Option<ContainCheck>,
     /// Counters.
     pub stats: ScanStats,
+    /// Where the report takes its members' texts and code-point offsets
+    /// from when the corpus does not hold them (a staged run's cluster step
+    /// keeps no document text); `None`: from `corpus`.
+    pub unit_texts: Option<std::sync::Arc<dyn UnitTexts>>,
+}
+
+/// Members' texts and code-point offsets kept outside the corpus, for a
+/// [`Scan`] whose documents hold no text (see [`Scan::unit_texts`]). Only
+/// for scans whose members match whole (no [`Member::range`]: span
+/// alignment off).
+pub trait UnitTexts: std::fmt::Debug + Send + Sync {
+    /// The original text of unit `id`, a member of a group.
+    fn text(&self, id: u32) -> std::borrow::Cow<'_, str>;
+    /// The code-point offsets of unit `id`'s start and end in its document.
+    fn chars(&self, id: u32) -> [u32; 2];
 }
 
 impl Scan {
@@ -334,6 +349,7 @@ fn run_stages(
         classes,
         contained,
         stats,
+        unit_texts: None,
     }
 }
 

@@ -10,6 +10,7 @@ mod html;
 mod json;
 mod text;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
@@ -107,8 +108,8 @@ pub struct ReportMember<'a> {
     /// The unit's original text; left out of reports written without
     /// member texts (`--no-text`, `dedup --report spans`), which keep the
     /// offsets only.
-    #[serde(skip_serializing_if = "str::is_empty")]
-    pub text: &'a str,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub text: Cow<'a, str>,
     /// In a contamination check (`--reference`), which side the unit is on;
     /// absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -125,6 +126,10 @@ pub struct ReportMember<'a> {
     /// (exclusive; cut at the field's end when the unit runs on past it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field_end: Option<u32>,
+}
+
+fn is_empty(text: &str) -> bool {
+    text.is_empty()
 }
 
 /// The side of a member in a contamination check.
@@ -286,7 +291,7 @@ impl CharCache {
     /// Code-point offsets of the byte offsets `bytes` in document `doc`.
     fn offsets<const N: usize>(&self, doc: u32, text: &str, bytes: [u32; N]) -> [u32; N] {
         if text.len() < INDEXED_DOC {
-            return bytes.map(|b| offsets::char_offset(text, b));
+            return offsets::char_offsets(text, bytes);
         }
         let index = {
             let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -404,11 +409,18 @@ impl<'a> Report<'a> {
                         .range
                         .map_or((u.span.start, u.span.end), |r| (r.start, r.end));
                     let [char_start, char_end, match_char_start, match_char_end] =
-                        self.chars.offsets(
-                            u.doc,
-                            &doc.text,
-                            [u.span.start, u.span.end, match_start, match_end],
-                        );
+                        match &scan.unit_texts {
+                            // Members match whole there (no range).
+                            Some(t) if m.range.is_none() => {
+                                let [start, end] = t.chars(m.unit);
+                                [start, end, start, end]
+                            }
+                            _ => self.chars.offsets(
+                                u.doc,
+                                &doc.text,
+                                [u.span.start, u.span.end, match_start, match_end],
+                            ),
+                        };
                     let names = &self.text_fields[usize::from(scan.is_reference(m.unit))];
                     let field = (!doc.joins.is_empty()).then(|| {
                         let field = doc.field_at(u.span.start);
@@ -436,10 +448,10 @@ impl<'a> Report<'a> {
                         char_end,
                         match_char_start,
                         match_char_end,
-                        text: if self.member_texts {
-                            scan.text(m.unit)
-                        } else {
-                            ""
+                        text: match &scan.unit_texts {
+                            _ if !self.member_texts => Cow::Borrowed(""),
+                            Some(t) => t.text(m.unit),
+                            None => Cow::Borrowed(scan.text(m.unit)),
                         },
                         side: reference.then(|| {
                             if scan.is_reference(m.unit) {

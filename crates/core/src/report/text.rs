@@ -276,17 +276,17 @@ impl ReportWriter for Text {
                     m.start,
                     m.end
                 )?;
-                let rep = g.members[0].text;
+                let rep: &str = &g.members[0].text;
                 let shown = if k == 0 || m.text.is_empty() {
                     None
                 } else if m.text.split_whitespace().eq(rep.split_whitespace()) {
                     Some(String::from("(same words as the representative)"))
                 } else {
-                    word_diff(rep, m.text, self.color)
+                    word_diff(rep, &m.text, self.color)
                 };
                 match shown {
                     Some(line) => writeln!(out, "        {line}")?,
-                    None => writeln!(out, "        {}", clip(m.text, self.width))?,
+                    None => writeln!(out, "        {}", clip(&m.text, self.width))?,
                 }
             }
             if g.size as usize > g.members.len() {
