@@ -720,9 +720,12 @@ fn text_and_body(row: &Row) -> (Option<String>, Option<String>) {
     (text, body)
 }
 
-/// The members of a report's groups as (doc, field, field_start, field_end,
-/// text), group by group; without the paths, which differ by format.
-fn members(report: &Value) -> Vec<Vec<(Value, Value, Value, Value, Value)>> {
+/// A report member's doc, field, field_start, field_end and text.
+type Member = (Value, Value, Value, Value, Value);
+
+/// The members of a report's groups, group by group; without the paths,
+/// which differ by format.
+fn members(report: &Value) -> Vec<Vec<Member>> {
     report["groups"]
         .as_array()
         .expect("groups")
