@@ -895,3 +895,49 @@ fn several_text_fields_are_joined_reported_and_cut_per_column_as_in_jsonl() {
         "{err}"
     );
 }
+
+#[test]
+fn a_staged_run_reads_parquet_as_scan_does() {
+    // `--memory-budget` runs the staged steps, whose reads keep only the
+    // texts each step needs: Parquet, read row group by row group, must
+    // hand its documents to that filter as JSON Lines does.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("docs.parquet");
+    write_parquet(&path, &corpus(), Compression::SNAPPY, 4);
+    let scan = |extra: &[&str]| {
+        let out = dupscan()
+            .args(["scan", "-q", "--format", "json", "--unit", "sentence"])
+            .args(["--scope", "all", "--groups", "components", "--spans", "off"])
+            .args(extra)
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        report["groups"]
+            .as_array()
+            .expect("groups")
+            .iter()
+            .map(docs)
+            .collect::<Vec<_>>()
+    };
+    let whole = scan(&[]);
+    assert!(!whole.is_empty());
+    assert_eq!(scan(&["--memory-budget", "8K"]), whole);
+
+    let dedup = |out: &Path, extra: &[&str]| {
+        let run = dupscan()
+            .args(["dedup", "-q", "--unit", "sentence", "--spans", "off"])
+            .args(extra)
+            .arg(&path)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .expect("runs");
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        fs::read(out.join("docs.parquet")).expect("written")
+    };
+    let plain = dedup(&dir.path().join("plain"), &[]);
+    let staged = dedup(&dir.path().join("staged"), &["--memory-budget", "8K"]);
+    assert_eq!(plain, staged);
+}
