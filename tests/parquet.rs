@@ -900,10 +900,11 @@ fn several_text_fields_are_joined_reported_and_cut_per_column_as_in_jsonl() {
 fn a_staged_run_reads_parquet_as_scan_does() {
     // `--memory-budget` runs the staged steps, whose reads keep only the
     // texts each step needs: Parquet, read row group by row group, must
-    // hand its documents to that filter as JSON Lines does.
+    // hand its documents to that filter as JSON Lines does. One row per
+    // row group, so that they are read in several batches.
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("docs.parquet");
-    write_parquet(&path, &corpus(), Compression::SNAPPY, 4);
+    write_parquet(&path, &corpus(), Compression::SNAPPY, 1);
     let scan = |extra: &[&str]| {
         let out = dupscan()
             .args(["scan", "-q", "--format", "json", "--unit", "sentence"])

@@ -91,6 +91,10 @@ impl InputFormat for ParquetFormat {
         Parallelism::WithinFile
     }
 
+    fn filters_as_it_reads(&self) -> bool {
+        true
+    }
+
     fn read(&self, input: Input<'_>, out: &mut Records) -> Result<()> {
         let path = input.path;
         let file = open_random(path, &mut *input.reader)?;
@@ -113,25 +117,39 @@ impl InputFormat for ParquetFormat {
             opts: input.opts,
             on_bytes: input.on_bytes,
         };
-        let groups: Vec<Result<Records>> = first_rows
-            .par_iter()
-            .enumerate()
-            .map(|(index, &first_row)| {
-                let group = reader.get_row_group(index).map_err(invalid(path))?;
-                let read = Group {
-                    reader: &*group,
-                    first_row,
-                    columns: &columns,
-                    input: &context,
-                };
-                read.documents()
-            })
-            .collect();
-        for group in groups {
-            let mut group = group?;
-            out.docs.append(&mut group.docs);
-            out.warnings.append(&mut group.warnings);
-            add_counts(&mut out.stats, group.stats);
+        // Row groups are read in parallel; with a text filter, a few at a
+        // time (two per thread), each batch's texts filtered before the
+        // next is read, so that memory holds the texts kept and a batch,
+        // not the file.
+        let batch = match out.keep_text {
+            Some(_) => 2 * rayon::current_num_threads().max(1),
+            None => first_rows.len().max(1),
+        };
+        for (start, firsts) in (0..).step_by(batch).zip(first_rows.chunks(batch)) {
+            let groups: Vec<Result<Records>> = firsts
+                .par_iter()
+                .enumerate()
+                .map(|(i, &first_row)| {
+                    let group = reader.get_row_group(start + i).map_err(invalid(path))?;
+                    let read = Group {
+                        reader: &*group,
+                        first_row,
+                        columns: &columns,
+                        input: &context,
+                    };
+                    read.documents()
+                })
+                .collect();
+            for group in groups {
+                let mut group = group?;
+                let from = out.docs.len();
+                out.docs.append(&mut group.docs);
+                if let Some(keep) = &out.keep_text {
+                    keep.apply(&mut out.docs, from);
+                }
+                out.warnings.append(&mut group.warnings);
+                add_counts(&mut out.stats, group.stats);
+            }
         }
         Ok(())
     }
