@@ -415,3 +415,101 @@ fn joined_fields_are_compared_together_reported_and_cut_per_field() {
     assert_eq!(after[..2], before[..2]);
     assert_eq!(after[2], ["b", OTHER, "x", "2"]);
 }
+
+/// A sentence of ten words drawn from a small vocabulary by `seed`: two
+/// seeds share no run of words worth a match.
+fn random_sentence(seed: u64) -> String {
+    const WORDS: [&str; 40] = [
+        "river", "copper", "lantern", "meadow", "quiet", "harbour", "violet", "engine", "summer",
+        "pepper", "window", "marble", "falcon", "garden", "winter", "silver", "ladder", "cotton",
+        "thunder", "orchard", "candle", "pebble", "saddle", "basket", "velvet", "island", "forest",
+        "rocket", "mirror", "tunnel", "pillow", "desert", "anchor", "bridge", "cellar", "dragon",
+        "feather", "glacier", "hammer", "jungle",
+    ];
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut words: Vec<&str> = (0..10)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            WORDS[(x % WORDS.len() as u64) as usize]
+        })
+        .collect();
+    let first = words[0][..1].to_uppercase() + &words[0][1..];
+    words[0] = &first;
+    format!("{}.", words.join(" "))
+}
+
+#[test]
+fn a_large_csv_is_written_back_row_by_row_exactly() {
+    // 20,000 rows (over a megabyte, so the output is written in several
+    // pieces), a BOM, CRLF rows, quoted newlines and quotes, a blank line,
+    // and one row of ~150 KB (far over the parser's buffer). Row i % 10 == 5
+    // repeats row i - 3's sentence after its own (it is cut); row
+    // i % 10 == 7 repeats row i - 1 whole (it goes).
+    const N: u64 = 20_000;
+    let text = |i: u64| -> String {
+        match i {
+            1234 => (0..2000)
+                .map(|k| random_sentence(1_000_000 + k))
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ if i % 4 == 0 => format!("{}\n{}", random_sentence(i), random_sentence(N + i)),
+            _ => random_sentence(i),
+        }
+    };
+    let row = |i: u64, text: &str| -> String {
+        let note = if i % 2 == 1 {
+            format!("\"n \"\"{i}\"\"\nx\"")
+        } else {
+            format!("plain{i}")
+        };
+        let blank = if i == 500 { "\r\n" } else { "" };
+        format!("r{i},\"{text}\",{note}\r\n{blank}")
+    };
+    let mut input = String::from("\u{feff}id,text,note\r\n");
+    let mut expected = input.clone();
+    for i in 0..N {
+        let own = text(i);
+        match i % 10 {
+            5 => {
+                let repeat = random_sentence(i - 3);
+                input += &row(i, &format!("{own} {repeat}"));
+                expected += &row(i, &own);
+            }
+            7 => input += &row(i, &text(i - 1)),
+            _ => {
+                input += &row(i, &own);
+                expected += &row(i, &own);
+            }
+        }
+    }
+    assert!(input.len() > 2 << 20, "{}", input.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plain = dir.path().join("big.csv");
+    fs::write(&plain, &input).expect("write");
+    let out = dir.path().join("out");
+    dedup(&plain, &out, &[]);
+    let written = fs::read_to_string(out.join("big.csv")).expect("written");
+    if written != expected {
+        let at = written
+            .bytes()
+            .zip(expected.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(written.len().min(expected.len()));
+        panic!(
+            "differs at byte {at} (lengths {} and {}): {:?} vs {:?}",
+            written.len(),
+            expected.len(),
+            &written[at.saturating_sub(80)..(at + 80).min(written.len())],
+            &expected[at.saturating_sub(80)..(at + 80).min(expected.len())],
+        );
+    }
+    // The same file gzipped comes out the same once decompressed.
+    let gz = dir.path().join("big.csv.gz");
+    fs::write(&gz, gzip(input.as_bytes())).expect("write");
+    let out = dir.path().join("out-gz");
+    dedup(&gz, &out, &[]);
+    let written = gunzip(&fs::read(out.join("big.csv.gz")).expect("written"));
+    assert!(written == expected.as_bytes(), "gzipped output differs");
+}

@@ -699,3 +699,246 @@ fn reading_reports_progress_row_group_by_row_group_up_to_the_file_size() {
     assert!(calls.iter().filter(|&&n| n > 0).count() >= 6, "{calls:?}");
     assert_eq!(calls.iter().sum::<u64>(), size, "{calls:?}");
 }
+
+/// A row's `text` and `meta.body`, read with the crate's own reader.
+fn text_and_body(row: &Row) -> (Option<String>, Option<String>) {
+    let mut text = None;
+    let mut body = None;
+    for (name, field) in row.get_column_iter() {
+        match (name.as_str(), field) {
+            ("text", Field::Str(s)) => text = Some(s.clone()),
+            ("meta", Field::Group(meta)) => {
+                for (inner, value) in meta.get_column_iter() {
+                    if let ("body", Field::Str(s)) = (inner.as_str(), value) {
+                        body = Some(s.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (text, body)
+}
+
+/// A report member's doc, field, field_start, field_end and text.
+type Member = (Value, Value, Value, Value, Value);
+
+/// The members of a report's groups, group by group; without the paths,
+/// which differ by format.
+fn members(report: &Value) -> Vec<Vec<Member>> {
+    report["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            g["members"]
+                .as_array()
+                .expect("members")
+                .iter()
+                .map(|m| {
+                    (
+                        m["doc"].clone(),
+                        m["field"].clone(),
+                        m["field_start"].clone(),
+                        m["field_end"].clone(),
+                        m["text"].clone(),
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn several_text_fields_are_joined_reported_and_cut_per_column_as_in_jsonl() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // (text, meta.body) per row, in row groups of two: row 2's text repeats
+    // S2 (row 0's body), row 3's body repeats S4 (row 1's body), row 4 is
+    // row 0 again, whole; row 5 is its own.
+    let fields = [
+        (S1.to_owned(), S2.to_owned()),
+        (S3.to_owned(), S4.to_owned()),
+        (format!("{S5} {S2}"), S6.to_owned()),
+        (S7.to_owned(), format!("{S8} {S4}")),
+        (S1.to_owned(), S2.to_owned()),
+        (S9.to_owned(), "Short words only.".to_owned()),
+    ];
+    let recs: Vec<Rec> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, (text, body))| {
+            let mut r = rec(i as i64, text);
+            r.meta = Some((Some("wire"), Some(2000 + i as i32), Some(body.clone())));
+            r
+        })
+        .collect();
+    let parquet = dir.path().join("qa.parquet");
+    write_parquet(&parquet, &recs, Compression::SNAPPY, 2);
+    let jsonl = dir.path().join("qa.jsonl");
+    let lines: String = fields
+        .iter()
+        .enumerate()
+        .map(|(i, (text, body))| {
+            let record = serde_json::json!({"id": i, "text": text, "meta": {"body": body}});
+            format!("{record}\n")
+        })
+        .collect();
+    fs::write(&jsonl, lines).expect("write");
+    let flags = ["--text-field", "text", "--text-field", "meta.body"];
+
+    let scan = |path: &Path| {
+        let out = dupscan()
+            .args(["scan", "--format", "json", "--unit", "sentence"])
+            .args(flags)
+            .arg(path)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_slice::<Value>(&out.stdout).expect("json")
+    };
+    let from_parquet = scan(&parquet);
+    let from_jsonl = scan(&jsonl);
+    let got = members(&from_parquet);
+    assert_eq!(got, members(&from_jsonl), "{from_parquet:#}");
+    // S2 is reported in row 0's body and in row 2's text, by field.
+    let s2 = got.iter().find(|g| g[0].4 == S2).expect("S2 is a group");
+    let at = |doc: &str| s2.iter().find(|m| m.0 == doc).expect("member");
+    assert_eq!(at("0").1, "meta.body");
+    assert_eq!((&at("0").2, &at("0").3), (&0.into(), &S2.len().into()));
+    assert_eq!(at("2").1, "text");
+    let start = S5.len() + 1;
+    assert_eq!(
+        (&at("2").2, &at("2").3),
+        (&start.into(), &(start + S2.len()).into())
+    );
+
+    let dedup = |path: &Path, out: &Path| {
+        let run = dupscan()
+            .args(["dedup", "-q", "--unit", "sentence"])
+            .args(flags)
+            .arg(path)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .expect("runs");
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    };
+    let parquet_out = dir.path().join("parquet-out");
+    let jsonl_out = dir.path().join("jsonl-out");
+    dedup(&parquet, &parquet_out);
+    dedup(&jsonl, &jsonl_out);
+    let after = rows(&parquet_out.join("qa.parquet"));
+    let got: Vec<(Option<String>, Option<String>)> = after.iter().map(text_and_body).collect();
+    let expected: Vec<(Option<String>, Option<String>)> =
+        fs::read_to_string(jsonl_out.join("qa.jsonl"))
+            .expect("jsonl written")
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).expect("json");
+                let s = |v: &Value| v.as_str().map(str::to_owned);
+                (s(&v["text"]), s(&v["meta"]["body"]))
+            })
+            .collect();
+    assert_eq!(got, expected);
+    assert_eq!(
+        got,
+        [
+            (Some(S1.to_owned()), Some(S2.to_owned())),
+            (Some(S3.to_owned()), Some(S4.to_owned())),
+            (Some(S5.to_owned()), Some(S6.to_owned())),
+            (Some(S7.to_owned()), Some(S8.to_owned())),
+            (Some(S9.to_owned()), Some("Short words only.".to_owned())),
+        ],
+        "row 4 goes, rows 2 and 3 lose a sentence each from their own column"
+    );
+    // Every other column of the rows kept is unchanged.
+    let before = rows(&parquet);
+    let others = |r: &Row| {
+        let (mut others, _) = split(r);
+        others.retain(|(name, _)| name != "meta");
+        others
+    };
+    let kept: Vec<_> = before
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 4)
+        .map(|(_, r)| others(r))
+        .collect();
+    assert_eq!(after.iter().map(others).collect::<Vec<_>>(), kept);
+    let years: Vec<Option<i32>> = after
+        .iter()
+        .map(|r| match r.get_group(1).map(|m| m.get_int(1)) {
+            Ok(Ok(y)) => Some(y),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        years,
+        [Some(2000), Some(2001), Some(2002), Some(2003), Some(2005)]
+    );
+
+    // A null in the second text column is an error naming it.
+    let mut with_null = recs.clone();
+    with_null[3].meta = Some((None, None, None));
+    let nulls = dir.path().join("nulls.parquet");
+    write_parquet(&nulls, &with_null, Compression::SNAPPY, 2);
+    let out = dupscan()
+        .args(["scan", "--format", "json"])
+        .args(flags)
+        .arg(&nulls)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("row 4: the text column \"meta.body\" is null"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_staged_run_reads_parquet_as_scan_does() {
+    // `--memory-budget` runs the staged steps, whose reads keep only the
+    // texts each step needs: Parquet, read row group by row group, must
+    // hand its documents to that filter as JSON Lines does. One row per
+    // row group, so that they are read in several batches.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("docs.parquet");
+    write_parquet(&path, &corpus(), Compression::SNAPPY, 1);
+    let scan = |extra: &[&str]| {
+        let out = dupscan()
+            .args(["scan", "-q", "--format", "json", "--unit", "sentence"])
+            .args(["--scope", "all", "--groups", "components", "--spans", "off"])
+            .args(extra)
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        report["groups"]
+            .as_array()
+            .expect("groups")
+            .iter()
+            .map(docs)
+            .collect::<Vec<_>>()
+    };
+    let whole = scan(&[]);
+    assert!(!whole.is_empty());
+    assert_eq!(scan(&["--memory-budget", "8K"]), whole);
+
+    let dedup = |out: &Path, extra: &[&str]| {
+        let run = dupscan()
+            .args(["dedup", "-q", "--unit", "sentence", "--spans", "off"])
+            .args(extra)
+            .arg(&path)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .expect("runs");
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        fs::read(out.join("docs.parquet")).expect("written")
+    };
+    let plain = dedup(&dir.path().join("plain"), &[]);
+    let staged = dedup(&dir.path().join("staged"), &["--memory-budget", "8K"]);
+    assert_eq!(plain, staged);
+}

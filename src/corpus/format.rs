@@ -105,7 +105,10 @@ pub struct Records {
     /// What was skipped, in order.
     pub warnings: Vec<Warning>,
     /// Which documents keep their text (by index in `docs`); the others
-    /// are kept with an empty text as they are read. `None` keeps all.
+    /// are kept with an empty text. A format whose
+    /// [`InputFormat::filters_as_it_reads`] says so applies it as it reads;
+    /// for the others the caller applies it once the read is done. `None`
+    /// keeps all.
     pub keep_text: Option<TextFilter>,
 }
 
@@ -194,6 +197,13 @@ pub trait InputFormat: Send + Sync {
 
     /// How its sources are read in parallel.
     fn parallelism(&self) -> Parallelism;
+
+    /// Whether [`InputFormat::read`] applies [`Records::keep_text`] to the
+    /// documents it adds as it reads them (so that a large file's unwanted
+    /// texts are never all held); when not, the caller applies it after.
+    fn filters_as_it_reads(&self) -> bool {
+        false
+    }
 
     /// Reads the whole stream `input`, appending its documents (in order,
     /// with `source` set to [`Input::source`]) and what it counted to `out`.

@@ -98,6 +98,10 @@ impl InputFormat for JsonlFormat {
         Parallelism::WithinFile
     }
 
+    fn filters_as_it_reads(&self) -> bool {
+        true
+    }
+
     /// Refuses a stream whose first bytes are a magic number of a format
     /// dupscan does not read (without the NUL rule of text: binary junk
     /// gives bad lines), then parses its lines in parallel, in order.

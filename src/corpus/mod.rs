@@ -390,13 +390,22 @@ fn read_stream(
     let format = format_of(source.format.layout);
     // The corpus's own vectors, so that a large file's documents are not
     // copied once more.
+    let from = corpus.docs.len();
+    let (as_it_reads, after) = if format.filters_as_it_reads() {
+        (keep, None)
+    } else {
+        (None, keep)
+    };
     let mut records = Records {
         docs: std::mem::take(&mut corpus.docs),
         stats: corpus.stats,
         warnings: std::mem::take(&mut corpus.warnings),
-        keep_text: keep,
+        keep_text: as_it_reads,
     };
     format.read(input, &mut records)?;
+    if let Some(keep) = after {
+        keep.apply(&mut records.docs, from);
+    }
     corpus.docs = records.docs;
     corpus.stats = records.stats;
     corpus.warnings = records.warnings;

@@ -6,7 +6,11 @@
 //! footer is read first, then the text column (`--text-field`) and the id
 //! column (`--id-field`) of each row group, row groups in parallel: only
 //! those two column chunks are read, page by page, so memory follows one row
-//! group's two columns per thread, not the file. The other columns are never
+//! group's two columns per thread, not the file. With several text fields
+//! (`--text-field` given more than once), each row's values are joined by a
+//! newline, in order, as in JSON Lines ([`Document::joins`] records where
+//! each starts); the columns after the first are read a row group at a
+//! time. The other columns are never
 //! decoded. Stdin, and any file that is not a regular file, is first copied
 //! to an anonymous temporary file, since Parquet is read from its end.
 //!
@@ -15,8 +19,9 @@
 //! own name holds a dot is found by that name first. The text column holds
 //! strings (`BYTE_ARRAY`, invalid UTF-8 replaced and counted) outside any
 //! list; the id column strings or integers; a row without an id (a null,
-//! or no such column) gets `path:row`. A null text is an error naming the
-//! row, or with `--skip-bad-lines` a skipped row counted as a bad line.
+//! or no such column) gets `path:row`. A null text (in any text column) is
+//! an error naming the row and the column, or with `--skip-bad-lines` a
+//! skipped row counted as a bad line.
 //! Positions ([`Document::line`]) are 1-based row numbers in the file.
 //!
 //! A `.parquet` name under `.gz` / `.zst` is refused when listed: Parquet
@@ -86,15 +91,12 @@ impl InputFormat for ParquetFormat {
         Parallelism::WithinFile
     }
 
+    fn filters_as_it_reads(&self) -> bool {
+        true
+    }
+
     fn read(&self, input: Input<'_>, out: &mut Records) -> Result<()> {
         let path = input.path;
-        if !input.opts.more_text_fields.is_empty() {
-            return Err(Error::Param(format!(
-                "{}: several --text-field are joined in JSON Lines and CSV/TSV inputs, \
-                 not yet in Parquet",
-                path.display()
-            )));
-        }
         let file = open_random(path, &mut *input.reader)?;
         let reader = SerializedFileReader::new(Positional::new(file)).map_err(invalid(path))?;
         let columns = Columns::find(
@@ -115,25 +117,39 @@ impl InputFormat for ParquetFormat {
             opts: input.opts,
             on_bytes: input.on_bytes,
         };
-        let groups: Vec<Result<Records>> = first_rows
-            .par_iter()
-            .enumerate()
-            .map(|(index, &first_row)| {
-                let group = reader.get_row_group(index).map_err(invalid(path))?;
-                let read = Group {
-                    reader: &*group,
-                    first_row,
-                    columns: &columns,
-                    input: &context,
-                };
-                read.documents()
-            })
-            .collect();
-        for group in groups {
-            let mut group = group?;
-            out.docs.append(&mut group.docs);
-            out.warnings.append(&mut group.warnings);
-            add_counts(&mut out.stats, group.stats);
+        // Row groups are read in parallel; with a text filter, a few at a
+        // time (two per thread), each batch's texts filtered before the
+        // next is read, so that memory holds the texts kept and a batch,
+        // not the file.
+        let batch = match out.keep_text {
+            Some(_) => 2 * rayon::current_num_threads().max(1),
+            None => first_rows.len().max(1),
+        };
+        for (start, firsts) in (0..).step_by(batch).zip(first_rows.chunks(batch)) {
+            let groups: Vec<Result<Records>> = firsts
+                .par_iter()
+                .enumerate()
+                .map(|(i, &first_row)| {
+                    let group = reader.get_row_group(start + i).map_err(invalid(path))?;
+                    let read = Group {
+                        reader: &*group,
+                        first_row,
+                        columns: &columns,
+                        input: &context,
+                    };
+                    read.documents()
+                })
+                .collect();
+            for group in groups {
+                let mut group = group?;
+                let from = out.docs.len();
+                out.docs.append(&mut group.docs);
+                if let Some(keep) = &out.keep_text {
+                    keep.apply(&mut out.docs, from);
+                }
+                out.warnings.append(&mut group.warnings);
+                add_counts(&mut out.stats, group.stats);
+            }
         }
         Ok(())
     }
@@ -306,8 +322,9 @@ pub(crate) fn find_column(
 
 /// The text and id columns of a file, checked.
 pub(crate) struct Columns {
-    /// The text column's index among the leaf columns.
-    pub(crate) text: usize,
+    /// The index among the leaf columns of each text field's column, in
+    /// the order of [`ReadOptions::text_fields`](super::ReadOptions::text_fields).
+    pub(crate) texts: Vec<usize>,
     /// The id column's, when the file has one.
     pub(crate) id: Option<usize>,
 }
@@ -317,9 +334,9 @@ impl Columns {
     ///
     /// # Errors
     ///
-    /// [`Error::Read`] naming `path` when the text column is missing, is
-    /// not a column of strings, or is inside a list, or the id column is
-    /// not one of strings or integers or is inside a list.
+    /// [`Error::Read`] naming `path` when a text column is missing, is not
+    /// a column of strings, is inside a list, or is named twice, or the id
+    /// column is not one of strings or integers or is inside a list.
     pub(crate) fn find(
         schema: &SchemaDescriptor,
         path: &Path,
@@ -329,33 +346,48 @@ impl Columns {
             let all: Vec<String> = schema.columns().iter().map(|c| c.path().string()).collect();
             all.join(", ")
         };
-        let field = &opts.text_field;
-        let text = find_column(schema, field)
-            .map_err(|m| schema_error(path, m))?
-            .ok_or_else(|| {
-                schema_error(
+        let in_list = |c: &ColumnDescriptor| {
+            if c.max_rep_level() > 0 {
+                " in a list"
+            } else {
+                ""
+            }
+        };
+        let mut texts: Vec<usize> = Vec::new();
+        for field in opts.text_fields() {
+            let text = find_column(schema, field)
+                .map_err(|m| schema_error(path, m))?
+                .ok_or_else(|| {
+                    schema_error(
+                        path,
+                        format!(
+                            "no column \"{field}\" for the text (choose one with --text-field; \
+                             the columns are: {})",
+                            names()
+                        ),
+                    )
+                })?;
+            let c = schema.column(text);
+            if c.physical_type() != PhysicalType::BYTE_ARRAY || c.max_rep_level() > 0 {
+                return Err(schema_error(
                     path,
                     format!(
-                        "no column \"{field}\" for the text (choose one with --text-field; \
-                         the columns are: {})",
-                        names()
+                        "the text column \"{field}\" must hold one string per row; it holds {}{}",
+                        c.physical_type(),
+                        in_list(&c)
                     ),
-                )
-            })?;
-        let c = schema.column(text);
-        if c.physical_type() != PhysicalType::BYTE_ARRAY || c.max_rep_level() > 0 {
-            return Err(schema_error(
-                path,
-                format!(
-                    "the text column \"{field}\" must hold one string per row; it holds {}{}",
-                    c.physical_type(),
-                    if c.max_rep_level() > 0 {
-                        " in a list"
-                    } else {
-                        ""
-                    }
-                ),
-            ));
+                ));
+            }
+            if texts.contains(&text) {
+                return Err(schema_error(
+                    path,
+                    format!(
+                        "the column \"{}\" is named twice by --text-field",
+                        c.path().string()
+                    ),
+                ));
+            }
+            texts.push(text);
         }
         let id_field = &opts.id_field;
         let id = find_column(schema, id_field).map_err(|m| schema_error(path, m))?;
@@ -372,16 +404,18 @@ impl Columns {
                         "the id column \"{id_field}\" must hold one string or integer per row; \
                          it holds {}{}",
                         c.physical_type(),
-                        if c.max_rep_level() > 0 {
-                            " in a list"
-                        } else {
-                            ""
-                        }
+                        in_list(&c)
                     ),
                 ));
             }
         }
-        Ok(Self { text, id })
+        Ok(Self { texts, id })
+    }
+
+    /// The text field that column `index` holds, as an index into
+    /// [`ReadOptions::text_fields`](super::ReadOptions::text_fields), if any.
+    pub(crate) fn text_field(&self, index: usize) -> Option<usize> {
+        self.texts.iter().position(|&c| c == index)
     }
 }
 
@@ -404,6 +438,10 @@ struct Group<'a> {
 
 impl Group<'_> {
     /// The documents of the row group, in row order.
+    ///
+    /// The first text column is read a batch at a time as the documents
+    /// are made; with several text fields the others are read first, whole
+    /// (one row group's worth), and joined to it row by row.
     fn documents(&self) -> Result<Records> {
         let path = self.input.path;
         let meta = self.reader.metadata();
@@ -413,61 +451,120 @@ impl Group<'_> {
             None => vec![None; rows],
         };
         let mut out = Records::default();
-        let column = meta.column(self.columns.text);
-        let bytes = u64::try_from(column.uncompressed_size()).unwrap_or(0);
-        out.stats.bytes += bytes;
+        for &text in &self.columns.texts {
+            out.stats.bytes += u64::try_from(meta.column(text).uncompressed_size()).unwrap_or(0);
+        }
         // Progress is in bytes of the file: the row group as stored.
         (self.input.on_bytes)(u64::try_from(meta.compressed_size()).unwrap_or(0));
-        let reader = self
-            .reader
-            .get_column_reader(self.columns.text)
-            .map_err(invalid(path))?;
-        let mut reader = get_typed_column_reader::<ByteArrayType>(reader);
-        let max_def = self
-            .reader
-            .metadata()
-            .column(self.columns.text)
-            .column_descr()
-            .max_def_level();
+        let (first, more) = self
+            .columns
+            .texts
+            .split_first()
+            .ok_or_else(|| schema_error(path, "no text column".into()))?;
+        let more = more
+            .iter()
+            .map(|&column| self.strings(column, rows))
+            .collect::<Result<Vec<_>>>()?;
+        let mut reader = self.byte_reader(*first)?;
+        let max_def = meta.column(*first).column_descr().max_def_level();
         let mut ids = ids.into_iter();
         let mut row = self.first_row;
+        let mut at = 0usize;
         read_values(&mut reader, max_def, |value| {
             row += 1;
             let id = ids.next().flatten();
-            self.document(row, id, value, &mut out)
+            let values: Vec<Option<&[u8]>> = std::iter::once(value)
+                .chain(
+                    more.iter()
+                        .map(|column| column.get(at).and_then(|v| v.as_deref())),
+                )
+                .collect();
+            at += 1;
+            self.document(row, id, &values, &mut out)
         })
         .map_err(invalid(path))??;
         Ok(out)
     }
 
-    /// Adds the document of `row` (1-based in the file), or skips it.
+    /// A reader of the string column `index`.
+    fn byte_reader(&self, index: usize) -> Result<ColumnReaderImpl<ByteArrayType>> {
+        let reader = self
+            .reader
+            .get_column_reader(index)
+            .map_err(invalid(self.input.path))?;
+        Ok(get_typed_column_reader::<ByteArrayType>(reader))
+    }
+
+    /// The values of the string column `index` for the row group's `rows`
+    /// rows, `None` where null.
+    fn strings(&self, index: usize, rows: usize) -> Result<Vec<Option<Vec<u8>>>> {
+        let path = self.input.path;
+        let max_def = self
+            .reader
+            .metadata()
+            .column(index)
+            .column_descr()
+            .max_def_level();
+        let mut reader = self.byte_reader(index)?;
+        let mut values = Vec::with_capacity(rows);
+        read_values(&mut reader, max_def, |v| {
+            values.push(v.map(<[u8]>::to_vec));
+            Ok(())
+        })
+        .map_err(invalid(path))??;
+        if values.len() != rows {
+            return Err(schema_error(
+                path,
+                format!("a text column has {} values for {rows} rows", values.len()),
+            ));
+        }
+        Ok(values)
+    }
+
+    /// Adds the document of `row` (1-based in the file), whose text fields
+    /// hold `values` (in the order of the text fields), or skips it.
     fn document(
         &self,
         row: u64,
         id: Option<String>,
-        value: Option<&[u8]>,
+        values: &[Option<&[u8]>],
         out: &mut Records,
     ) -> Result<()> {
         let path = self.input.path;
         let opts = self.input.opts;
-        let Some(bytes) = value else {
+        if let Some(null) = values.iter().position(Option::is_none) {
             if opts.bad_lines == BadLines::Fail {
+                let field = opts.text_fields().nth(null).unwrap_or_default();
                 return Err(Error::BadLine {
                     path: path.to_path_buf(),
                     line: row,
                     message: format!(
-                        "row {row}: the text column \"{}\" is null (skip such rows with \
-                         --skip-bad-lines)",
-                        opts.text_field
+                        "row {row}: the text column \"{field}\" is null (skip such rows with \
+                         --skip-bad-lines)"
                     ),
                 });
             }
             out.stats.bad_lines += 1;
             return Ok(());
-        };
+        }
         let limit = opts.max_document_bytes;
-        let text = String::from_utf8_lossy(bytes);
-        if bytes.len() as u64 > limit || text.len() as u64 > MAX_DOC {
+        let raw_len: usize =
+            values.iter().flatten().map(|v| v.len()).sum::<usize>() + values.len() - 1;
+        let mut text = String::new();
+        let mut joins = Vec::new();
+        let mut lossy = false;
+        if raw_len as u64 <= limit {
+            for (i, value) in values.iter().flatten().enumerate() {
+                if i > 0 {
+                    text.push('\n');
+                    joins.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+                }
+                let part = String::from_utf8_lossy(value);
+                lossy |= matches!(part, std::borrow::Cow::Owned(_));
+                text.push_str(&part);
+            }
+        }
+        if raw_len as u64 > limit || text.len() as u64 > MAX_DOC {
             if opts.bad_lines == BadLines::Fail {
                 return Err(Error::TooLarge {
                     path: path.to_path_buf(),
@@ -483,14 +580,13 @@ impl Group<'_> {
             });
             return Ok(());
         }
-        let lossy = matches!(text, std::borrow::Cow::Owned(_));
         out.stats.invalid_utf8 += u64::from(lossy);
         out.docs.push(Document {
             id: id.unwrap_or_else(|| format!("{}:{row}", path.display())),
             source: self.input.source,
             line: row,
-            text: text.into_owned(),
-            joins: Vec::new(),
+            text,
+            joins,
         });
         Ok(())
     }

@@ -1,21 +1,29 @@
 //! Writing a CSV or TSV file back, row by row, in the dialect it came in.
 //!
-//! The decompressed file is read again whole (it is held in memory while
-//! it is written) and parsed with the `csv` crate, in the dialect of the
-//! reader ([`crate::corpus`]); each row's raw bytes run from where the
-//! parser says it starts to where the next one starts. The header and
+//! The decompressed file is streamed again and parsed with the `csv`
+//! crate, in the dialect of the reader ([`crate::corpus`]), through a
+//! [`Recorder`] that keeps the raw bytes read since the row before the
+//! current one began: each row's raw bytes run from where the parser says
+//! it starts to where the next one starts, and are written out (or left
+//! out) as soon as the next row is found, then forgotten. Memory holds a
+//! row or two and the parser's read-ahead, never the file. The header and
 //! every row that is not a document, or is a document left as it was, is
 //! copied byte for byte (quoting, line endings and a byte order mark
 //! included); a dropped document's row is left out; a changed document's
-//! row is copied but for its text field, whose raw bytes (inside its
+//! row is copied but for its text fields, whose raw bytes (inside their
 //! quotes, `""` kept as written) lose the cut units ([`splice`]). Every
 //! other column of the row therefore stays byte for byte. Cuts only remove
-//! bytes, so an unquoted field never comes to need quotes.
+//! bytes, so an unquoted field never comes to need quotes. The file is
+//! checked against what was scanned once it is read (see
+//! [`Reread::verified`](super::Reread::verified)).
+//!
+//! [`splice`]: super::splice::splice
 
+use std::io::{self, BufRead, Read};
 use std::ops::Range;
 
 use super::Mode;
-use super::format::{Rewrite, WriteBack};
+use super::format::{Output, Rewrite, WriteBack};
 use super::splice::Encoding;
 use crate::corpus::{self, Layout};
 use crate::error::Result;
@@ -38,86 +46,198 @@ impl WriteBack for CsvWriteBack {
     }
 
     fn rewrite(&self, job: &Rewrite<'_>) -> Result<()> {
-        let raw = job.reopen()?.read_all()?;
-        let path = &job.source().path;
-        let mut rdr = corpus::csv_reader(self.0, &raw[..]);
-        let header = rdr
-            .byte_headers()
-            .map_err(|e| corpus::csv_error(path, e))?
-            .clone();
-        let columns = job
-            .read_options()
-            .text_fields()
-            .map(|name| {
-                corpus::column(&header, name)
-                    .ok_or_else(|| job.changed(1, "the text column is not in the header"))
-            })
-            .collect::<Result<Vec<usize>>>()?;
-        // Where each row starts (past the line breaks the parser leaves
-        // before it), and its row number.
-        let mut rows: Vec<(usize, u64)> = Vec::new();
-        let mut row = csv::ByteRecord::new();
-        while rdr
-            .read_byte_record(&mut row)
-            .map_err(|e| corpus::csv_error(path, e))?
-        {
-            let at = row.position().map_or(0, csv::Position::byte);
-            let mut at = usize::try_from(at).unwrap_or(raw.len()).min(raw.len());
-            at += raw[at..]
-                .iter()
-                .take_while(|&&b| b == b'\r' || b == b'\n')
-                .count();
-            rows.push((at, corpus::row_number(&row)));
+        let input = job.reopen()?;
+        job.write(|out| input.verified(|reader| stream(self.0, job, reader, out)))
+    }
+}
+
+/// The bytes gathered before they are handed to the [`Output`] in one
+/// write: writes of this size, not one per row.
+const CHUNK: usize = 1 << 20;
+
+/// A reader that keeps what it reads, from the last [`Recorder::forget`]
+/// on: the raw bytes of the rows the parser has not moved past.
+struct Recorder<R> {
+    inner: R,
+    /// The bytes read from offset `base` of the stream on.
+    window: Vec<u8>,
+    base: u64,
+}
+
+impl<R: Read> Read for Recorder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.window.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<R: Read> Recorder<R> {
+    /// The index in the window of stream offset `at` (clamped to it).
+    fn index(&self, at: u64) -> usize {
+        usize::try_from(at.saturating_sub(self.base))
+            .unwrap_or(usize::MAX)
+            .min(self.window.len())
+    }
+
+    /// Where the row the parser places at `at` starts: past the line
+    /// breaks the parser leaves before it.
+    fn row_start(&self, at: u64) -> u64 {
+        let i = self.index(at);
+        let breaks = self.window[i..]
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        self.base + (i + breaks) as u64
+    }
+
+    /// The bytes from stream offset `from` to `to`.
+    fn between(&self, from: u64, to: u64) -> &[u8] {
+        &self.window[self.index(from)..self.index(to)]
+    }
+
+    /// Drops the bytes before stream offset `at`.
+    fn forget(&mut self, at: u64) {
+        let i = self.index(at);
+        self.window.drain(..i);
+        self.base += i as u64;
+    }
+
+    /// Reads the rest of the stream into the window, and its length.
+    fn finish(&mut self) -> io::Result<u64> {
+        self.inner.read_to_end(&mut self.window)?;
+        Ok(self.base + self.window.len() as u64)
+    }
+}
+
+/// Writes `job`'s source, read again as `reader`, to `out`: the header
+/// once the first row is found, each row once the next one is.
+fn stream(
+    layout: Layout,
+    job: &Rewrite<'_>,
+    reader: &mut dyn BufRead,
+    out: &mut Output<'_>,
+) -> Result<()> {
+    let path = &job.source().path;
+    let recorder = Recorder {
+        inner: reader,
+        window: Vec::new(),
+        base: 0,
+    };
+    let mut rdr = corpus::csv_reader(layout, recorder);
+    let header = rdr
+        .byte_headers()
+        .map_err(|e| corpus::csv_error(path, e))?
+        .clone();
+    let columns = job
+        .read_options()
+        .text_fields()
+        .map(|name| {
+            corpus::column(&header, name)
+                .ok_or_else(|| job.changed(1, "the text column is not in the header"))
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    let mut rows = Rows {
+        job,
+        columns,
+        delimiter: corpus::delimiter(layout),
+        next: 0,
+        pending: Vec::with_capacity(CHUNK),
+    };
+    // The start and row number of the row found last, not yet written.
+    let mut last: Option<(u64, u64)> = None;
+    let mut row = csv::ByteRecord::new();
+    while rdr
+        .read_byte_record(&mut row)
+        .map_err(|e| corpus::csv_error(path, e))?
+    {
+        let recorder = rdr.get_mut();
+        let start = recorder.row_start(row.position().map_or(0, csv::Position::byte));
+        match last {
+            Some((from, line)) => rows.row(recorder.between(from, start), line, out)?,
+            None => rows.emit(recorder.between(0, start), out)?,
         }
-        let delimiter = corpus::delimiter(self.0);
-        let docs = job.docs();
-        let mut next = 0;
-        let mut out = Vec::with_capacity(raw.len());
-        out.extend_from_slice(&raw[..rows.first().map_or(raw.len(), |r| r.0)]);
-        for (i, &(start, line)) in rows.iter().enumerate() {
-            let end = rows.get(i + 1).map_or(raw.len(), |r| r.0);
-            let bytes = &raw[start..end];
-            if docs.get(next).is_none_or(|d| d.line != line) {
-                out.extend_from_slice(bytes);
-                continue;
+        recorder.forget(start);
+        last = Some((start, corpus::row_number(&row)));
+    }
+    let recorder = rdr.get_mut();
+    let end = recorder.finish().map_err(|e| job.read_error(e))?;
+    match last {
+        Some((from, line)) => rows.row(recorder.between(from, end), line, out)?,
+        None => rows.emit(recorder.between(0, end), out)?,
+    }
+    if let Some(doc) = job.docs().get(rows.next) {
+        return Err(job.changed(doc.line, "the file is shorter than when it was read"));
+    }
+    out.write_all(&rows.pending)
+}
+
+/// The rows of one source as they are written.
+struct Rows<'a, 'j> {
+    job: &'a Rewrite<'j>,
+    /// The text fields' columns.
+    columns: Vec<usize>,
+    delimiter: u8,
+    /// The next document.
+    next: usize,
+    /// Output gathered for the next write.
+    pending: Vec<u8>,
+}
+
+impl Rows<'_, '_> {
+    /// Adds `bytes` to the output.
+    fn emit(&mut self, bytes: &[u8], out: &mut Output<'_>) -> Result<()> {
+        if self.pending.len() + bytes.len() > CHUNK && !self.pending.is_empty() {
+            out.write_all(&self.pending)?;
+            self.pending.clear();
+        }
+        if bytes.len() > CHUNK {
+            return out.write_all(bytes);
+        }
+        self.pending.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Writes row `line`, whose raw bytes are `bytes`, as its document's
+    /// plan says (as it was, if it is not a document).
+    fn row(&mut self, bytes: &[u8], line: u64, out: &mut Output<'_>) -> Result<()> {
+        let job = self.job;
+        if job.docs().get(self.next).is_none_or(|d| d.line != line) {
+            return self.emit(bytes, out);
+        }
+        let doc = self.next;
+        self.next += 1;
+        let plan = job.plan(doc);
+        match job.mode() {
+            Mode::Remove if plan.dropped => Ok(()),
+            Mode::Remove if !plan.unchanged() => {
+                let ranges = field_ranges(bytes, self.delimiter);
+                let fields = self
+                    .columns
+                    .iter()
+                    .map(|&column| {
+                        let field = ranges
+                            .get(column)
+                            .cloned()
+                            .ok_or_else(|| job.changed(line, "the row is not what was read"))?;
+                        if !bytes[field.clone()].starts_with(b"\"") {
+                            return Ok((field, Encoding::Utf8));
+                        }
+                        if field.len() < 2 || bytes[field.end - 1] != b'"' {
+                            return Err(job.changed(line, "the text field is not what was read"));
+                        }
+                        Ok((field.start + 1..field.end - 1, Encoding::CsvQuoted))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let mut cut = Vec::with_capacity(bytes.len());
+                job.splice_fields(doc, line, bytes, &fields, &mut |b| {
+                    cut.extend_from_slice(b);
+                    Ok(())
+                })?;
+                self.emit(&cut, out)
             }
-            let plan = job.plan(next);
-            let doc = next;
-            next += 1;
-            match job.mode() {
-                Mode::Remove if plan.dropped => {}
-                Mode::Remove if !plan.unchanged() => {
-                    let ranges = field_ranges(bytes, delimiter);
-                    let fields = columns
-                        .iter()
-                        .map(|&column| {
-                            let field = ranges
-                                .get(column)
-                                .cloned()
-                                .ok_or_else(|| job.changed(line, "the row is not what was read"))?;
-                            if !bytes[field.clone()].starts_with(b"\"") {
-                                return Ok((field, Encoding::Utf8));
-                            }
-                            if field.len() < 2 || bytes[field.end - 1] != b'"' {
-                                return Err(
-                                    job.changed(line, "the text field is not what was read")
-                                );
-                            }
-                            Ok((field.start + 1..field.end - 1, Encoding::CsvQuoted))
-                        })
-                        .collect::<Result<Vec<_>>>()?;
-                    job.splice_fields(doc, line, bytes, &fields, &mut |b| {
-                        out.extend_from_slice(b);
-                        Ok(())
-                    })?;
-                }
-                Mode::Remove | Mode::Annotate => out.extend_from_slice(bytes),
-            }
+            Mode::Remove | Mode::Annotate => self.emit(bytes, out),
         }
-        if let Some(doc) = docs.get(next) {
-            return Err(job.changed(doc.line, "the file is shorter than when it was read"));
-        }
-        job.write(|w| w.write_all(&out))
     }
 }
 

@@ -189,19 +189,13 @@ impl<'a> Rewrite<'a> {
         let mut at = 0;
         for i in order {
             let (raw, encoding) = &fields[i];
-            let range = document.field_range(i);
-            let keep: Vec<Range<usize>> = kept
-                .iter()
-                .map(|k| k.start.max(range.start)..k.end.min(range.end))
-                .filter(|k| k.start < k.end)
-                .map(|k| k.start - range.start..k.end - range.start)
-                .collect();
             let mut value = Vec::with_capacity(raw.len());
-            splice(
+            splice_field(
+                document,
+                i,
+                &kept,
                 &record[raw.clone()],
                 *encoding,
-                &document.text[range],
-                &keep,
                 &mut value,
             )
             .map_err(|Mismatch| self.changed(position, "the text field is not what was read"))?;
@@ -330,6 +324,31 @@ impl<'a> Rewrite<'a> {
             source,
         }
     }
+}
+
+/// Appends to `out` the raw value `raw` of text field `field` of
+/// `document` (encoded as `encoding`) with what `kept`, the kept ranges of
+/// the joined text ([`Rewrite::kept`]), leaves of that field.
+///
+/// # Errors
+///
+/// [`Mismatch`] when `raw` does not decode to the field's text.
+pub(super) fn splice_field(
+    document: &Document,
+    field: usize,
+    kept: &[Range<usize>],
+    raw: &[u8],
+    encoding: Encoding,
+    out: &mut Vec<u8>,
+) -> std::result::Result<(), Mismatch> {
+    let range = document.field_range(field);
+    let keep: Vec<Range<usize>> = kept
+        .iter()
+        .map(|k| k.start.max(range.start)..k.end.min(range.end))
+        .filter(|k| k.start < k.end)
+        .map(|k| k.start - range.start..k.end - range.start)
+        .collect();
+    splice(raw, encoding, &document.text[range], &keep, out)
 }
 
 /// The error for a source that no longer matches what was read.

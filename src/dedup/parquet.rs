@@ -13,7 +13,8 @@
 //! other chunks are decoded a batch of records at a time and encoded again
 //! with the rows of dropped documents left out (nested values go with their
 //! row, by their repetition levels) and the text column's values cut as
-//! [`Rewrite::kept`] says; cuts are made in the value's raw bytes
+//! [`Rewrite::kept`] says (with several text fields, each column loses
+//! the units that fall in its field); cuts are made in the value's raw bytes
 //! ([`splice`]), so invalid UTF-8 outside them is kept. Rows that are not
 //! documents (a null text skipped with `--skip-bad-lines`) stay. The file is
 //! checked against what was scanned once it is read (see
@@ -42,9 +43,9 @@ use ::parquet::file::writer::{SerializedColumnWriter, SerializedFileWriter};
 use ::parquet::schema::types::{ColumnPath, Type as SchemaType};
 
 use super::Mode;
-use super::format::{Output, Rewrite, WriteBack};
+use super::format::{Output, Rewrite, WriteBack, splice_field};
 use super::jsonl::ANNOTATION_FIELD;
-use super::splice::{Encoding, Mismatch, splice};
+use super::splice::{Encoding, Mismatch};
 use crate::corpus::{self, Columns, Layout};
 use crate::error::{Error, Result};
 
@@ -206,7 +207,7 @@ fn properties(
                 );
         }
         if annotate {
-            let codec = first.column(columns.text).compression();
+            let codec = first.column(columns.texts[0]).compression();
             props = props.set_column_compression(ColumnPath::from(ANNOTATION_FIELD), codec);
         }
     }
@@ -258,8 +259,8 @@ impl Group<'_> {
         let meta = reader.metadata();
         let mut out = writer.next_row_group().map_err(werr)?;
         for (index, chunk) in meta.columns().iter().enumerate() {
-            let is_text = index == self.columns.text;
-            if kept == keep.len() && !(is_text && cut) {
+            let field = self.columns.text_field(index);
+            if kept == keep.len() && !(field.is_some() && cut) {
                 let close = ColumnCloseResult {
                     bytes_written: u64::try_from(chunk.compressed_size()).unwrap_or(0),
                     rows_written: keep.len() as u64,
@@ -284,8 +285,8 @@ impl Group<'_> {
                 max_rep: descr.max_rep_level(),
                 keep: &keep,
             };
-            if is_text {
-                let mut edit = |row: usize, value: &mut ByteArray| self.cut(row, value);
+            if let Some(field) = field {
+                let mut edit = |row: usize, value: &mut ByteArray| self.cut(field, row, value);
                 self.copy(column, &mut target, &levels, &mut edit)?;
             } else {
                 self.copy(column, &mut target, &levels, &mut |_, _| Ok(()))?;
@@ -318,9 +319,9 @@ impl Group<'_> {
         Ok(())
     }
 
-    /// Cuts the removed units out of `value`, the text of row `row` of the
-    /// group, when the row is a document that loses some.
-    fn cut(&self, row: usize, value: &mut ByteArray) -> Result<()> {
+    /// Cuts the removed units out of `value`, text field `field` of row
+    /// `row` of the group, when the row is a document that loses some.
+    fn cut(&self, field: usize, row: usize, value: &mut ByteArray) -> Result<()> {
         let job = self.job;
         let Some(doc) = self.doc_of[row] else {
             return Ok(());
@@ -329,16 +330,23 @@ impl Group<'_> {
         if plan.unchanged() || plan.dropped {
             return Ok(());
         }
-        let text = &job.docs()[doc].text;
+        let document = &job.docs()[doc];
         let mut cut = Vec::with_capacity(value.len());
-        splice(value.data(), Encoding::Utf8, text, &job.kept(doc), &mut cut).map_err(
-            |Mismatch| {
-                job.changed(
-                    self.first_row + row as u64 + 1,
-                    "the text column is not what was read",
-                )
-            },
-        )?;
+        let kept = job.kept(doc);
+        splice_field(
+            document,
+            field,
+            &kept,
+            value.data(),
+            Encoding::Utf8,
+            &mut cut,
+        )
+        .map_err(|Mismatch| {
+            job.changed(
+                self.first_row + row as u64 + 1,
+                "the text column is not what was read",
+            )
+        })?;
         *value = ByteArray::from(cut);
         Ok(())
     }
