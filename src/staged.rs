@@ -1757,15 +1757,7 @@ pub fn cluster(work: &Work, texts: Texts, progress: &dyn Progress) -> Result<Sca
         }
     }
     matches.par_sort_unstable_by_key(|m| (m.a, m.b));
-    let members = || {
-        docs_of_units(
-            &units,
-            matches
-                .iter()
-                .flat_map(|m| [m.a, m.b])
-                .chain(classes.repeats().iter().flat_map(|&(u, c)| [u, c])),
-        )
-    };
+    let members = || docs_of_units(&units, possible_members(&matches, &classes));
     let spill = if texts == Texts::MembersOnDisk {
         Some(Spill::new(work, &units, &matches, &classes)?)
     } else {
@@ -1857,6 +1849,18 @@ pub fn cluster(work: &Work, texts: Texts, progress: &dyn Progress) -> Result<Sca
     })
 }
 
+/// The units that can be group members: the ends of verified pairs and the
+/// units with an exact copy (with repeats).
+fn possible_members<'a>(
+    matches: &'a [Match],
+    classes: &'a ExactClasses,
+) -> impl Iterator<Item = u32> + 'a {
+    matches
+        .iter()
+        .flat_map(|m| [m.a, m.b])
+        .chain(classes.repeats().iter().flat_map(|&(u, c)| [u, c]))
+}
+
 /// The texts of the units that can be group members (ends of verified
 /// pairs, units with an exact copy), written to a scratch file as the
 /// corpus is read ([`Texts::MembersOnDisk`]), with their code-point
@@ -1885,11 +1889,7 @@ struct Written {
 
 impl Spill {
     fn new(work: &Work, units: &Units, matches: &[Match], classes: &ExactClasses) -> Result<Self> {
-        let mut ids: Vec<u32> = matches
-            .iter()
-            .flat_map(|m| [m.a, m.b])
-            .chain(classes.repeats().iter().flat_map(|&(u, c)| [u, c]))
-            .collect();
+        let mut ids: Vec<u32> = possible_members(matches, classes).collect();
         ids.par_sort_unstable();
         ids.dedup();
         let mut firsts: Vec<(u32, u32)> = Vec::new();

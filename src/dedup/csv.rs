@@ -96,11 +96,15 @@ impl<R: Read> Recorder<R> {
         &self.window[self.index(from)..self.index(to)]
     }
 
-    /// Drops the bytes before stream offset `at`.
+    /// Drops the bytes before stream offset `at`, once they are at least
+    /// half the window: each byte is moved at most once on average, however
+    /// short the rows, and the window stays within twice what it must hold.
     fn forget(&mut self, at: u64) {
         let i = self.index(at);
-        self.window.drain(..i);
-        self.base += i as u64;
+        if i * 2 >= self.window.len() {
+            self.window.drain(..i);
+            self.base += i as u64;
+        }
     }
 
     /// Reads the rest of the stream into the window, and its length.
