@@ -252,6 +252,13 @@ fn snap(text: &str, range: Span) -> Option<Span> {
     })
 }
 
+/// Whether `range` of `text` holds at least `n` words (stops counting
+/// there).
+fn words_at_least(text: &str, range: Span, n: usize) -> bool {
+    text.get(range.start as usize..range.end as usize)
+        .is_some_and(|t| t.split_whitespace().take(n).count() >= n)
+}
+
 fn words(text: &str, range: Span) -> usize {
     text.get(range.start as usize..range.end as usize)
         .map_or(0, |t| t.split_whitespace().count())
@@ -279,6 +286,12 @@ fn pieces<'t>(
             .collect()
     };
     let (covered_a, covered_b) = (covered(p.a_doc, p.a), covered(p.b_doc, p.b));
+    // Whether each side holds at least twice `min_words` words, counted
+    // once per pair (a pair may cross many units).
+    let limit = 2 * params.min_words;
+    let (cell_a, cell_b) = (std::cell::OnceCell::new(), std::cell::OnceCell::new());
+    let long_a = || *cell_a.get_or_init(|| words_at_least(ta, p.a, limit));
+    let long_b = || *cell_b.get_or_init(|| words_at_least(tb, p.b, limit));
     let mut out = Vec::new();
     for ua in overlapping(units, p.a_doc, p.a) {
         let Some(piece_a) = intersect(units.span(ua), p.a) else {
@@ -320,17 +333,22 @@ fn pieces<'t>(
             // Not when both sides also hold a whole unit besides these two:
             // then the boundaries agree, the whole units are the copy, and
             // the rest is judged as a unit of its own.
-            let crossing = |span: Span, unit: u32, text: &str| {
+            let crossing = |span: Span, unit: u32, long: bool| {
                 let s = units.span(unit);
                 (span.start < s.start || span.end > s.end)
                     && share(span, unit) >= CROSSING_COVER
-                    && words(text, span) >= 2 * params.min_words
+                    && long
             };
             let crosses = || {
-                (crossing(p.a, ua, ta) || crossing(p.b, ub, tb))
+                (crossing(p.a, ua, long_a()) || crossing(p.b, ub, long_b()))
                     && !(covered_a.iter().any(|&x| x != ua) && covered_b.iter().any(|&y| y != ub))
             };
-            if !(covered_a.contains(&ua) || covered_b.contains(&ub) || crosses()) {
+            // Both lists ascend (`overlapping` walks a document's units in
+            // order); a long pair covers many units.
+            if !(covered_a.binary_search(&ua).is_ok()
+                || covered_b.binary_search(&ub).is_ok()
+                || crosses())
+            {
                 continue;
             }
             let (xa, xb) = (
