@@ -15,10 +15,15 @@
 //! copy that the splitter cuts in two is all inside the span pair. A copy of
 //! the end of one sentence and the start of the next joins each of the two
 //! originals whose half it covers, when the pair runs past that unit's
-//! boundary and holds at least twice `min_words` words (unless both sides
-//! also hold a whole unit: then the boundaries agree and the rest is judged
-//! on its own). The link keeps both pieces, so the report can say what
-//! matched inside each member (`match_start`, `match_end`).
+//! boundary and holds at least 1.5 times `min_words` words (unless both
+//! sides also hold another unit whole: then the boundaries agree and the
+//! rest is judged on its own); such a crossing
+//! piece needs only 3 words on each side (the head of a sentence glued to
+//! the host's next one), and is scored with its pair's similarity unless
+//! its own is below 0.4 (a few words with an edit among them are too little
+//! text for a char 5-gram measure). The link keeps both pieces, so the
+//! report can say what matched inside each member (`match_start`,
+//! `match_end`).
 //!
 //! Cost: 32 bytes per link; links are few (one or two per span pair).
 //!
@@ -51,6 +56,22 @@ use crate::units::{ExactClasses, Units};
 /// Share of a unit a span pair must cover when it runs past the unit into
 /// its neighbour (see [`unit_links`]).
 const CROSSING_COVER: f64 = 0.5;
+/// Share of a unit a span pair must cover for the unit to count as whole
+/// (all but its final punctuation, or a word of a long unit).
+const WHOLE_COVER: f64 = 0.95;
+/// A piece of a pair that crosses a unit boundary needs this many words on
+/// both sides (other pieces need `min_words`).
+const CROSSING_MIN_WORDS: usize = 3;
+/// A crossing piece whose own similarity is below the threshold but at
+/// least this takes its pair's score (see [`unit_links`]).
+const CROSSING_PIECE_FLOOR: f64 = 0.4;
+
+/// Words a side of a span pair must hold to cross a unit boundary: 1.5
+/// times `min_words` (measured on planted spans-two copies: twice missed
+/// the copies of two short half sentences).
+fn crossing_words(min_words: usize) -> usize {
+    min_words + min_words / 2
+}
 
 /// A verified pair of near-duplicate spans, in byte offsets of their
 /// documents' original text.
@@ -286,9 +307,9 @@ fn pieces<'t>(
             .collect()
     };
     let (covered_a, covered_b) = (covered(p.a_doc, p.a), covered(p.b_doc, p.b));
-    // Whether each side holds at least twice `min_words` words, counted
+    // Whether each side holds enough words to cross a boundary, counted
     // once per pair (a pair may cross many units).
-    let limit = 2 * params.min_words;
+    let limit = crossing_words(params.min_words);
     let (cell_a, cell_b) = (std::cell::OnceCell::new(), std::cell::OnceCell::new());
     let long_a = || *cell_a.get_or_init(|| words_at_least(ta, p.a, limit));
     let long_b = || *cell_b.get_or_init(|| words_at_least(tb, p.b, limit));
@@ -319,36 +340,48 @@ fn pieces<'t>(
             let (Some(range_a), Some(range_b)) = (snap(ta, raw_a), snap(tb, raw_b)) else {
                 continue;
             };
-            if words(ta, range_a) < params.min_words || words(tb, range_b) < params.min_words {
+            let (wa, wb) = (words(ta, range_a), words(tb, range_b));
+            // A piece under `min_words` words can only join by crossing.
+            let short = wa < params.min_words || wb < params.min_words;
+            if wa.min(wb) < CROSSING_MIN_WORDS {
                 continue;
             }
             // One of the two units must be mostly inside the span pair (the
             // whole pair, not this piece: a copy cut in two by the splitter
-            // is covered by the pair across its pieces).
+            // is covered by the pair across its pieces), and both pieces
+            // hold at least `min_words` words.
             // Or a copy of the end of one unit and the start of the next
             // (a stretch spanning two sentences): one side of the pair runs
             // past one end of its unit into the neighbour, covers at least
-            // half of the unit, and holds at least twice `min_words` words,
-            // so a short common phrase inside one sentence cannot qualify.
-            // Not when both sides also hold a whole unit besides these two:
-            // then the boundaries agree, the whole units are the copy, and
-            // the rest is judged as a unit of its own.
+            // half of the unit, and holds at least 1.5 times `min_words`
+            // words, so a short common phrase inside one sentence cannot
+            // qualify; then each piece needs only `CROSSING_MIN_WORDS`
+            // (the head of a sentence glued to other text: "The company
+            // did not" + the host's next sentence).
             let crossing = |span: Span, unit: u32, long: bool| {
                 let s = units.span(unit);
                 (span.start < s.start || span.end > s.end)
                     && share(span, unit) >= CROSSING_COVER
                     && long
             };
+            // Not when both sides also hold another unit whole: then the
+            // boundaries agree, the whole units are the copy, and the rest
+            // is judged as a unit of its own.
+            let whole = |covered: &[u32], unit: u32, span: Span| {
+                covered
+                    .iter()
+                    .any(|&x| x != unit && share(span, x) >= WHOLE_COVER)
+            };
             let crosses = || {
                 (crossing(p.a, ua, long_a()) || crossing(p.b, ub, long_b()))
-                    && !(covered_a.iter().any(|&x| x != ua) && covered_b.iter().any(|&y| y != ub))
+                    && !(whole(&covered_a, ua, p.a) && whole(&covered_b, ub, p.b))
             };
             // Both lists ascend (`overlapping` walks a document's units in
             // order); a long pair covers many units.
-            if !(covered_a.binary_search(&ua).is_ok()
-                || covered_b.binary_search(&ub).is_ok()
-                || crosses())
-            {
+            let by_cover = !short
+                && (covered_a.binary_search(&ua).is_ok() || covered_b.binary_search(&ub).is_ok());
+            let by_cross = !by_cover && crosses();
+            if !(by_cover || by_cross) {
                 continue;
             }
             let (xa, xb) = (
@@ -362,6 +395,15 @@ fn pieces<'t>(
                 1.0
             } else {
                 similarity(xa, xb)
+            };
+            // A crossing piece is a part of a verified pair, often a few
+            // words with an edit among them: a char 5-gram measure of so
+            // little text is noise, so it takes the pair's score unless its
+            // own is far below (a piece the projection misplaced).
+            let score = if by_cross && score < params.threshold && score >= CROSSING_PIECE_FLOOR {
+                p.score
+            } else {
+                score
             };
             if score < params.threshold {
                 continue;
@@ -474,11 +516,53 @@ mod tests {
         let links = unit_links(&units, &text, &pairs, &LinkParams::default(), &same);
         let linked: Vec<(u32, u32)> = links.iter().map(|l| (l.a, l.b)).collect();
         assert_eq!(linked, [(0, 2), (1, 3)], "{links:#?}");
-        // A phrase of fewer than twice `min_words` words crossing the same
-        // boundary is not enough.
+        // A phrase of fewer than 1.5 times `min_words` words crossing the
+        // same boundary is not enough.
         let short = "on Thursday. Economists had expected a cut";
         let pairs = pair_on(&a, &b, short);
         assert!(unit_links(&units, &text, &pairs, &LinkParams::default(), &same).is_empty());
+    }
+
+    #[test]
+    fn the_head_of_a_sentence_glued_to_host_text_links_by_crossing() {
+        let s1 = "The stock fell sharply in early trading on Monday morning.";
+        let s2 = "The company did not comment.";
+        let a = format!("{s1} {s2}");
+        // The end of s1 and four words of s2, glued to the host's next
+        // sentence: the head is under `min_words` but covers most of s2.
+        let copy = "fell sharply in early trading on Monday morning. The company did not";
+        let b = format!("Shares rallied later. {copy} Motorola said it would sell its unit.");
+        let docs = [a.as_str(), b.as_str()];
+        let units = table(&docs);
+        let text = |d: u32| docs[d as usize];
+        let links = unit_links(
+            &units,
+            &text,
+            &pair_on(&a, &b, copy),
+            &LinkParams::default(),
+            &same,
+        );
+        let linked: Vec<(u32, u32)> = links.iter().map(|l| (l.a, l.b)).collect();
+        // b's units: 2 = "Shares rallied later. fell ... morning." (the
+        // lower-case start glues them), 3 = "The company did not Motorola ...".
+        assert_eq!(linked, [(0, 2), (1, 3)], "{links:#?}");
+        let head = &links[1];
+        assert_eq!(
+            &b[head.b_range.start as usize..head.b_range.end as usize],
+            "The company did not"
+        );
+        // Too short a pair to cross (under 12 words).
+        let short = "Monday morning. The company did not";
+        assert!(
+            unit_links(
+                &units,
+                &text,
+                &pair_on(&a, &b, short),
+                &LinkParams::default(),
+                &same
+            )
+            .is_empty()
+        );
     }
 
     #[test]
