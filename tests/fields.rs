@@ -513,3 +513,36 @@ fn a_large_csv_is_written_back_row_by_row_exactly() {
     let written = gunzip(&fs::read(out.join("big.csv.gz")).expect("written"));
     assert!(written == expected.as_bytes(), "gzipped output differs");
 }
+
+#[test]
+fn a_text_field_named_twice_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("qa.jsonl");
+    fs::write(
+        &input,
+        "{\"q\": \"One question here.\", \"a\": \"An answer.\"}\n",
+    )
+    .expect("write");
+    for flags in [
+        ["--text-field", "q", "--text-field", "q"].as_slice(),
+        [
+            "--text-field",
+            "q",
+            "--text-field",
+            "a",
+            "--text-field",
+            "q",
+        ]
+        .as_slice(),
+    ] {
+        let out = dupscan()
+            .args(["scan", "--format", "json"])
+            .args(flags)
+            .arg(&input)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        let err = stderr(&out);
+        assert!(err.contains("--text-field q is given twice"), "{err}");
+    }
+}

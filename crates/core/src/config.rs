@@ -578,6 +578,18 @@ impl ScanConfig {
                 "--text-field, --id-field and their --reference-* forms must not be empty".into(),
             ));
         }
+        // A field named twice would be joined to itself (its text twice in
+        // every document), never what was meant.
+        let text_fields: Vec<&String> = std::iter::once(&p.read.text_field)
+            .chain(&p.read.more_text_fields)
+            .collect();
+        for (i, field) in text_fields.iter().enumerate() {
+            if text_fields[..i].contains(field) {
+                return Err(Error::Param(format!(
+                    "--text-field {field} is given twice; name each field once"
+                )));
+            }
+        }
         Ok(Self {
             inputs: p.inputs,
             reference: p.reference,
