@@ -17,12 +17,14 @@
 //!    occurrences (a hash seen once matches nothing) and at most
 //!    [`AlignParams::max_df`] (more is boilerplate: sign-offs, licence
 //!    lines, navigation; dropped and counted). The kept keys (8 bytes each)
-//!    and a directory on their top bits (at most 8 MiB) are the index; the
-//!    rest is freed partition by partition.
-//! 3. **Alignment** ([`SeedIndex::align`]): for every document A holding a
-//!    kept seed (in parallel), its fingerprints are recomputed and looked up;
-//!    every occurrence in a later document B (or later in A itself: repeats
-//!    inside one document are found too) is a *hit*. Per document pair, hits
+//!    are the index; the rest is freed partition by partition.
+//! 3. **Alignment** ([`SeedIndex::align`]): the kept keys are ordered by
+//!    position (4 bytes each), so each document's seeds are one range of
+//!    them. For every document A holding a kept seed (in parallel), every
+//!    other occurrence of each of its seeds in a later document B (or later
+//!    in A itself: repeats inside one document are found too) is a *hit*:
+//!    the occurrences of a hash are its neighbours among the sorted keys,
+//!    so nothing is looked up and A's fingerprints are not recomputed. Per document pair, hits
 //!    are extended into aligned segments: from the seed, token by token in
 //!    both directions while the token hashes match, stepping over a
 //!    substituted, inserted or deleted word or two when the next words match
@@ -49,8 +51,8 @@
 //! **Memory**: the caller keeps every document's text (stage 3 tokenizes the
 //! two documents of a pair again, so token streams are never held for the
 //! corpus: one or two per thread at a time). Beyond the texts: 8 bytes per
-//! fingerprint during stages 1 and 2, then 8 bytes per kept fingerprint plus
-//! the directory; [`AlignStats`] reports both. **Results** do not depend on
+//! fingerprint during stages 1 and 2, then 12 bytes per kept fingerprint
+//! (the key and its place in position order); [`AlignStats`] reports both. **Results** do not depend on
 //! the number of threads: every stage is ordered by document, and keys are
 //! unique.
 //!
@@ -220,7 +222,8 @@ pub struct AlignStats {
     pub seeds: u64,
     /// Bytes of the fingerprint keys at their peak (stages 1 and 2).
     pub fingerprint_bytes: u64,
-    /// Bytes of the seed index (kept keys and directory).
+    /// Bytes of the seed index (kept keys, and their order by position
+    /// during stage 3).
     pub index_bytes: u64,
     /// Documents that hold a seed and were aligned (stage 3).
     pub seeded_documents: u64,
@@ -491,14 +494,11 @@ impl Fingerprints {
     }
 }
 
-/// Stage 2: the kept seeds, sorted, with a directory for lookups.
+/// Stage 2: the kept seeds, sorted.
 #[derive(Debug)]
 pub struct SeedIndex {
     /// Sorted packed keys of the kept fingerprints.
     keys: Vec<u64>,
-    /// `dir[v]`: index of the first key whose top `dir_bits` bits are `v`.
-    dir: Vec<usize>,
-    dir_bits: u32,
     pos_bits: u32,
     docs: DocMap,
     stats: AlignStats,
@@ -506,7 +506,7 @@ pub struct SeedIndex {
 
 impl SeedIndex {
     /// Sorts each partition of `fingerprints` (in parallel), drops hashes
-    /// seen once or more than `max_df` times, and builds the directory.
+    /// seen once or more than `max_df` times.
     pub fn build(fingerprints: Fingerprints, params: &AlignParams) -> Self {
         let Fingerprints {
             parts,
@@ -554,26 +554,11 @@ impl SeedIndex {
             stats.dropped_hashes += dropped;
             stats.dropped_fingerprints += dropped_fps;
         }
-        // A directory of about one entry per four keys, at most 2^20.
-        let hash_bits = 64 - pos_bits;
-        let dir_bits = (usize::BITS - total.leading_zeros())
-            .saturating_sub(2)
-            .clamp(PARTITION_BITS, 20)
-            .min(hash_bits);
-        let mut dir = vec![0usize; (1 << dir_bits) + 1];
-        let mut k = 0;
-        for (v, slot) in dir.iter_mut().enumerate() {
-            while k < keys.len() && ((keys[k] >> (64 - dir_bits)) as usize) < v {
-                k += 1;
-            }
-            *slot = k;
-        }
         stats.seeds = keys.len() as u64;
-        stats.index_bytes = (keys.capacity() * 8 + dir.capacity() * 8 + docs.heap_bytes()) as u64;
+        // The keys, and their order by position made in stage 3.
+        stats.index_bytes = (keys.capacity() * 12 + docs.heap_bytes()) as u64;
         Self {
             keys,
-            dir,
-            dir_bits,
             pos_bits,
             docs,
             stats,
@@ -585,34 +570,31 @@ impl SeedIndex {
         &self.stats
     }
 
-    /// The kept keys sharing `hash`'s top bits.
-    fn lookup(&self, hash: u64) -> &[u64] {
-        let slot = (hash >> (64 - self.dir_bits)) as usize;
-        let bucket = &self.keys[self.dir[slot]..self.dir[slot + 1]];
-        let h = hash >> self.pos_bits;
-        let lo = bucket.partition_point(|&k| k >> self.pos_bits < h);
-        let hi = lo + bucket[lo..].partition_point(|&k| k >> self.pos_bits == h);
-        &bucket[lo..hi]
-    }
-
     /// Stage 3: aligns every document holding an occurrence of a seed with
     /// the later documents (and itself) holding the others (only the first
     /// occurrence, for seeds of more than [`CLIQUE_MAX`] occurrences).
     /// `docs` must be the documents the index was built from.
     pub fn align<D: AsRef<str> + Sync>(&self, docs: &[D], params: &AlignParams) -> Alignment {
         let mask = (1u64 << self.pos_bits) - 1;
-        let mut seeded: Vec<u32> = self
-            .keys
-            .par_iter()
-            .map(|&k| self.docs.locate(k & mask).0)
-            .collect();
-        seeded.par_sort_unstable();
-        seeded.dedup();
+        // The kept keys in position order (4 bytes each): a document's
+        // seeds are one range of it, so its fingerprints need not be
+        // recomputed and looked up.
+        let mut by_pos: Vec<u32> = (0..self.keys.len() as u32).collect();
+        by_pos.par_sort_unstable_by_key(|&i| self.keys[i as usize] & mask);
+        let mut seeded: Vec<(u32, usize, usize)> = Vec::new();
+        let mut i = 0;
+        while i < by_pos.len() {
+            let (doc, _) = self.docs.locate(self.keys[by_pos[i] as usize] & mask);
+            let end = self.docs.base[doc as usize + 1];
+            let j = i + by_pos[i..].partition_point(|&k| self.keys[k as usize] & mask < end);
+            seeded.push((doc, i, j));
+            i = j;
+        }
         let results: Vec<Out> = seeded
             .par_iter()
             .map_init(
                 || PairScratch::new(params),
-                |s, &a| self.align_doc(docs, a, params, s),
+                |s, &(a, from, to)| self.align_doc(docs, a, &by_pos[from..to], params, s),
             )
             .collect();
         let mut stats = self.stats;
@@ -636,10 +618,12 @@ impl SeedIndex {
     }
 
     /// Every match of document `a` with itself and later documents, sorted.
+    /// `seeds`: indices of the document's kept keys, in position order.
     fn align_doc<D: AsRef<str>>(
         &self,
         docs: &[D],
         a: u32,
+        seeds: &[u32],
         params: &AlignParams,
         s: &mut PairScratch,
     ) -> Out {
@@ -649,32 +633,39 @@ impl SeedIndex {
             text: docs[a as usize].as_ref(),
         };
         s.tokenizer.tokenize(side_a.text, &mut s.tokens_a);
-        s.winnower
-            .fingerprints(s.tokens_a.iter().map(|t| t.hash), &mut s.fingerprints);
         let mut out = Out::default();
         out.stats.tokenized_bytes = side_a.text.len() as u64;
         let own = self.docs.base[a as usize];
         s.hits.clear();
-        for f in &s.fingerprints {
+        // Token index of each seed, walking A's tokens along the seeds
+        // (both in position order).
+        let mut t = 0usize;
+        for &ki in seeds {
+            let ki = ki as usize;
+            let key = self.keys[ki];
+            let byte = (key & mask) - own;
+            while t < s.tokens_a.len() && u64::from(s.tokens_a[t].start) < byte {
+                t += 1;
+            }
             // Each occurrence of a seed pairs with the later ones when the
             // seed is rare (a few copies of one text: every copy must meet
             // every other, since any of them may be the one a third copy is
             // closest to); in a longer run only the first occurrence does,
-            // so a seed costs hits linear in its occurrences.
-            let at = own + u64::from(s.tokens_a[f.pos as usize].start);
-            let run = self.lookup(f.hash);
-            let Some(i) = run.iter().position(|&k| k & mask == at) else {
-                continue;
-            };
-            if i > 0 && run.len() > CLIQUE_MAX {
+            // so a seed costs hits linear in its occurrences. A run is at
+            // most `max_df` keys.
+            let h = key >> self.pos_bits;
+            let same = |k: &u64| *k >> self.pos_bits == h;
+            let first = ki - self.keys[..ki].iter().rev().take_while(|k| same(k)).count();
+            let last = ki + 1 + self.keys[ki + 1..].iter().take_while(|k| same(k)).count();
+            if ki > first && last - first > CLIQUE_MAX {
                 continue;
             }
-            for &k in &run[i + 1..] {
-                let (doc, byte) = self.docs.locate(k & mask);
+            for &k in &self.keys[ki + 1..last] {
+                let (doc, b) = self.docs.locate(k & mask);
                 s.hits.push(Hit {
                     doc,
-                    b: byte,
-                    a: f.pos,
+                    b,
+                    a: t as u32,
                 });
             }
         }
@@ -716,7 +707,7 @@ impl SeedIndex {
 
     /// Bytes held by the index.
     pub fn heap_bytes(&self) -> usize {
-        self.keys.capacity() * 8 + self.dir.capacity() * 8 + self.docs.heap_bytes()
+        self.keys.capacity() * 8 + self.docs.heap_bytes()
     }
 }
 
@@ -810,10 +801,8 @@ struct PairStats {
 /// Per-thread scratch of stage 3.
 struct PairScratch {
     tokenizer: Tokenizer,
-    winnower: Winnower,
     tokens_a: Vec<Token>,
     tokens_b: Vec<Token>,
-    fingerprints: Vec<Fingerprint>,
     hits: Vec<Hit>,
     /// Hits of one pair as token indices `(in A, in B)`.
     mapped: Vec<(usize, usize)>,
@@ -825,10 +814,8 @@ impl PairScratch {
     fn new(params: &AlignParams) -> Self {
         Self {
             tokenizer: Tokenizer::new(params.seed),
-            winnower: Winnower::new(params.ngram, params.window),
             tokens_a: Vec::new(),
             tokens_b: Vec::new(),
-            fingerprints: Vec::new(),
             hits: Vec::new(),
             mapped: Vec::new(),
             segments: Vec::new(),
