@@ -36,7 +36,7 @@ const CHUNK_MEMBERS: usize = if cfg!(test) { 5 } else { 4096 };
 /// Member text per parallel task, about: a chunk ends once its groups
 /// hold this much (at document level a few thousand members are whole
 /// documents, tens of MB).
-const CHUNK_TEXT_BYTES: u64 = if cfg!(test) { 250 } else { 1 << 20 };
+const CHUNK_TEXT_BYTES: u64 = if cfg!(test) { 250 } else { 1 << 18 };
 /// Chunks in flight per worker thread before they are written out.
 const WINDOW_PER_THREAD: usize = if cfg!(test) { 1 } else { 4 };
 
