@@ -33,29 +33,23 @@ pub struct JsonLines;
 /// small in tests, so that they cross chunk and window boundaries with few
 /// groups).
 const CHUNK_MEMBERS: usize = if cfg!(test) { 5 } else { 4096 };
+/// Member text per parallel task, about: a chunk ends once its groups
+/// hold this much (at document level a few thousand members are whole
+/// documents, tens of MB).
+const CHUNK_TEXT_BYTES: u64 = if cfg!(test) { 250 } else { 1 << 18 };
 /// Chunks in flight per worker thread before they are written out.
 const WINDOW_PER_THREAD: usize = if cfg!(test) { 1 } else { 4 };
 
 /// Writes every group of `report` to `out`, each as `group(id, buf)` appends
-/// it: chunks of about [`CHUNK_MEMBERS`] members are serialized in parallel,
-/// a window of a few per thread at a time, and written in order.
+/// it: chunks of about [`CHUNK_MEMBERS`] members or [`CHUNK_TEXT_BYTES`] of
+/// member text, whichever comes first, are serialized in parallel, a window
+/// of a few per thread at a time, and written in order.
 fn write_groups(
     report: &Report,
     out: &mut dyn Write,
     group: impl Fn(usize, &mut Vec<u8>) -> io::Result<()> + Sync,
 ) -> io::Result<()> {
-    let n = report.len();
-    let mut chunks: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut start = 0;
-    let mut members = 0;
-    for id in 0..n {
-        members += report.group_size(id);
-        if members >= CHUNK_MEMBERS || id + 1 == n {
-            chunks.push(start..id + 1);
-            start = id + 1;
-            members = 0;
-        }
-    }
+    let chunks = chunks(report);
     let window = WINDOW_PER_THREAD * rayon::current_num_threads().max(1);
     for batch in chunks.chunks(window) {
         let bufs: Vec<io::Result<Vec<u8>>> = batch
@@ -73,6 +67,25 @@ fn write_groups(
         }
     }
     Ok(())
+}
+
+/// The groups of `report` cut into consecutive chunks of about
+/// [`CHUNK_MEMBERS`] members or [`CHUNK_TEXT_BYTES`] of member text.
+fn chunks(report: &Report) -> Vec<std::ops::Range<usize>> {
+    let n = report.len();
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let (mut members, mut bytes) = (0, 0);
+    for id in 0..n {
+        members += report.group_size(id);
+        bytes += report.group_text_bytes(id);
+        if members >= CHUNK_MEMBERS || bytes >= CHUNK_TEXT_BYTES || id + 1 == n {
+            chunks.push(start..id + 1);
+            start = id + 1;
+            (members, bytes) = (0, 0);
+        }
+    }
+    chunks
 }
 
 impl ReportWriter for Json {
@@ -191,6 +204,29 @@ mod tests {
             assert_eq!(report.len(), n);
             let expected = serde_json::to_string_pretty(&report).expect("json") + "\n";
             assert_eq!(written(&Json, &report), expected, "{n} groups");
+        }
+    }
+
+    #[test]
+    fn chunks_end_at_enough_member_text_and_the_bytes_stay_the_same() {
+        let scan = scan(17);
+        let with = Report::from_scan(&scan);
+        let without = Report::from_scan(&scan).without_texts();
+        // Two members of about 75 bytes a group: 250 bytes of text end a
+        // chunk after two groups, 5 members after three.
+        assert!((125..250).contains(&with.group_text_bytes(0)));
+        assert_eq!(without.group_text_bytes(0), 0);
+        let (by_text, by_members) = (chunks(&with), chunks(&without));
+        assert_eq!(by_text.len(), 9, "{by_text:?}");
+        assert_eq!(by_members.len(), 6, "{by_members:?}");
+        for (report, c) in [(&with, &by_text), (&without, &by_members)] {
+            assert_eq!(c.first().map(|r| r.start), Some(0));
+            assert!(c.windows(2).all(|w| w[0].end == w[1].start));
+            assert_eq!(c.last().map(|r| r.end), Some(17));
+            let pretty = serde_json::to_string_pretty(report).expect("json");
+            assert_eq!(written(&Json, report), pretty + "\n");
+            let compact = serde_json::to_string(report).expect("json");
+            assert_eq!(written(&JsonCompact, report), compact + "\n");
         }
     }
 

@@ -383,6 +383,24 @@ impl<'a> Report<'a> {
             .sum()
     }
 
+    /// Bytes of member text group `id` puts in the report: its members'
+    /// unit texts, or 0 without them ([`Report::without_texts`]). Bounds
+    /// what the writers hold at once.
+    pub fn group_text_bytes(&self, id: usize) -> u64 {
+        if !self.member_texts {
+            return 0;
+        }
+        let scan = self.scan;
+        scan.groups[id]
+            .members
+            .iter()
+            .map(|m| {
+                let span = scan.units.span(m.unit);
+                u64::from(span.end - span.start)
+            })
+            .sum()
+    }
+
     /// Group `id` (`id < self.len()`) with its members.
     pub fn group(&self, id: usize) -> ReportGroup<'_> {
         self.group_head(id, usize::MAX)
