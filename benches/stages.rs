@@ -67,6 +67,7 @@ use dupscan::scanner::Scanner;
 use dupscan::segment;
 use dupscan::shingle::{ShingleKind, Shingler};
 use dupscan::sign;
+use dupscan::tokens::Tokenizer;
 use dupscan::units::{self, ExactClasses, Units};
 use dupscan::verify::{self, Match};
 use dupscan_synth::{self as synth, PlantConfig};
@@ -86,6 +87,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     segmenting(&mut c, &stages);
     normalizing(&mut c, &stages);
+    tokenizing(&mut c, &stages);
     shingling(&mut c, &stages);
     signing(&mut c, &stages);
     banding(&mut c, &stages);
@@ -437,6 +439,25 @@ fn normalizing(c: &mut Criterion, s: &Stages) {
                 len += out.len();
             }
             black_box(len)
+        });
+    });
+    g.finish();
+}
+
+/// The span path's token stream: words with their byte ranges and hashes,
+/// over whole documents.
+fn tokenizing(c: &mut Criterion, s: &Stages) {
+    let mut g = group(c, "tokenizing", s.doc_bytes, 20, 6);
+    g.bench_function("documents", |b| {
+        let mut tokenizer = Tokenizer::new(SYNTH_SEED);
+        let mut tokens = Vec::new();
+        b.iter(|| {
+            let mut n = 0;
+            for d in &s.corpus.docs {
+                tokenizer.tokenize(black_box(&d.text), &mut tokens);
+                n += tokens.len();
+            }
+            black_box(n)
         });
     });
     g.finish();

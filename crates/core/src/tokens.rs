@@ -43,6 +43,13 @@
 //! normalisation. No character yields more than two tokens per byte of its
 //! UTF-8 (tested over all of Unicode; the worst are NFKC expansions such as
 //! `㍿` → `株式会社`), so a text of `n` bytes has at most `2n` tokens.
+//! Two fast paths give the same tokens with fewer steps on ASCII text: a run
+//! of separators is skipped in one loop, and a word of ASCII letters and
+//! digits (one capital at most, first) followed by a separator is read and
+//! lower-cased eight bytes at a time; anything else (an apostrophe, a
+//! hyphen that may rejoin, a glued case change, a non-ASCII byte) takes the
+//! general path. On Reuters text this is about 1.3x the throughput
+//! (`benches/stages.rs`, `tokenizing/documents`).
 //!
 //! ```
 //! use dupscan_core::tokens::Tokenizer;
@@ -177,7 +184,7 @@ impl Tokenizer {
     pub fn tokenize(&mut self, text: &str, out: &mut Vec<Token>) {
         out.clear();
         let seed = self.seed;
-        self.scan(text, |start, end, word| {
+        self.scan::<true>(text, |start, end, word| {
             out.push(Token {
                 start,
                 end,
@@ -191,7 +198,7 @@ impl Tokenizer {
     pub fn normalize_into(&mut self, text: &str, out: &mut String) {
         let mut bytes = std::mem::take(out).into_bytes();
         bytes.clear();
-        self.scan(text, |_, _, word| {
+        self.scan::<true>(text, |_, _, word| {
             if !bytes.is_empty() {
                 bytes.push(b' ');
             }
@@ -202,8 +209,10 @@ impl Tokenizer {
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     }
 
-    /// Calls `emit(start, end, normalized)` for every word of `text`.
-    fn scan(&mut self, text: &str, mut emit: impl FnMut(u32, u32, &[u8])) {
+    /// Calls `emit(start, end, normalized)` for every word of `text`. With
+    /// `FAST` false the ASCII fast paths are off (the tests check that they
+    /// change nothing).
+    fn scan<const FAST: bool>(&mut self, text: &str, mut emit: impl FnMut(u32, u32, &[u8])) {
         let text = cut_to_u32(text);
         let bytes = text.as_bytes();
         let word = &mut self.word;
@@ -227,6 +236,46 @@ impl Tokenizer {
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
+            // Between words, the common cases in one step each: a run of
+            // ASCII separators, and a whole ASCII word ended by a separator.
+            if FAST && b < 0x80 && word.is_empty() {
+                match ASCII_CLASS[usize::from(b)] {
+                    SEP => {
+                        open.prev = Prev::None;
+                        i += 1;
+                        while i < bytes.len()
+                            && bytes[i] < 0x80
+                            && ASCII_CLASS[usize::from(bytes[i])] == SEP
+                        {
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    LOWER | UPPER | DIGIT => {
+                        if let Some((len, folded)) = short_ascii_word(bytes, i) {
+                            let end = i + len;
+                            emit(i as u32, end as u32, &folded[..len]);
+                            open.prev = Prev::None;
+                            i = end;
+                            continue;
+                        }
+                        if let Some((end, upper)) = ascii_word(text, i) {
+                            if upper {
+                                word.extend_from_slice(&bytes[i..end]);
+                                word.make_ascii_lowercase();
+                                emit(i as u32, end as u32, word);
+                                word.clear();
+                            } else {
+                                emit(i as u32, end as u32, &bytes[i..end]);
+                            }
+                            open.prev = Prev::None;
+                            i = end;
+                            continue;
+                        }
+                    }
+                    _ => {}
+                }
+            }
             // ASCII bytes take the fast path, unless a letter or digit is
             // followed by a combining mark that NFKC may compose with it.
             if b < 0x80
@@ -365,6 +414,116 @@ impl Tokenizer {
             emit(open.start as u32, open.end as u32, word);
         }
     }
+}
+
+/// The common word, without a branch per byte: at byte `i`, one to seven
+/// ASCII letters or digits, uppercase only first, then an ASCII separator
+/// other than `-`. Its length and its lowercase bytes (the first `len`
+/// of eight); `None` for anything else, including a word within eight bytes
+/// of the text's end.
+#[inline]
+fn short_ascii_word(bytes: &[u8], i: usize) -> Option<(usize, [u8; 8])> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let chunk = bytes.get(i..i + 8)?;
+    let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+    // Per byte, the high bit of `x + (0x80 - lo)` (x < 0x80) is `x >= lo`.
+    let low = w & !HIGH;
+    let ge = |lo: u64| (low + (0x80 - lo) * ONES) & HIGH;
+    let ascii = !w & HIGH;
+    let lower = ge(0x61) & !ge(0x7B);
+    let upper = ge(0x41) & !ge(0x5B);
+    let digit = ge(0x30) & !ge(0x3A);
+    let word = (lower | upper | digit) & ascii;
+    let stop = !word & HIGH;
+    if stop == 0 {
+        return None;
+    }
+    let len = (stop.trailing_zeros() / 8) as usize;
+    let inside = (1u64 << (8 * len)) - 1;
+    // An uppercase letter after the first: maybe a glued case change.
+    if upper & inside & !0xFF != 0 {
+        return None;
+    }
+    let next = bytes[i + len];
+    if next >= 0x80 || ASCII_CLASS[usize::from(next)] != SEP {
+        return None;
+    }
+    // ASCII letters and digits lowercase by setting bit 0x20.
+    let folded = (w | (0x20 * ONES)) & inside;
+    Some((len, folded.to_le_bytes()))
+}
+
+/// The ASCII word that starts at byte `i` (a letter or digit), when every
+/// rule that could apply to it is settled within ASCII: the end of the word
+/// and whether it holds an uppercase letter. The word ends before a glued
+/// case change, an ASCII separator, a `-` that is not a rejoined line
+/// break, or the text's end. `None` (the caller takes the general path)
+/// when a non-ASCII byte, an apostrophe or a rejoining `-` comes first.
+#[inline]
+fn ascii_word(text: &str, i: usize) -> Option<(usize, bool)> {
+    let bytes = text.as_bytes();
+    let mut upper = false;
+    let mut k = i;
+    loop {
+        k = lower_digit_run(bytes, k);
+        let Some(&c) = bytes.get(k) else {
+            return Some((k, upper));
+        };
+        if c >= 0x80 {
+            return None;
+        }
+        match ASCII_CLASS[usize::from(c)] {
+            UPPER => {
+                let glued = k > i && matches!(bytes[k - 1], b'a'..=b'z' | b'0'..=b'9');
+                if glued && bytes.get(k + 1).is_some_and(u8::is_ascii_lowercase) {
+                    return Some((k, upper));
+                }
+                upper = true;
+                k += 1;
+            }
+            SEP => return Some((k, upper)),
+            HYPHEN => {
+                let after_letter = !bytes[k - 1].is_ascii_digit();
+                return if after_letter && hyphen_break(text, k).is_some() {
+                    None
+                } else {
+                    Some((k, upper))
+                };
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// The first byte at or after `k` that is not an ASCII lowercase letter or
+/// digit (the text's length if none), eight bytes at a time.
+#[inline]
+fn lower_digit_run(bytes: &[u8], mut k: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(k..k + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        // Per byte of an ASCII `w`, the high bit of `x + (0x80 - lo)` is set
+        // exactly when `x >= lo` (no carry crosses bytes: x, lo < 0x80).
+        let low = w & !HIGH;
+        let ge = |lo: u64| (low + (0x80 - lo) * ONES) & HIGH;
+        let lower = ge(0x61) & !ge(0x7B);
+        let digit = ge(0x30) & !ge(0x3A);
+        let stop = !(lower | digit) | (w & HIGH);
+        let stop = stop & HIGH;
+        if stop != 0 {
+            return k + (stop.trailing_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    while bytes
+        .get(k)
+        .is_some_and(|&b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        k += 1;
+    }
+    k
 }
 
 /// Whether byte offset `q` of `text` is a safe cut: tokenizing `text[..q]`
@@ -528,7 +687,7 @@ mod tests {
     /// Every word of `text` as (normalized form, original slice).
     fn words(text: &str) -> Vec<(String, &str)> {
         let mut out = Vec::new();
-        Tokenizer::new(1).scan(text, |start, end, word| {
+        Tokenizer::new(1).scan::<true>(text, |start, end, word| {
             out.push((
                 String::from_utf8(word.to_vec()).expect("words are UTF-8"),
                 &text[start as usize..end as usize],
@@ -781,5 +940,45 @@ mod tests {
             }
         }
         assert!(worst.0 <= 2.0, "{worst:?}");
+    }
+
+    /// Every word with its offsets and normalized bytes, the fast paths on
+    /// or off.
+    fn scanned<const FAST: bool>(text: &str) -> Vec<(u32, u32, Vec<u8>)> {
+        let mut out = Vec::new();
+        Tokenizer::new(1).scan::<FAST>(text, |start, end, word| {
+            out.push((start, end, word.to_vec()));
+        });
+        out
+    }
+
+    #[test]
+    fn fast_paths_give_the_general_paths_words() {
+        for text in [
+            "Share This ArticleThe U.S. won't inter-\nvene in 1990sThe deal",
+            "ALLCAPS WORDS and MixedCase 12abc abc12 x y z a-b 3-4 re-\n  enter",
+            "word1234567 wordwordword Café naïve ﬁne straße İstanbul",
+            "e\u{301}t\u{e9} ab\u{301} AB\u{301}c the end",
+            "tail",
+            "seven77 eight888 ",
+        ] {
+            assert_eq!(scanned::<true>(text), scanned::<false>(text), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn fast_paths_change_no_token(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "a", "b", "Z", "Q", "1", "9", " ", "\n", "\r", "\t", "-", "'", "`", ".",
+                ",", "é", "É", "\u{301}", "ß", "’", "ﬁ", "中", "ǅ", "Ab", "aB", "-\n",
+                "- \n ", "ς", "İ", "\u{ad}", "word", "Word", "WORD", "abcdefgh",
+            ]),
+            0..24,
+        )) {
+            let text = parts.concat();
+            proptest::prop_assert_eq!(scanned::<true>(&text), scanned::<false>(&text));
+        }
     }
 }
