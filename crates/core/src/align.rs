@@ -24,8 +24,8 @@
 //!    other occurrence of each of its seeds in a later document B (or later
 //!    in A itself: repeats inside one document are found too) is a *hit*:
 //!    the occurrences of a hash are its neighbours among the sorted keys,
-//!    so nothing is looked up and A's fingerprints are not recomputed. Per document pair, hits
-//!    are extended into aligned segments: from the seed, token by token in
+//!    so nothing is looked up and A's fingerprints are not recomputed.
+//!    Per document pair, hits are extended into aligned segments: from the seed, token by token in
 //!    both directions while the token hashes match, stepping over a
 //!    substituted, inserted or deleted word or two when the next words match
 //!    again, and stopping when the score (+1 a match, -1 to -3 an edit)
@@ -52,8 +52,8 @@
 //! two documents of a pair again, so token streams are never held for the
 //! corpus: one or two per thread at a time). Beyond the texts: 8 bytes per
 //! fingerprint during stages 1 and 2, then 12 bytes per kept fingerprint
-//! (the key and its place in position order); [`AlignStats`] reports both. **Results** do not depend on
-//! the number of threads: every stage is ordered by document, and keys are
+//! (the key and its place in position order); [`AlignStats`] reports
+//! both. **Results** do not depend on the number of threads: every stage is ordered by document, and keys are
 //! unique.
 //!
 //! ```
