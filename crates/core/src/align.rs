@@ -25,23 +25,23 @@
 //!    in A itself: repeats inside one document are found too) is a *hit*:
 //!    the occurrences of a hash are its neighbours among the sorted keys,
 //!    so nothing is looked up and A's fingerprints are not recomputed.
-//!    Per document pair, hits are extended into aligned segments: from the seed, token by token in
-//!    both directions while the token hashes match, stepping over a
-//!    substituted, inserted or deleted word or two when the next words match
-//!    again, and stopping when the score (+1 a match, -1 to -3 an edit)
-//!    falls [`AlignParams::xdrop`] below its best (greedy X-drop, as in
-//!    BLAST). A hit inside a segment already made is not extended again.
-//!    Segments on about the same diagonal and at most [`AlignParams::max_gap`]
-//!    tokens apart are chained into one span pair, which is **verified**:
-//!    at least [`AlignParams::min_words`] words on both sides and a char
-//!    5-gram Jaccard similarity of the two normalized spans (the unit path's
-//!    measure) of at least [`AlignParams::threshold`]. A chain made of one
-//!    extension that skipped no word has equal token hashes on both sides,
-//!    so equal normalized text: its similarity is 1 and is not computed.
-//!    Windows of B start a few words around its hits and grow fourfold
-//!    while an extension reaches their edge. The work beyond tokenizing is
-//!    counted in [`AlignStats::steps`]; it is linear in the hits, which are
-//!    at most `max_df / 2` per fingerprint.
+//!    Per document pair, hits are extended into aligned segments: from the
+//!    seed, token by token in both directions while the token hashes match,
+//!    stepping over a substituted, inserted or deleted word or two when the
+//!    next words match again, and stopping when the score (+1 a match, -1 to
+//!    -3 an edit) falls [`AlignParams::xdrop`] below its best (greedy X-drop,
+//!    as in BLAST). A hit inside a segment already made is not extended
+//!    again. Segments on about the same diagonal and at most
+//!    [`AlignParams::max_gap`] tokens apart are chained into one span pair,
+//!    which is **verified**: at least [`AlignParams::min_words`] words on
+//!    both sides and a char 5-gram Jaccard similarity of the two normalized
+//!    spans (the unit path's measure) of at least [`AlignParams::threshold`].
+//!    A chain made of one extension that skipped no word has equal token
+//!    hashes on both sides, so equal normalized text: its similarity is 1 and
+//!    is not computed. Windows of B start a few words around its hits and
+//!    grow fourfold while an extension reaches their edge. The work beyond
+//!    tokenizing is counted in [`AlignStats::steps`]; it is linear in the
+//!    hits, which are at most `max_df / 2` per fingerprint.
 //!
 //! A shared run of `window + ngram - 1` words (8 by default) always yields a
 //! hit, so every verbatim shared run of that length is found unless its
@@ -53,8 +53,8 @@
 //! corpus: one or two per thread at a time). Beyond the texts: 8 bytes per
 //! fingerprint during stages 1 and 2, then 12 bytes per kept fingerprint
 //! (the key and its place in position order); [`AlignStats`] reports
-//! both. **Results** do not depend on the number of threads: every stage is ordered by document, and keys are
-//! unique.
+//! both. **Results** do not depend on the number of threads: every stage is
+//! ordered by document, and keys are unique.
 //!
 //! ```
 //! use dupscan_core::align::{align, AlignParams};
