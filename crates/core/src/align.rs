@@ -237,6 +237,11 @@ pub struct AlignStats {
     pub chains: u64,
     /// Verified span pairs.
     pub verified: u64,
+    /// Chains (or their segments) whose similarity was computed: those not
+    /// verbatim, and the bytes of both sides they normalized and hashed.
+    pub measured: u64,
+    /// Bytes of the spans measured.
+    pub measured_bytes: u64,
     /// Bytes tokenized in stage 3: each aligned document A once, and the
     /// windows of its partners B around the hits.
     pub tokenized_bytes: u64,
@@ -612,6 +617,8 @@ impl SeedIndex {
             stats.chains += p.chains;
             stats.tokenized_bytes += p.tokenized_bytes;
             stats.steps += p.steps;
+            stats.measured += p.measured;
+            stats.measured_bytes += p.measured_bytes;
         }
         stats.verified = matches.len() as u64;
         Alignment { matches, stats }
@@ -796,6 +803,8 @@ struct PairStats {
     chains: u64,
     tokenized_bytes: u64,
     steps: u64,
+    measured: u64,
+    measured_bytes: u64,
 }
 
 /// Per-thread scratch of stage 3.
@@ -826,6 +835,8 @@ impl PairScratch {
                 set_a: Vec::new(),
                 set_b: Vec::new(),
                 sets: SetSimilarity::default(),
+                calls: 0,
+                bytes: 0,
             },
         }
     }
@@ -840,10 +851,15 @@ struct Verifier {
     set_a: Vec<u64>,
     set_b: Vec<u64>,
     sets: SetSimilarity,
+    /// Calls and bytes measured, for [`AlignStats::measured`].
+    calls: u64,
+    bytes: u64,
 }
 
 impl Verifier {
     fn similarity(&mut self, a: &str, b: &str) -> f64 {
+        self.calls += 1;
+        self.bytes += (a.len() + b.len()) as u64;
         self.tokenizer.normalize_into(a, &mut self.text);
         self.shingler.hashes(&self.text, &mut self.set_a);
         self.tokenizer.normalize_into(b, &mut self.text);
@@ -1088,6 +1104,7 @@ impl Pair<'_> {
     /// ones to `out`.
     fn finish(&self, segments: &mut [Segment], verifier: &mut Verifier, out: &mut Out) {
         out.stats.segments += segments.len() as u64;
+        let measured = (verifier.calls, verifier.bytes);
         let chains = self.chain(segments);
         out.stats.chains += chains.len() as u64;
         for c in chains {
@@ -1120,6 +1137,8 @@ impl Pair<'_> {
                 }
             }
         }
+        out.stats.measured += verifier.calls - measured.0;
+        out.stats.measured_bytes += verifier.bytes - measured.1;
     }
 
     /// The similarity of a chain's two spans, if they are long and similar
