@@ -639,21 +639,12 @@ impl SeedIndex {
             doc: a,
             text: docs[a as usize].as_ref(),
         };
-        s.tokenizer.tokenize(side_a.text, &mut s.tokens_a);
         let mut out = Out::default();
-        out.stats.tokenized_bytes = side_a.text.len() as u64;
         let own = self.docs.base[a as usize];
         s.hits.clear();
-        // Token index of each seed, walking A's tokens along the seeds
-        // (both in position order).
-        let mut t = 0usize;
-        for &ki in seeds {
+        for (i, &ki) in seeds.iter().enumerate() {
             let ki = ki as usize;
             let key = self.keys[ki];
-            let byte = (key & mask) - own;
-            while t < s.tokens_a.len() && u64::from(s.tokens_a[t].start) < byte {
-                t += 1;
-            }
             // Each occurrence of a seed pairs with the later ones when the
             // seed is rare (a few copies of one text: every copy must meet
             // every other, since any of them may be the one a third copy is
@@ -669,12 +660,34 @@ impl SeedIndex {
             }
             for &k in &self.keys[ki + 1..last] {
                 let (doc, b) = self.docs.locate(k & mask);
+                // `a` is the seed's index in `seeds` until A is tokenized.
                 s.hits.push(Hit {
                     doc,
                     b,
-                    a: t as u32,
+                    a: i as u32,
                 });
             }
+        }
+        // A document whose seeds all recur only earlier (the last copy of
+        // a text) has no hit: nothing to tokenize.
+        if s.hits.is_empty() {
+            return out;
+        }
+        s.tokenizer.tokenize(side_a.text, &mut s.tokens_a);
+        out.stats.tokenized_bytes = side_a.text.len() as u64;
+        // Token index of each seed, walking A's tokens along the seeds
+        // (both in position order).
+        s.seed_tokens.clear();
+        let mut t = 0usize;
+        for &ki in seeds {
+            let byte = (self.keys[ki as usize] & mask) - own;
+            while t < s.tokens_a.len() && u64::from(s.tokens_a[t].start) < byte {
+                t += 1;
+            }
+            s.seed_tokens.push(t as u32);
+        }
+        for hit in &mut s.hits {
+            hit.a = s.seed_tokens[hit.a as usize];
         }
         out.stats.hits = s.hits.len() as u64;
         s.hits.sort_unstable();
@@ -815,6 +828,8 @@ struct PairScratch {
     hits: Vec<Hit>,
     /// Hits of one pair as token indices `(in A, in B)`.
     mapped: Vec<(usize, usize)>,
+    /// Token index in A of each of A's seeds.
+    seed_tokens: Vec<u32>,
     segments: Vec<Segment>,
     verifier: Verifier,
 }
@@ -827,6 +842,7 @@ impl PairScratch {
             tokens_b: Vec::new(),
             hits: Vec::new(),
             mapped: Vec::new(),
+            seed_tokens: Vec::new(),
             segments: Vec::new(),
             verifier: Verifier {
                 tokenizer: Tokenizer::new(params.seed),
