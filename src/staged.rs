@@ -1720,6 +1720,9 @@ pub enum Texts {
 /// When a verify shard is incomplete or of another plan; reading errors.
 pub fn cluster(work: &Work, texts: Texts, progress: &dyn Progress) -> Result<Scan> {
     let started = std::time::Instant::now();
+    // The read below frees each document's text as it goes: give such
+    // memory back rather than carry it through clustering and writing.
+    crate::heap::return_freed_memory();
     let verified = work.require(StageName::Verify)?;
     let signed = work.require(StageName::Sign)?;
     let runs: Vec<u32> = signed.iter().map(|m| m.runs).collect();
@@ -2137,6 +2140,9 @@ pub fn scan_within(
     progress: &dyn Progress,
 ) -> Result<Scan> {
     let started = std::time::Instant::now();
+    // The stages run one after the other in this process: what one frees
+    // should go back to the system, not stay for the next one's peak.
+    crate::heap::return_freed_memory();
     plan(dir, config, Shards::Budget(budget), progress)?;
     let work = Work::open(dir)?;
     let count = work.plan().shards;
