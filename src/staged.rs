@@ -1715,6 +1715,10 @@ pub enum Texts {
 /// [`Texts::MembersOnDisk`] no text at all (the report takes the members'
 /// texts from [`Scan::unit_texts`]).
 ///
+/// On Linux with glibc it first fixes `malloc`'s mmap threshold at 128 KiB
+/// for the rest of the process, so that freed texts go back to the system
+/// (`src/heap.rs`): a program that embeds this crate gets that setting too.
+///
 /// # Errors
 ///
 /// When a verify shard is incomplete or of another plan; reading errors.
@@ -2127,7 +2131,8 @@ pub fn filter(
 /// memory budget: plans into `dir` (a new or empty directory) with as many
 /// shards as the budget needs ([`shards_for`]), runs every shard of every
 /// stage in turn, then [`cluster`]. The result is the scan `config` gives
-/// without a budget, but for `stats.seconds`.
+/// without a budget, but for `stats.seconds`. Sets glibc's mmap threshold
+/// for the process, as [`cluster`] does.
 ///
 /// # Errors
 ///
