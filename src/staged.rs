@@ -1308,14 +1308,13 @@ pub fn sign(
             segmented = units::segment_docs(run, |d| &d.text, params.unit);
             &segmented
         };
-        sign_run(
-            work,
-            i,
-            r as u32,
-            (run, run_units),
-            units.of_doc(run_docs.start).start,
-            progress,
-        )?;
+        // An empty shard has one empty run, starting after its last unit.
+        let first = if run.is_empty() {
+            units.len() as u32
+        } else {
+            units.of_doc(run_docs.start).start
+        };
+        sign_run(work, i, r as u32, (run, run_units), first, progress)?;
     }
     progress.finish();
     let mut marker = work.marker_for(StageName::Sign, i);
@@ -2148,22 +2147,89 @@ pub fn scan_within(
     // The stages run one after the other in this process: what one frees
     // should go back to the system, not stay for the next one's peak.
     crate::heap::return_freed_memory();
-    plan(dir, config, Shards::Budget(budget), progress)?;
+    // Over several input files, as many shards at once as there are
+    // threads, each within its share of the budget: a shard's reading and
+    // decompression are serial, so one shard at a time leaves threads idle.
+    // Over one file, one shard at a time: halving the shards' size would
+    // double their number, and every shard of a compressed file
+    // decompresses it from its start up to its own lines.
+    let files = corpus::list_selected(&config.inputs, &config.read.select)?
+        .sources
+        .len();
+    let workers = if files >= 2 {
+        rayon::current_num_threads().max(1)
+    } else {
+        1
+    };
+    let share = (budget / workers as u64).max(1);
+    plan(dir, config, Shards::Budget(share), progress)?;
     let work = Work::open(dir)?;
     let count = work.plan().shards;
     let shard = |index| Shard { index, count };
-    for i in 0..count {
-        sign(&work, shard(i), Some(budget), progress)?;
-    }
-    for j in 0..count {
-        bucket(&work, shard(j), progress)?;
-    }
-    for k in 0..count {
-        verify(&work, shard(k), progress)?;
-    }
+    let quiet = crate::progress::Silent;
+    each_shard(count, workers, Stage::Signing, progress, |i| {
+        sign(&work, shard(i), Some(share), &quiet)
+    })?;
+    each_shard(count, workers, Stage::Banding, progress, |j| {
+        bucket(&work, shard(j), &quiet)
+    })?;
+    each_shard(count, workers, Stage::Verifying, progress, |k| {
+        verify(&work, shard(k), &quiet)
+    })?;
     let mut scan = cluster(&work, texts, progress)?;
     scan.stats.seconds = started.elapsed().as_secs_f64();
     Ok(scan)
+}
+
+/// Runs `run(i)` for every shard `i` of `count`, at most `workers` at a
+/// time, and reports shards done as `stage`'s progress. Shards are taken
+/// in order; once one fails no other starts, and the first error (by
+/// shard) is returned. `workers` tasks of the current rayon pool each take
+/// shards one after another, rather than a parallel loop over shards: a
+/// thread waiting for its shard's nested work may run another task, so
+/// only a bounded number of tasks keeps the shards in flight (and so the
+/// memory) at `workers`.
+fn each_shard(
+    count: u32,
+    workers: usize,
+    stage: Stage,
+    progress: &dyn Progress,
+    run: impl Fn(u32) -> Result<Outcome> + Sync,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+    progress.start(stage, Some(u64::from(count)));
+    let next = AtomicU32::new(0);
+    let failed = AtomicBool::new(false);
+    let errors = std::sync::Mutex::new(Vec::new());
+    rayon::scope(|scope| {
+        for _ in 0..workers.min(count as usize) {
+            scope.spawn(|_| {
+                while !failed.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    match run(i) {
+                        Ok(_) => progress.advance(1),
+                        Err(e) => {
+                            failed.store(true, Ordering::Relaxed);
+                            errors
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push((i, e));
+                        }
+                    }
+                }
+            });
+        }
+    });
+    progress.finish();
+    let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    errors.sort_by_key(|&(i, _)| i);
+    match errors.into_iter().next() {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Fills `buf` from `file` at `offset`, without moving any file offset.

@@ -461,15 +461,23 @@ fn a_small_memory_budget_spills_sorted_runs_and_changes_nothing() {
     }
     assert_eq!(cluster(&work, &dir.path().join("r.json")), expected);
 
-    // `scan --memory-budget`: the same stages in a temporary work directory.
-    let out = dir.path().join("budget.json");
-    dupscan()
-        .args(["scan", "-q", "--memory-budget", "8K", "-o"])
-        .arg(&out)
-        .args(&inputs)
-        .assert()
-        .success();
-    assert_eq!(without_seconds(&fs::read(&out).expect("report")), expected);
+    // `scan --memory-budget`: the same stages in a temporary work directory,
+    // over several files one shard at a time (`-j 1`) or three at a time,
+    // each within a third of the budget (so three times as many shards).
+    for threads in ["1", "3"] {
+        let out = dir.path().join(format!("budget-{threads}.json"));
+        dupscan()
+            .args(["scan", "-q", "-j", threads, "--memory-budget", "8K", "-o"])
+            .arg(&out)
+            .args(&inputs)
+            .assert()
+            .success();
+        assert_eq!(
+            without_seconds(&fs::read(&out).expect("report")),
+            expected,
+            "-j {threads}"
+        );
+    }
 
     // `dedup --memory-budget` writes what dedup writes.
     let input = dir.path().join("in");
@@ -639,4 +647,17 @@ fn cluster_without_document_texts_gives_scans_offsets_and_texts() {
             );
         }
     }
+}
+
+#[test]
+fn more_shards_than_documents_leave_empty_shards_that_change_nothing() {
+    // 6 documents in 9 shards: some shards hold no document (signing one
+    // used to panic).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inputs = vec![chain()];
+    let expected = scan_report(dir.path(), &inputs, &[]);
+    let work = dir.path().join("w");
+    plan(&work, 9, &inputs, &[]);
+    run_steps(&work, 9, &shuffled(9));
+    assert_eq!(cluster(&work, &dir.path().join("r.json")), expected);
 }
