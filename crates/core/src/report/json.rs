@@ -9,7 +9,9 @@
 //! Both serialize groups in parallel, a window of chunks at a time, and
 //! write the chunks in group order: the bytes are those of a sequential
 //! `serde_json` run (a test checks it), whatever the number of threads, and
-//! memory stays bounded by the window (a few thousand members per thread).
+//! memory stays bounded by the window (a few thousand members or 256 KiB of
+//! member text per thread). A group larger than that is streamed: written
+//! in its turn a few members at a time, never built whole.
 
 use std::io::{self, Write};
 
@@ -40,52 +42,235 @@ const CHUNK_TEXT_BYTES: u64 = if cfg!(test) { 250 } else { 1 << 18 };
 /// Chunks in flight per worker thread before they are written out.
 const WINDOW_PER_THREAD: usize = if cfg!(test) { 1 } else { 4 };
 
-/// Writes every group of `report` to `out`, each as `group(id, buf)` appends
-/// it: chunks of about [`CHUNK_MEMBERS`] members or [`CHUNK_TEXT_BYTES`] of
-/// member text, whichever comes first, are serialized in parallel, a window
-/// of a few per thread at a time, and written in order.
-fn write_groups(
-    report: &Report,
-    out: &mut dyn Write,
-    group: impl Fn(usize, &mut Vec<u8>) -> io::Result<()> + Sync,
-) -> io::Result<()> {
+/// Consecutive groups serialized together, or one large group streamed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Chunk {
+    /// The groups.
+    ids: std::ops::Range<usize>,
+    /// One group of more than [`CHUNK_MEMBERS`] members or
+    /// [`CHUNK_TEXT_BYTES`] of member text: written a few members at a
+    /// time rather than built whole.
+    stream: bool,
+}
+
+/// Member bytes a streamed group gathers before writing them out.
+const STREAM_BUFFER: usize = if cfg!(test) { 100 } else { 1 << 16 };
+
+/// How a writer lays out one group.
+trait GroupFormat: Sync {
+    /// Appends group `id`, whole, to `buf`.
+    fn group(&self, report: &Report, id: usize, buf: &mut Vec<u8>) -> io::Result<()>;
+    /// Writes group `id` to `out` with the bytes [`GroupFormat::group`]
+    /// would append, building its members a few at a time.
+    fn stream(&self, report: &Report, id: usize, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// Writes every group of `report` to `out` as `format` lays it out: chunks
+/// of about [`CHUNK_MEMBERS`] members or [`CHUNK_TEXT_BYTES`] of member
+/// text, whichever comes first, are serialized in parallel, a window of a
+/// few per thread at a time, and written in order; a group larger than a
+/// chunk is streamed, in its turn.
+fn write_groups(report: &Report, out: &mut dyn Write, format: &dyn GroupFormat) -> io::Result<()> {
     let chunks = chunks(report);
     let window = WINDOW_PER_THREAD * rayon::current_num_threads().max(1);
     for batch in chunks.chunks(window) {
-        let bufs: Vec<io::Result<Vec<u8>>> = batch
+        let bufs: Vec<Option<io::Result<Vec<u8>>>> = batch
             .par_iter()
-            .map(|ids| {
-                let mut buf = Vec::new();
-                for id in ids.clone() {
-                    group(id, &mut buf)?;
-                }
-                Ok(buf)
+            .map(|c| {
+                (!c.stream).then(|| {
+                    let mut buf = Vec::new();
+                    for id in c.ids.clone() {
+                        format.group(report, id, &mut buf)?;
+                    }
+                    Ok(buf)
+                })
             })
             .collect();
-        for buf in bufs {
-            out.write_all(&buf?)?;
+        for (c, buf) in batch.iter().zip(bufs) {
+            match buf {
+                Some(buf) => out.write_all(&buf?)?,
+                None => format.stream(report, c.ids.start, out)?,
+            }
         }
     }
     Ok(())
 }
 
 /// The groups of `report` cut into consecutive chunks of about
-/// [`CHUNK_MEMBERS`] members or [`CHUNK_TEXT_BYTES`] of member text.
-fn chunks(report: &Report) -> Vec<std::ops::Range<usize>> {
+/// [`CHUNK_MEMBERS`] members or [`CHUNK_TEXT_BYTES`] of member text; a
+/// group larger than that alone is a streamed chunk of its own.
+fn chunks(report: &Report) -> Vec<Chunk> {
     let n = report.len();
     let mut chunks = Vec::new();
     let mut start = 0;
     let (mut members, mut bytes) = (0, 0);
     for id in 0..n {
-        members += report.group_size(id);
-        bytes += report.group_text_bytes(id);
+        let (size, text) = (report.group_size(id), report.group_text_bytes(id));
+        if size > CHUNK_MEMBERS || text > CHUNK_TEXT_BYTES {
+            if start < id {
+                chunks.push(Chunk {
+                    ids: start..id,
+                    stream: false,
+                });
+            }
+            chunks.push(Chunk {
+                ids: id..id + 1,
+                stream: true,
+            });
+            start = id + 1;
+            (members, bytes) = (0, 0);
+            continue;
+        }
+        members += size;
+        bytes += text;
         if members >= CHUNK_MEMBERS || bytes >= CHUNK_TEXT_BYTES || id + 1 == n {
-            chunks.push(start..id + 1);
+            chunks.push(Chunk {
+                ids: start..id + 1,
+                stream: false,
+            });
             start = id + 1;
             (members, bytes) = (0, 0);
         }
     }
     chunks
+}
+
+/// Writes the members of group `id` to `out`, each as `member(k, m, buf)`
+/// appends member `k`, a few at a time.
+fn stream_members(
+    report: &Report,
+    id: usize,
+    out: &mut dyn Write,
+    member: impl Fn(usize, &super::ReportMember, &mut Vec<u8>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut buf = Vec::new();
+    for k in 0..report.group_size(id) {
+        for m in &report.members(id, k..k + 1) {
+            member(k, m, &mut buf)?;
+        }
+        if buf.len() >= STREAM_BUFFER {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write_all(&buf)
+}
+
+/// Group `id` without its members, serialized by `to_vec`, cut before the
+/// members' empty array `[]` (members are the last field) and what follows
+/// it, which is returned second.
+fn head_and_tail(
+    report: &Report,
+    id: usize,
+    to_vec: impl Fn(&super::ReportGroup) -> serde_json::Result<Vec<u8>>,
+) -> io::Result<(Vec<u8>, Vec<u8>)> {
+    let mut head = to_vec(&report.group_head(id, 0))?;
+    let at = head
+        .windows(2)
+        .rposition(|w| w == b"[]")
+        .expect("members, serialized last");
+    let tail = head.split_off(at)[2..].to_vec();
+    Ok((head, tail))
+}
+
+/// Groups as one compact object each.
+struct Compact;
+
+impl GroupFormat for Compact {
+    fn group(&self, report: &Report, id: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+        serde_json::to_writer(&mut *buf, &report.group(id))?;
+        Ok(())
+    }
+
+    fn stream(&self, report: &Report, id: usize, out: &mut dyn Write) -> io::Result<()> {
+        let (head, tail) = head_and_tail(report, id, |g| serde_json::to_vec(g))?;
+        out.write_all(&head)?;
+        out.write_all(b"[")?;
+        stream_members(report, id, out, |k, m, buf| {
+            if k > 0 {
+                buf.push(b',');
+            }
+            serde_json::to_writer(&mut *buf, m)?;
+            Ok(())
+        })?;
+        out.write_all(b"]")?;
+        out.write_all(&tail)
+    }
+}
+
+/// Groups pretty-printed, nested two levels deep (in the report's
+/// `groups` array).
+struct Pretty;
+
+/// Appends `pretty` to `buf` with `indent` after every newline.
+fn indented(pretty: &[u8], indent: &[u8], buf: &mut Vec<u8>) {
+    // JSON strings hold no raw newline, so every newline is the pretty
+    // printer's own.
+    for line in pretty.split_inclusive(|&b| b == b'\n') {
+        buf.extend_from_slice(line);
+        if line.ends_with(b"\n") {
+            buf.extend_from_slice(indent);
+        }
+    }
+}
+
+impl GroupFormat for Pretty {
+    fn group(&self, report: &Report, id: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+        let pretty = serde_json::to_vec_pretty(&report.group(id))?;
+        indented(&pretty, b"    ", buf);
+        Ok(())
+    }
+
+    fn stream(&self, report: &Report, id: usize, out: &mut dyn Write) -> io::Result<()> {
+        let (head, tail) = head_and_tail(report, id, |g| serde_json::to_vec_pretty(g))?;
+        let mut buf = Vec::new();
+        indented(&head, b"    ", &mut buf);
+        buf.push(b'[');
+        out.write_all(&buf)?;
+        // A member is an element of the group's "members" array: four
+        // spaces deeper than the group, itself four deep in "groups".
+        stream_members(report, id, out, |k, m, buf| {
+            buf.extend_from_slice(if k == 0 { b"\n" } else { b",\n" });
+            buf.extend_from_slice(b"        ");
+            indented(&serde_json::to_vec_pretty(m)?, b"        ", buf);
+            Ok(())
+        })?;
+        buf.clear();
+        indented(b"\n  ]", b"    ", &mut buf);
+        indented(&tail, b"    ", &mut buf);
+        out.write_all(&buf)
+    }
+}
+
+/// Compact groups, each ended by a newline.
+struct Line;
+
+impl GroupFormat for Line {
+    fn group(&self, report: &Report, id: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+        Compact.group(report, id, buf)?;
+        buf.push(b'\n');
+        Ok(())
+    }
+
+    fn stream(&self, report: &Report, id: usize, out: &mut dyn Write) -> io::Result<()> {
+        Compact.stream(report, id, out)?;
+        out.write_all(b"\n")
+    }
+}
+
+/// A group preceded by `,` unless it is the report's first.
+struct Separated<F>(F, &'static [u8], &'static [u8]);
+
+impl<F: GroupFormat> GroupFormat for Separated<F> {
+    fn group(&self, report: &Report, id: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+        buf.extend_from_slice(if id == 0 { self.1 } else { self.2 });
+        self.0.group(report, id, buf)
+    }
+
+    fn stream(&self, report: &Report, id: usize, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(if id == 0 { self.1 } else { self.2 })?;
+        self.0.stream(report, id, out)
+    }
 }
 
 impl ReportWriter for Json {
@@ -98,19 +283,7 @@ impl ReportWriter for Json {
             return out.write_all(b",\n  \"groups\": []\n}\n");
         }
         out.write_all(b",\n  \"groups\": [")?;
-        write_groups(report, out, |id, buf| {
-            let pretty = serde_json::to_vec_pretty(&report.group(id))?;
-            buf.extend_from_slice(if id == 0 { b"\n    " } else { b",\n    " });
-            // Nested two levels deep. JSON strings hold no raw newline, so
-            // every newline is the pretty printer's own.
-            for line in pretty.split_inclusive(|&b| b == b'\n') {
-                buf.extend_from_slice(line);
-                if line.ends_with(b"\n") {
-                    buf.extend_from_slice(b"    ");
-                }
-            }
-            Ok(())
-        })?;
+        write_groups(report, out, &Separated(Pretty, b"\n    ", b",\n    "))?;
         out.write_all(b"\n  ]\n}\n")
     }
 }
@@ -121,13 +294,7 @@ impl ReportWriter for JsonCompact {
         let head = serde_json::to_vec(&report.header())?;
         out.write_all(head.strip_suffix(b"}").unwrap_or(&head))?;
         out.write_all(b",\"groups\":[")?;
-        write_groups(report, out, |id, buf| {
-            if id > 0 {
-                buf.push(b',');
-            }
-            serde_json::to_writer(&mut *buf, &report.group(id))?;
-            Ok(())
-        })?;
+        write_groups(report, out, &Separated(Compact, b"", b","))?;
         out.write_all(b"]}\n")
     }
 }
@@ -136,11 +303,7 @@ impl ReportWriter for JsonLines {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         serde_json::to_writer(&mut *out, &report.header())?;
         out.write_all(b"\n")?;
-        write_groups(report, out, |id, buf| {
-            serde_json::to_writer(&mut *buf, &report.group(id))?;
-            buf.push(b'\n');
-            Ok(())
-        })
+        write_groups(report, out, &Line)
     }
 }
 
@@ -154,18 +317,23 @@ mod tests {
 
     /// A scan with `groups` groups of two members.
     fn scan(groups: usize) -> Scan {
+        scan_sized(groups, 2)
+    }
+
+    /// A scan with `groups` groups of `size` members.
+    fn scan_sized(groups: usize, size: usize) -> Scan {
         let text = |i: usize| {
             format!(
                 "Item {i}: the \"council\" voted on plan number {i} after a long debate on {}.",
                 i * 7
             )
         };
-        let docs = (0..2 * groups)
+        let docs = (0..size * groups)
             .map(|d| Document {
                 id: format!("d{d}"),
                 source: 0,
                 line: d as u64 + 1,
-                text: text(d / 2),
+                text: text(d / size),
                 joins: Vec::new(),
             })
             .collect();
@@ -220,13 +388,43 @@ mod tests {
         assert_eq!(by_text.len(), 9, "{by_text:?}");
         assert_eq!(by_members.len(), 6, "{by_members:?}");
         for (report, c) in [(&with, &by_text), (&without, &by_members)] {
-            assert_eq!(c.first().map(|r| r.start), Some(0));
-            assert!(c.windows(2).all(|w| w[0].end == w[1].start));
-            assert_eq!(c.last().map(|r| r.end), Some(17));
+            assert_eq!(c.first().map(|c| c.ids.start), Some(0));
+            assert!(c.windows(2).all(|w| w[0].ids.end == w[1].ids.start));
+            assert_eq!(c.last().map(|c| c.ids.end), Some(17));
+            assert!(c.iter().all(|c| !c.stream));
             let pretty = serde_json::to_string_pretty(report).expect("json");
             assert_eq!(written(&Json, report), pretty + "\n");
             let compact = serde_json::to_string(report).expect("json");
             assert_eq!(written(&JsonCompact, report), compact + "\n");
+        }
+    }
+
+    #[test]
+    fn groups_larger_than_a_chunk_are_streamed_with_the_same_bytes() {
+        // Groups of 12 members (more than the tests' 5 per chunk) between
+        // groups of 2; the streamed members fill the tests' 100-byte
+        // buffer several times.
+        let big = scan_sized(3, 12);
+        let small = scan(4);
+        for scan in [&big, &small] {
+            for report in [
+                Report::from_scan(scan),
+                Report::from_scan(scan).without_texts(),
+            ] {
+                let c = chunks(&report);
+                let streamed = c.iter().filter(|c| c.stream).count();
+                assert_eq!(streamed, if scan.groups.len() == 3 { 3 } else { 0 });
+                let pretty = serde_json::to_string_pretty(&report).expect("json");
+                assert_eq!(written(&Json, &report), pretty + "\n");
+                let compact = serde_json::to_string(&report).expect("json");
+                assert_eq!(written(&JsonCompact, &report), compact + "\n");
+                let lines = written(&JsonLines, &report);
+                for (id, line) in lines.lines().skip(1).enumerate() {
+                    let group = serde_json::to_string(&report.group(id)).expect("json");
+                    assert_eq!(line, group);
+                }
+                assert_eq!(lines.lines().count(), report.len() + 1);
+            }
         }
     }
 

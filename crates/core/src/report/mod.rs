@@ -408,83 +408,86 @@ impl<'a> Report<'a> {
 
     /// Group `id` with at most its first `limit` members.
     pub fn group_head(&self, id: usize, limit: usize) -> ReportGroup<'_> {
-        let scan = self.scan;
-        let g = &scan.groups[id];
-        let reference = scan.reference_docs > 0;
+        let g = &self.scan.groups[id];
         ReportGroup {
             id: id as u64,
             size: g.members.len() as u64,
             documents: u64::from(g.documents),
             min_similarity: g.min_similarity,
-            members: g
-                .members
-                .iter()
-                .take(limit)
-                .map(|m| {
-                    let u = scan.units.get(m.unit);
-                    let doc = &scan.corpus.docs[u.doc as usize];
-                    let (match_start, match_end) = m
-                        .range
-                        .map_or((u.span.start, u.span.end), |r| (r.start, r.end));
-                    let [char_start, char_end, match_char_start, match_char_end] =
-                        match &scan.unit_texts {
-                            // Members match whole there (no range).
-                            Some(t) if m.range.is_none() => {
-                                let [start, end] = t.chars(m.unit);
-                                [start, end, start, end]
-                            }
-                            _ => self.chars.offsets(
-                                u.doc,
-                                &doc.text,
-                                [u.span.start, u.span.end, match_start, match_end],
-                            ),
-                        };
-                    let names = &self.text_fields[usize::from(scan.is_reference(m.unit))];
-                    let field = (!doc.joins.is_empty()).then(|| {
-                        let field = doc.field_at(u.span.start);
-                        let range = doc.field_range(field);
-                        let at = |offset: u32| {
-                            (offset as usize).clamp(range.start, range.end) - range.start
-                        };
-                        (
-                            names.get(field).map_or("", String::as_str),
-                            at(u.span.start) as u32,
-                            at(u.span.end) as u32,
-                        )
-                    });
-                    ReportMember {
-                        doc: &doc.id,
-                        source: &self.sources[doc.source as usize],
-                        unit: u.index,
-                        start: u.span.start,
-                        end: u.span.end,
-                        similarity: m.similarity,
-                        via: m.via,
-                        match_start,
-                        match_end,
-                        char_start,
-                        char_end,
-                        match_char_start,
-                        match_char_end,
-                        text: match &scan.unit_texts {
-                            _ if !self.member_texts => Cow::Borrowed(""),
-                            Some(t) => t.text(m.unit),
-                            None => Cow::Borrowed(scan.text(m.unit)),
-                        },
-                        side: reference.then(|| {
-                            if scan.is_reference(m.unit) {
-                                Side::Reference
-                            } else {
-                                Side::Corpus
-                            }
-                        }),
-                        field: field.map(|f| f.0),
-                        field_start: field.map(|f| f.1),
-                        field_end: field.map(|f| f.2),
-                    }
-                })
-                .collect(),
+            members: self.members(id, 0..limit.min(g.members.len())),
         }
+    }
+
+    /// Members `range` of group `id`, as [`Report::group`] shows them (a
+    /// writer can serialize a large group a slice at a time).
+    pub fn members(&self, id: usize, range: std::ops::Range<usize>) -> Vec<ReportMember<'_>> {
+        let scan = self.scan;
+        let reference = scan.reference_docs > 0;
+        scan.groups[id].members[range]
+            .iter()
+            .map(|m| {
+                let u = scan.units.get(m.unit);
+                let doc = &scan.corpus.docs[u.doc as usize];
+                let (match_start, match_end) = m
+                    .range
+                    .map_or((u.span.start, u.span.end), |r| (r.start, r.end));
+                let [char_start, char_end, match_char_start, match_char_end] =
+                    match &scan.unit_texts {
+                        // Members match whole there (no range).
+                        Some(t) if m.range.is_none() => {
+                            let [start, end] = t.chars(m.unit);
+                            [start, end, start, end]
+                        }
+                        _ => self.chars.offsets(
+                            u.doc,
+                            &doc.text,
+                            [u.span.start, u.span.end, match_start, match_end],
+                        ),
+                    };
+                let names = &self.text_fields[usize::from(scan.is_reference(m.unit))];
+                let field = (!doc.joins.is_empty()).then(|| {
+                    let field = doc.field_at(u.span.start);
+                    let range = doc.field_range(field);
+                    let at =
+                        |offset: u32| (offset as usize).clamp(range.start, range.end) - range.start;
+                    (
+                        names.get(field).map_or("", String::as_str),
+                        at(u.span.start) as u32,
+                        at(u.span.end) as u32,
+                    )
+                });
+                ReportMember {
+                    doc: &doc.id,
+                    source: &self.sources[doc.source as usize],
+                    unit: u.index,
+                    start: u.span.start,
+                    end: u.span.end,
+                    similarity: m.similarity,
+                    via: m.via,
+                    match_start,
+                    match_end,
+                    char_start,
+                    char_end,
+                    match_char_start,
+                    match_char_end,
+                    text: match &scan.unit_texts {
+                        _ if !self.member_texts => Cow::Borrowed(""),
+                        Some(t) => t.text(m.unit),
+                        None => Cow::Borrowed(scan.text(m.unit)),
+                    },
+                    side: reference.then(|| {
+                        if scan.is_reference(m.unit) {
+                            Side::Reference
+                        } else {
+                            Side::Corpus
+                        }
+                    }),
+                    field: field.map(|f| f.0),
+                    field_start: field.map(|f| f.1),
+                    field_end: field.map(|f| f.2),
+                }
+            })
+            .collect()
     }
 
     /// The header: everything but the groups.
