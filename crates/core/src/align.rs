@@ -851,8 +851,6 @@ impl PairScratch {
                 set_a: Vec::new(),
                 set_b: Vec::new(),
                 sets: SetSimilarity::default(),
-                calls: 0,
-                bytes: 0,
             },
         }
     }
@@ -867,15 +865,10 @@ struct Verifier {
     set_a: Vec<u64>,
     set_b: Vec<u64>,
     sets: SetSimilarity,
-    /// Calls and bytes measured, for [`AlignStats::measured`].
-    calls: u64,
-    bytes: u64,
 }
 
 impl Verifier {
     fn similarity(&mut self, a: &str, b: &str) -> f64 {
-        self.calls += 1;
-        self.bytes += (a.len() + b.len()) as u64;
         self.tokenizer.normalize_into(a, &mut self.text);
         self.shingler.hashes(&self.text, &mut self.set_a);
         self.tokenizer.normalize_into(b, &mut self.text);
@@ -1120,11 +1113,10 @@ impl Pair<'_> {
     /// ones to `out`.
     fn finish(&self, segments: &mut [Segment], verifier: &mut Verifier, out: &mut Out) {
         out.stats.segments += segments.len() as u64;
-        let measured = (verifier.calls, verifier.bytes);
         let chains = self.chain(segments);
         out.stats.chains += chains.len() as u64;
         for c in chains {
-            if let Some(score) = self.verify(&c, verifier) {
+            if let Some(score) = self.verify(&c, verifier, &mut out.stats) {
                 out.matches.push(SpanMatch {
                     a: span(self.a.doc, self.ta, c.a0, c.a1),
                     b: span(self.b.doc, self.tb, c.b0, c.b1),
@@ -1144,7 +1136,7 @@ impl Pair<'_> {
                 .iter()
                 .filter(|s| s.a1 <= c.a1 && s.b0 >= c.b0 && s.b1 <= c.b1 && **s != c);
             for s in inside {
-                if let Some(score) = self.verify(s, verifier) {
+                if let Some(score) = self.verify(s, verifier, &mut out.stats) {
                     out.matches.push(SpanMatch {
                         a: span(self.a.doc, self.ta, s.a0, s.a1),
                         b: span(self.b.doc, self.tb, s.b0, s.b1),
@@ -1153,13 +1145,11 @@ impl Pair<'_> {
                 }
             }
         }
-        out.stats.measured += verifier.calls - measured.0;
-        out.stats.measured_bytes += verifier.bytes - measured.1;
     }
 
     /// The similarity of a chain's two spans, if they are long and similar
-    /// enough.
-    fn verify(&self, c: &Segment, v: &mut Verifier) -> Option<f64> {
+    /// enough; counts the spans measured in `stats`.
+    fn verify(&self, c: &Segment, v: &mut Verifier, stats: &mut PairStats) -> Option<f64> {
         let min = self.params.min_words as usize;
         if c.a1 - c.a0 < min || c.b1 - c.b0 < min {
             return None;
@@ -1169,10 +1159,13 @@ impl Pair<'_> {
         }
         let a = span(self.a.doc, self.ta, c.a0, c.a1);
         let b = span(self.b.doc, self.tb, c.b0, c.b1);
-        let score = v.similarity(
+        let (a, b) = (
             &self.a.text[a.start_byte as usize..a.end_byte as usize],
             &self.b.text[b.start_byte as usize..b.end_byte as usize],
         );
+        stats.measured += 1;
+        stats.measured_bytes += (a.len() + b.len()) as u64;
+        let score = v.similarity(a, b);
         (score >= self.params.threshold).then_some(score)
     }
 }

@@ -569,29 +569,46 @@ mod tests {
             .map(|&(a, b, similarity)| Match { a, b, similarity })
             .collect();
         let classes = ExactClasses::default();
-        let set_of = |id: u32, _: &mut String, out: &mut Vec<u64>| {
-            // Word sets of the text: enough for the similarities used here.
-            out.clear();
-            out.extend(texts[id as usize].bytes().map(u64::from));
-            out.sort_unstable();
-            out.dedup();
-        };
+        clustered(grouping, &units, &classes, &matches, |id| {
+            texts[id as usize]
+        })
+        .into_iter()
+        .map(|g| g.members.iter().map(|m| m.unit).collect())
+        .collect()
+    }
+
+    /// The distinct bytes of `text`, sorted: the sets the tests' texts are
+    /// compared by.
+    fn byte_set(text: &str) -> Vec<u64> {
+        let mut set: Vec<u64> = text.bytes().map(u64::from).collect();
+        set.sort_unstable();
+        set.dedup();
+        set
+    }
+
+    /// [`groups`] at threshold 0.7 over the whole corpus, without links,
+    /// unit `u`'s set being the byte set of `text(u)`.
+    fn clustered<'t>(
+        grouping: Grouping,
+        units: &Units,
+        classes: &ExactClasses,
+        matches: &[Match],
+        text: impl Fn(u32) -> &'t str + Sync,
+    ) -> Vec<Group> {
+        let set_of = |unit: u32, _: &mut String, out: &mut Vec<u64>| *out = byte_set(text(unit));
         groups(
             &Clustering {
                 grouping,
                 threshold: 0.7,
-                units: &units,
-                classes: &classes,
-                matches: &matches,
+                units,
+                classes,
+                matches,
                 links: &[],
                 scope: Scope::All,
                 reference_docs: 0,
             },
             &set_of,
         )
-        .into_iter()
-        .map(|g| g.members.iter().map(|m| m.unit).collect())
-        .collect()
     }
 
     #[test]
@@ -634,12 +651,7 @@ mod tests {
             text_of[id(i as u32) as usize] = Some(t);
         }
         let units = Units::from_docs((0..n).map(|_| vec![Span { start: 0, end: 8 }]).collect());
-        let set = |i: usize| {
-            let mut s: Vec<u64> = texts[i].bytes().map(u64::from).collect();
-            s.sort_unstable();
-            s.dedup();
-            s
-        };
+        let set = |i: usize| byte_set(&texts[i]);
         let class = |i: usize| (0..i).find(|&j| texts[j] == texts[i]).unwrap_or(i);
         let repeats: Vec<(u32, u32)> = (0..texts.len())
             .filter(|&i| class(i) != i)
@@ -657,30 +669,9 @@ mod tests {
         }
         matches.sort_by_key(|m| (m.a, m.b));
         let classes = ExactClasses::new(repeats);
-        let set_of = |unit: u32, _: &mut String, out: &mut Vec<u64>| {
-            out.clear();
-            out.extend(
-                text_of[unit as usize]
-                    .unwrap_or_default()
-                    .bytes()
-                    .map(u64::from),
-            );
-            out.sort_unstable();
-            out.dedup();
-        };
-        groups(
-            &Clustering {
-                grouping: Grouping::Stars,
-                threshold: 0.7,
-                units: &units,
-                classes: &classes,
-                matches: &matches,
-                links: &[],
-                scope: Scope::All,
-                reference_docs: 0,
-            },
-            &set_of,
-        )
+        clustered(Grouping::Stars, &units, &classes, &matches, |unit| {
+            text_of[unit as usize].unwrap_or_default()
+        })
     }
 
     #[test]

@@ -416,6 +416,20 @@ impl Tokenizer {
     }
 }
 
+/// `0x01` in every byte of a `u64`.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte of a `u64`.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` whose low seven bits are at least `lo`
+/// (`lo < 0x80`): `x + (0x80 - lo)` reaches `0x80` exactly when `x >= lo`,
+/// and no carry crosses bytes since both are below `0x80`. Callers mask
+/// out the non-ASCII bytes.
+#[inline]
+fn at_least(w: u64, lo: u8) -> u64 {
+    ((w & !HIGH) + u64::from(0x80 - lo) * ONES) & HIGH
+}
+
 /// The common word, without a branch per byte: at byte `i`, one to seven
 /// ASCII letters or digits, uppercase only first, then an ASCII separator
 /// other than `-`. Its length and its lowercase bytes (the first `len`
@@ -423,13 +437,9 @@ impl Tokenizer {
 /// of the text's end.
 #[inline]
 fn short_ascii_word(bytes: &[u8], i: usize) -> Option<(usize, [u8; 8])> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let chunk = bytes.get(i..i + 8)?;
     let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-    // Per byte, the high bit of `x + (0x80 - lo)` (x < 0x80) is `x >= lo`.
-    let low = w & !HIGH;
-    let ge = |lo: u64| (low + (0x80 - lo) * ONES) & HIGH;
+    let ge = |lo: u8| at_least(w, lo);
     let ascii = !w & HIGH;
     let lower = ge(0x61) & !ge(0x7B);
     let upper = ge(0x41) & !ge(0x5B);
@@ -500,14 +510,9 @@ fn ascii_word(text: &str, i: usize) -> Option<(usize, bool)> {
 /// digit (the text's length if none), eight bytes at a time.
 #[inline]
 fn lower_digit_run(bytes: &[u8], mut k: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = bytes.get(k..k + 8) {
         let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        // Per byte of an ASCII `w`, the high bit of `x + (0x80 - lo)` is set
-        // exactly when `x >= lo` (no carry crosses bytes: x, lo < 0x80).
-        let low = w & !HIGH;
-        let ge = |lo: u64| (low + (0x80 - lo) * ONES) & HIGH;
+        let ge = |lo: u8| at_least(w, lo);
         let lower = ge(0x61) & !ge(0x7B);
         let digit = ge(0x30) & !ge(0x3A);
         let stop = !(lower | digit) | (w & HIGH);

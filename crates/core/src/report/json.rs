@@ -258,18 +258,29 @@ impl GroupFormat for Line {
     }
 }
 
-/// A group preceded by `,` unless it is the report's first.
-struct Separated<F>(F, &'static [u8], &'static [u8]);
+/// Groups of `format`, each preceded by `first` (the report's first
+/// group) or `other`.
+struct Separated<F> {
+    format: F,
+    first: &'static [u8],
+    other: &'static [u8],
+}
+
+impl<F> Separated<F> {
+    fn before(&self, id: usize) -> &'static [u8] {
+        if id == 0 { self.first } else { self.other }
+    }
+}
 
 impl<F: GroupFormat> GroupFormat for Separated<F> {
     fn group(&self, report: &Report, id: usize, buf: &mut Vec<u8>) -> io::Result<()> {
-        buf.extend_from_slice(if id == 0 { self.1 } else { self.2 });
-        self.0.group(report, id, buf)
+        buf.extend_from_slice(self.before(id));
+        self.format.group(report, id, buf)
     }
 
     fn stream(&self, report: &Report, id: usize, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(if id == 0 { self.1 } else { self.2 })?;
-        self.0.stream(report, id, out)
+        out.write_all(self.before(id))?;
+        self.format.stream(report, id, out)
     }
 }
 
@@ -283,7 +294,15 @@ impl ReportWriter for Json {
             return out.write_all(b",\n  \"groups\": []\n}\n");
         }
         out.write_all(b",\n  \"groups\": [")?;
-        write_groups(report, out, &Separated(Pretty, b"\n    ", b",\n    "))?;
+        write_groups(
+            report,
+            out,
+            &Separated {
+                format: Pretty,
+                first: b"\n    ",
+                other: b",\n    ",
+            },
+        )?;
         out.write_all(b"\n  ]\n}\n")
     }
 }
@@ -294,7 +313,15 @@ impl ReportWriter for JsonCompact {
         let head = serde_json::to_vec(&report.header())?;
         out.write_all(head.strip_suffix(b"}").unwrap_or(&head))?;
         out.write_all(b",\"groups\":[")?;
-        write_groups(report, out, &Separated(Compact, b"", b","))?;
+        write_groups(
+            report,
+            out,
+            &Separated {
+                format: Compact,
+                first: b"",
+                other: b",",
+            },
+        )?;
         out.write_all(b"]}\n")
     }
 }
