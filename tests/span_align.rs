@@ -18,7 +18,7 @@
 
 use std::path::Path;
 
-use dupscan::align::{AlignParams, SpanMatch, align};
+use dupscan::align::{AlignParams, MutedRange, SpanMatch, align, align_muted};
 use dupscan::tokens::Tokenizer;
 use proptest::prelude::*;
 
@@ -451,4 +451,89 @@ fn a_line_from_ten_words_takes_linear_work() {
     };
     let (small, large) = (per_hit(40_000), per_hit(80_000));
     assert!(large < 1.5 * small, "steps per hit {small} -> {large}");
+}
+
+/// Distinct made-up sentences `from..from + n` as one text.
+fn text_of(from: u64, n: usize) -> String {
+    let ids: Vec<u64> = (from * 100_000..from * 100_000 + 12 * n as u64).collect();
+    sentences(&ids, &[12]).join(" ")
+}
+
+/// `align_muted`: fingerprints inside a muted range count towards `max_df`
+/// but are never seeds. An exact copy muted in document 1 meets neither
+/// the original (document 0) nor the glued copy (document 2), which still
+/// meets the original.
+#[test]
+fn muted_ranges_are_counted_but_never_seeds() {
+    let original = text_of(1, 4);
+    let host = format!("{} {original}", text_of(2, 2));
+    let glued = format!("Share This Article{original}Read more of our coverage here today.");
+    let docs = [original.as_str(), host.as_str(), glued.as_str()];
+    let start = host.find(&original).expect("copy") as u32;
+    let muted = [MutedRange {
+        doc: 1,
+        start,
+        end: start + original.len() as u32,
+    }];
+    let params = AlignParams::default();
+    let open = align(&docs, &params).expect("valid");
+    let pairs = |m: &[SpanMatch]| {
+        let mut p: Vec<(u32, u32)> = m.iter().map(|m| (m.a.doc, m.b.doc)).collect();
+        p.dedup();
+        p
+    };
+    assert_eq!(pairs(&open.matches), [(0, 1), (0, 2), (1, 2)]);
+    let found = align_muted(&docs, &params, &muted).expect("valid");
+    assert_eq!(pairs(&found.matches), [(0, 2)]);
+    let m = found.matches[0];
+    assert_eq!(&glued[m.b.start_byte as usize..m.b.end_byte as usize], {
+        let end = original.len() - 1;
+        &original[..end]
+    });
+    assert!(found.stats.muted > 0, "{:?}", found.stats);
+    assert_eq!(found.stats.fingerprints, open.stats.fingerprints);
+    // Counted: with max_df 2 every fingerprint of the copy (3 occurrences,
+    // one muted) is boilerplate, muted or not.
+    let strict = AlignParams {
+        max_df: 2,
+        ..params
+    };
+    let dropped = align_muted(&docs, &strict, &muted).expect("valid");
+    assert!(dropped.matches.is_empty(), "{:?}", dropped.matches);
+    assert_eq!(
+        dropped.stats.dropped_hashes,
+        align(&docs, &strict).expect("valid").stats.dropped_hashes
+    );
+    // Out of order: refused.
+    let twice = [muted[0], muted[0]];
+    assert!(align_muted(&docs, &params, &twice).is_err());
+}
+
+/// A long copy whose seeds lie only at its two ends (its middle muted in
+/// the copy, so far apart that the ends are aligned in separate windows) is
+/// one match: the second window's hits lie inside the segment the first
+/// one's extension made, so it is not extended again.
+#[test]
+fn a_long_copy_seeded_at_both_ends_is_one_match() {
+    let (head, middle, tail) = (text_of(3, 2), text_of(4, 120), text_of(5, 2));
+    let original = format!("{head} {middle} {tail}");
+    let copy = format!("{} {original}", text_of(6, 2));
+    let start = copy.find(&middle).expect("copy") as u32;
+    assert!(middle.len() > 8192, "{}", middle.len());
+    let muted = [MutedRange {
+        doc: 1,
+        start,
+        end: start + middle.len() as u32,
+    }];
+    let docs = [original.as_str(), copy.as_str()];
+    let found = align_muted(&docs, &AlignParams::default(), &muted).expect("valid");
+    assert_eq!(found.matches.len(), 1, "{:?}", found.matches);
+    let m = found.matches[0];
+    assert_eq!(&copy[m.b.start_byte as usize..m.b.end_byte as usize], {
+        let end = original.len() - 1;
+        &original[..end]
+    });
+    // Both ends were hit; the tail's hits were covered, not extended.
+    assert_eq!(found.stats.segments, 1, "{:?}", found.stats);
+    assert!(found.stats.hits > 2, "{:?}", found.stats);
 }

@@ -7,16 +7,18 @@
 //! 1. **Fingerprints** ([`Fingerprints::collect`]): every document is
 //!    tokenized ([`crate::tokens`]) and winnowed ([`crate::winnow`]), in
 //!    parallel. Each fingerprint is packed into one `u64` key: the top bits
-//!    of its hash above a *global position* (the document's base plus the
-//!    token position; a document of `n` bytes reserves `2n + 1` positions,
-//!    the tokenizer's bound). Keys are radix-partitioned on their top 8 bits
+//!    of its hash above a *mute bit* and a *global position* (the
+//!    document's base plus the byte offset of its first word). The mute bit
+//!    marks a fingerprint lying wholly inside a range the caller muted
+//!    ([`align_muted`]: the unit path's exact repeats, grouped already). Keys are radix-partitioned on their top 8 bits
 //!    as they are made. **8 bytes per fingerprint**, about 3.2 bytes per word
 //!    at 0.4 fingerprints per word: the peak of the span path.
 //! 2. **Seed index** ([`SeedIndex::build`]): each partition is sorted and
 //!    every run of equal hashes is kept only when it has at least two
-//!    occurrences (a hash seen once matches nothing) and at most
-//!    [`AlignParams::max_df`] (more is boilerplate: sign-offs, licence
-//!    lines, navigation; dropped and counted). The kept keys (8 bytes each)
+//!    occurrences outside muted ranges (a hash seen once matches nothing)
+//!    and at most [`AlignParams::max_df`] occurrences in all, muted ones
+//!    included (more is boilerplate: sign-offs, licence lines, navigation;
+//!    dropped and counted). Only the unmuted occurrences are kept. The kept keys (8 bytes each)
 //!    are the index; the rest is freed partition by partition.
 //! 3. **Alignment** ([`SeedIndex::align`]): the kept keys are ordered by
 //!    position (4 bytes each), so each document's seeds are one range of
@@ -39,7 +41,10 @@
 //!    A chain made of one extension that skipped no word has equal token
 //!    hashes on both sides, so equal normalized text: its similarity is 1 and
 //!    is not computed. Windows of B start a few words around its hits and
-//!    grow fourfold while an extension reaches their edge. The work beyond
+//!    grow fourfold while an extension reaches their edge; hits of a later
+//!    window that lie inside a segment an earlier window of the pair made
+//!    are not extended again (a long copy whose seeds are sparse, muted
+//!    between its ends, is one segment, not one per window). The work beyond
 //!    tokenizing is counted in [`AlignStats::steps`]; it is linear in the
 //!    hits, which are at most `max_df / 2` per fingerprint.
 //!
@@ -218,8 +223,12 @@ pub struct AlignStats {
     pub dropped_hashes: u64,
     /// Their occurrences.
     pub dropped_fingerprints: u64,
-    /// Fingerprints kept in the seed index (hashes seen at least twice).
+    /// Fingerprints kept in the seed index (hashes seen at least twice
+    /// outside muted ranges).
     pub seeds: u64,
+    /// Fingerprints inside muted ranges ([`align_muted`]): counted, never
+    /// seeds.
+    pub muted: u64,
     /// Bytes of the fingerprint keys at their peak (stages 1 and 2).
     pub fingerprint_bytes: u64,
     /// Bytes of the seed index (kept keys, and their order by position
@@ -270,9 +279,43 @@ pub struct Alignment {
 /// [`Error::Param`] for parameters out of range, more than `u32::MAX`
 /// documents, or a document of 4 GiB or more.
 pub fn align<D: AsRef<str> + Sync>(docs: &[D], params: &AlignParams) -> Result<Alignment> {
-    let fingerprints = Fingerprints::collect(docs, params)?;
+    align_muted(docs, params, &[])
+}
+
+/// [`align`], with the fingerprints lying wholly inside `muted` byte ranges
+/// counted (towards [`AlignParams::max_df`]) but never seeds: no hit starts
+/// there, though an extension runs through them.
+///
+/// The unit path passes its exact repeats here (every unit whose
+/// normalized text equals an earlier unit's): their copies are grouped
+/// already, and the first copy still meets any other text that shares
+/// words with them, so a corpus of many exact copies is not aligned copy
+/// by copy. `muted` must be sorted by document, then start, and not
+/// overlap.
+///
+/// # Errors
+///
+/// As [`align`].
+pub fn align_muted<D: AsRef<str> + Sync>(
+    docs: &[D],
+    params: &AlignParams,
+    muted: &[MutedRange],
+) -> Result<Alignment> {
+    let fingerprints = Fingerprints::collect_muted(docs, params, muted)?;
     let index = SeedIndex::build(fingerprints, params);
     Ok(index.align(docs, params))
+}
+
+/// A byte range of one document whose fingerprints are not seeds
+/// ([`align_muted`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MutedRange {
+    /// Document index.
+    pub doc: u32,
+    /// First byte.
+    pub start: u32,
+    /// Byte just past the range.
+    pub end: u32,
 }
 
 /// Seeds with at most this many occurrences pair every occurrence with
@@ -396,7 +439,32 @@ impl Fingerprints {
     /// [`Error::Param`] for invalid parameters, more than `u32::MAX`
     /// documents, or a document of 4 GiB or more.
     pub fn collect<D: AsRef<str> + Sync>(docs: &[D], params: &AlignParams) -> Result<Self> {
+        Self::collect_muted(docs, params, &[])
+    }
+
+    /// [`Fingerprints::collect`], marking the fingerprints whose n-gram
+    /// lies wholly inside a `muted` range (sorted by document and start, not
+    /// overlapping): [`SeedIndex::build`] counts them but does not keep
+    /// them.
+    ///
+    /// # Errors
+    ///
+    /// As [`Fingerprints::collect`], and [`Error::Param`] for `muted`
+    /// ranges out of order.
+    pub fn collect_muted<D: AsRef<str> + Sync>(
+        docs: &[D],
+        params: &AlignParams,
+        muted: &[MutedRange],
+    ) -> Result<Self> {
         params.validate()?;
+        if muted
+            .windows(2)
+            .any(|w| (w[1].doc, w[1].start) < (w[0].doc, w[0].end))
+        {
+            return Err(Error::Param(
+                "muted ranges must be sorted by document and start, and not overlap".into(),
+            ));
+        }
         if u32::try_from(docs.len()).is_err() {
             return Err(Error::Param(format!(
                 "{} documents; span alignment handles at most {}",
@@ -414,7 +482,8 @@ impl Fingerprints {
         }
         let map = DocMap::new(docs.iter().map(|d| d.as_ref().len()));
         let pos_bits = (64 - map.total().leading_zeros()).max(1);
-        if pos_bits > 56 - PARTITION_BITS {
+        // One bit above the position marks a muted fingerprint.
+        if pos_bits + 1 > 56 - PARTITION_BITS {
             return Err(Error::Param(
                 "corpus too large for span alignment's 64-bit keys".into(),
             ));
@@ -435,23 +504,40 @@ impl Fingerprints {
             chunks.push(start..docs.len());
         }
         let pos_mask = (1u64 << pos_bits) - 1;
+        let mute_bit = 1u64 << pos_bits;
+        let ngram = params.ngram;
         let shift = 64 - PARTITION_BITS;
         let parts_n = 1usize << PARTITION_BITS;
-        let per_chunk: Vec<(Vec<Vec<u64>>, u64, u64)> = chunks
+        let per_chunk: Vec<(Vec<Vec<u64>>, u64, u64, u64)> = chunks
             .par_iter()
             .map_init(
                 || Scratch::new(params),
                 |s, range| {
                     s.keys.clear();
                     let mut words = 0u64;
+                    let mut silenced = 0u64;
                     for d in range.clone() {
                         s.fingerprint(docs[d].as_ref());
                         words += s.tokens.len() as u64;
                         let base = map.base[d];
                         let tokens = &s.tokens;
+                        let doc = d as u32;
+                        let from = muted.partition_point(|r| r.doc < doc);
+                        let to = from + muted[from..].partition_point(|r| r.doc == doc);
+                        let mut ranges = muted[from..to].iter().peekable();
                         s.keys.extend(s.fingerprints.iter().map(|f| {
-                            let byte = u64::from(tokens[f.pos as usize].start);
-                            (f.hash & !pos_mask) | (base + byte)
+                            let first = tokens[f.pos as usize];
+                            let byte = u64::from(first.start);
+                            let key = (f.hash & !(pos_mask | mute_bit)) | (base + byte);
+                            // Ranges ending before this n-gram starts are
+                            // behind every later one too.
+                            while ranges.next_if(|r| r.end <= first.start).is_some() {}
+                            let inside = ranges.peek().is_some_and(|r| {
+                                let last = tokens[f.pos as usize + ngram - 1];
+                                r.start <= first.start && last.end <= r.end
+                            });
+                            silenced += u64::from(inside);
+                            key | if inside { mute_bit } else { 0 }
                         }));
                     }
                     // Exact-size buckets, so no capacity is wasted.
@@ -464,7 +550,7 @@ impl Fingerprints {
                     for &k in &s.keys {
                         buckets[(k >> shift) as usize].push(k);
                     }
-                    (buckets, words, s.keys.len() as u64)
+                    (buckets, words, s.keys.len() as u64, silenced)
                 },
             )
             .collect();
@@ -475,9 +561,10 @@ impl Fingerprints {
         let mut parts: Vec<Vec<Vec<u64>>> = (0..parts_n)
             .map(|_| Vec::with_capacity(per_chunk.len()))
             .collect();
-        for (buckets, words, fps) in per_chunk {
+        for (buckets, words, fps, silenced) in per_chunk {
             stats.words += words;
             stats.fingerprints += fps;
+            stats.muted += silenced;
             for (p, b) in buckets.into_iter().enumerate() {
                 if !b.is_empty() {
                     parts[p].push(b);
@@ -520,6 +607,8 @@ impl SeedIndex {
             mut stats,
         } = fingerprints;
         let max = params.max_df as usize;
+        let hash_shift = pos_bits + 1;
+        let mute_bit = 1u64 << pos_bits;
         let kept_parts: Vec<(Vec<u64>, u64, u64)> = parts
             .into_par_iter()
             .map(|pieces| {
@@ -532,18 +621,20 @@ impl SeedIndex {
                 let mut w = 0;
                 let mut i = 0;
                 while i < keys.len() {
-                    let h = keys[i] >> pos_bits;
+                    let h = keys[i] >> hash_shift;
                     let mut j = i + 1;
-                    while j < keys.len() && keys[j] >> pos_bits == h {
+                    while j < keys.len() && keys[j] >> hash_shift == h {
                         j += 1;
                     }
                     let run = j - i;
+                    // Unmuted occurrences sort first in their run.
+                    let open = keys[i..j].partition_point(|k| k & mute_bit == 0);
                     if run > max {
                         dropped += 1;
                         dropped_fps += run as u64;
-                    } else if run >= 2 {
-                        keys.copy_within(i..j, w);
-                        w += run;
+                    } else if open >= 2 {
+                        keys.copy_within(i..i + open, w);
+                        w += open;
                     }
                     i = j;
                 }
@@ -651,8 +742,8 @@ impl SeedIndex {
             // closest to); in a longer run only the first occurrence does,
             // so a seed costs hits linear in its occurrences. A run is at
             // most `max_df` keys.
-            let h = key >> self.pos_bits;
-            let same = |k: &u64| *k >> self.pos_bits == h;
+            let h = key >> (self.pos_bits + 1);
+            let same = |k: &u64| *k >> (self.pos_bits + 1) == h;
             let first = ki - self.keys[..ki].iter().rev().take_while(|k| same(k)).count();
             let last = ki + 1 + self.keys[ki + 1..].iter().take_while(|k| same(k)).count();
             if ki > first && last - first > CLIQUE_MAX {
@@ -716,9 +807,24 @@ impl SeedIndex {
                 doc: b,
                 text: docs[b as usize].as_ref(),
             };
+            s.covered.clear();
+            let mut open = std::mem::take(&mut s.open);
             for cluster in group.chunk_by(|x, y| y.b - x.b <= CLUSTER_GAP) {
-                align_window(side_a, side_b, cluster, params, s, &mut out);
+                // A hit inside a segment an earlier window made (its
+                // extension ran through this cluster: a long copy whose
+                // seeds are sparse) would only make that segment again.
+                open.clear();
+                open.extend(cluster.iter().filter(|h| {
+                    !s.covered.iter().any(|c| {
+                        (c.a0..c.a1).contains(&(h.a as usize)) && (c.b0..c.b1).contains(&h.b)
+                    })
+                }));
+                out.stats.steps += (cluster.len() * s.covered.len()) as u64;
+                if !open.is_empty() {
+                    align_window(side_a, side_b, &open, params, s, &mut out);
+                }
             }
+            s.open = open;
         }
         s.hits = hits;
         out.matches.sort_by_key(|x| (x.a, x.b));
@@ -778,6 +884,12 @@ fn align_window(
         let left = left && from > 0;
         let right = right && to < b.text.len();
         if !left && !right {
+            s.covered.extend(s.segments.iter().map(|g| Covered {
+                a0: g.a0,
+                a1: g.a1,
+                b0: s.tokens_b[g.b0].start,
+                b1: s.tokens_b[g.b1 - 1].end,
+            }));
             pair.finish(&mut s.segments, &mut s.verifier, out);
             return;
         }
@@ -820,6 +932,16 @@ struct PairStats {
     measured_bytes: u64,
 }
 
+/// A segment of an earlier window of the same pair: tokens `a0..a1` of A,
+/// bytes `b0..b1` of B.
+#[derive(Debug, Clone, Copy)]
+struct Covered {
+    a0: usize,
+    a1: usize,
+    b0: u32,
+    b1: u32,
+}
+
 /// Per-thread scratch of stage 3.
 struct PairScratch {
     tokenizer: Tokenizer,
@@ -831,6 +953,10 @@ struct PairScratch {
     /// Token index in A of each of A's seeds.
     seed_tokens: Vec<u32>,
     segments: Vec<Segment>,
+    /// Segments of the pair's earlier windows.
+    covered: Vec<Covered>,
+    /// Hits of one cluster not inside them.
+    open: Vec<Hit>,
     verifier: Verifier,
 }
 
@@ -844,6 +970,8 @@ impl PairScratch {
             mapped: Vec::new(),
             seed_tokens: Vec::new(),
             segments: Vec::new(),
+            covered: Vec::new(),
+            open: Vec::new(),
             verifier: Verifier {
                 tokenizer: Tokenizer::new(params.seed),
                 shingler: Shingler::new(ShingleKind::Char, 5, params.seed),

@@ -170,9 +170,23 @@ pub fn unit_links<'t>(
     params: &LinkParams,
     similarity: &(dyn Fn(&str, &str) -> f64 + Sync),
 ) -> Vec<Link> {
+    unit_links_except(units, text, pairs, params, similarity, &|_, _| false)
+}
+
+/// [`unit_links`] without the links of unit pairs `joined(a, b)` says are
+/// joined already (the same exact class, or a verified unit pair: a link
+/// would add nothing), which are neither measured nor returned.
+pub fn unit_links_except<'t>(
+    units: &Units,
+    text: &(dyn Fn(u32) -> &'t str + Sync),
+    pairs: &[SpanPair],
+    params: &LinkParams,
+    similarity: &(dyn Fn(&str, &str) -> f64 + Sync),
+    joined: &(dyn Fn(u32, u32) -> bool + Sync),
+) -> Vec<Link> {
     let mut links: Vec<Link> = pairs
         .par_iter()
-        .flat_map_iter(|p| pieces(units, text, p, params, similarity))
+        .flat_map_iter(|p| pieces(units, text, p, params, similarity, joined))
         .collect();
     links.sort_by(|x, y| {
         (x.a, x.b)
@@ -292,6 +306,7 @@ fn pieces<'t>(
     p: &SpanPair,
     params: &LinkParams,
     similarity: &(dyn Fn(&str, &str) -> f64 + Sync),
+    joined: &(dyn Fn(u32, u32) -> bool + Sync),
 ) -> Vec<Link> {
     let (ta, tb) = (text(p.a_doc), text(p.b_doc));
     let share = |span: Span, unit: u32| {
@@ -326,7 +341,7 @@ fn pieces<'t>(
             continue;
         };
         for ub in overlapping(units, p.b_doc, proj) {
-            if ub == ua {
+            if ub == ua || joined(ua, ub) {
                 continue;
             }
             let Some(raw_b) = intersect(units.span(ub), proj) else {
@@ -496,6 +511,34 @@ mod tests {
             let text_b = &b[l.b_range.start as usize..l.b_range.end as usize];
             assert_eq!(text_a, text_b, "{l:?}");
         }
+    }
+
+    /// Unit pairs the caller says are joined already make no link, and the
+    /// others are as without the predicate.
+    #[test]
+    fn joined_unit_pairs_make_no_link() {
+        let s1 = "The central bank left its main rate unchanged at four percent on Thursday.";
+        let s2 = "Economists had expected a cut after inflation slowed for a third month running.";
+        let a = format!("{s1} {s2}");
+        let copy = "its main rate unchanged at four percent on Thursday. Economists had expected a cut after inflation slowed";
+        let b = format!("Markets were calm. As reported, {copy} and more.");
+        let docs = [a.as_str(), b.as_str()];
+        let units = table(&docs);
+        let pairs = pair_on(&a, &b, copy);
+        let text = |d: u32| docs[d as usize];
+        let all = unit_links(&units, &text, &pairs, &LinkParams::default(), &same);
+        assert_eq!(all.len(), 2, "{all:#?}");
+        let (x, y) = (all[0].a, all[0].b);
+        let joined = |p: u32, q: u32| (p.min(q), p.max(q)) == (x, y);
+        let rest = unit_links_except(
+            &units,
+            &text,
+            &pairs,
+            &LinkParams::default(),
+            &same,
+            &joined,
+        );
+        assert_eq!(rest, all[1..]);
     }
 
     #[test]

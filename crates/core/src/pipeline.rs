@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::align::{self, AlignStats};
+use crate::align::{self, AlignStats, MutedRange};
 use crate::cluster::{self, Clustering, Via};
 use crate::config::{Containment, Params, ScanConfig, SpanPath, Verification};
 use crate::contain::{self, ContainCheck};
@@ -265,7 +265,7 @@ fn run_stages(
 
     let (links, aligned) = if params.spans == SpanPath::On {
         progress.start(Stage::Aligning, Some(docs));
-        let found = align_spans(&corpus, &units, params, reference_docs);
+        let found = align_spans(&corpus, &units, &classes, &matches, params, reference_docs);
         progress.advance(docs);
         progress.finish();
         found
@@ -425,13 +425,29 @@ fn mark_contained(groups: &mut [Group], pairs: &[(u32, u32)]) {
 fn align_spans(
     corpus: &Corpus,
     units: &Units,
+    classes: &ExactClasses,
+    matches: &[Match],
     params: &Params,
     reference_docs: u32,
 ) -> (Vec<Link>, AlignStats) {
     let texts: Vec<&str> = corpus.docs.iter().map(|d| d.text.as_str()).collect();
+    // The exact repeats are grouped with their first copy already; that
+    // copy's seeds still meet any other text sharing words with them.
+    let muted: Vec<MutedRange> = classes
+        .repeats()
+        .iter()
+        .map(|&(u, _)| {
+            let s = units.span(u);
+            MutedRange {
+                doc: units.doc(u),
+                start: s.start,
+                end: s.end,
+            }
+        })
+        .collect();
     // Parameters were validated with the scan's; documents fit 32-bit
     // offsets (the reader refuses larger ones), so alignment cannot fail.
-    let Ok(found) = align::align(&texts, &params.align()) else {
+    let Ok(found) = align::align_muted(&texts, &params.align(), &muted) else {
         return (Vec::new(), AlignStats::default());
     };
     let pairs: Vec<SpanPair> = found
@@ -459,6 +475,15 @@ fn align_spans(
     if reference_docs > 0 {
         link.min_cover = params.span.reference_min_cover;
     }
-    let links = links::unit_links(units, &text, &pairs, &link, &similarity);
+    // Units already joined (one exact class, or a verified unit pair) need
+    // no link: clustering and dedup would drop it.
+    let joined = |a: u32, b: u32| {
+        let (x, y) = (classes.of(a), classes.of(b));
+        x == y
+            || matches
+                .binary_search_by_key(&(x.min(y), x.max(y)), |m| (m.a, m.b))
+                .is_ok()
+    };
+    let links = links::unit_links_except(units, &text, &pairs, &link, &similarity, &joined);
     (links, found.stats)
 }
