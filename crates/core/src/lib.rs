@@ -29,6 +29,7 @@ pub mod corpus;
 pub mod error;
 pub mod escape;
 pub mod exact;
+pub mod heap;
 pub mod links;
 pub mod lsh;
 pub mod minhash;

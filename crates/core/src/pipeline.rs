@@ -447,12 +447,21 @@ fn align_spans(
         .collect();
     // Parameters were validated with the scan's; documents fit 32-bit
     // offsets (the reader refuses larger ones), so alignment cannot fail.
-    let Ok(found) = align::align_muted(&texts, &params.align(), &muted) else {
+    let align_params = params.align();
+    let Ok(fingerprints) = align::Fingerprints::collect_muted(&texts, &align_params, &muted) else {
         return (Vec::new(), AlignStats::default());
     };
+    drop(muted);
+    let index = align::SeedIndex::build(fingerprints, &align_params);
+    // The fingerprint keys (8 bytes each, in many small pieces) are freed:
+    // their pages go back before stage 3 and the links are made.
+    crate::heap::release_freed();
+    let found = index.align(&texts, &align_params);
+    drop(index);
+    crate::heap::release_freed();
     let pairs: Vec<SpanPair> = found
         .matches
-        .iter()
+        .into_iter()
         .filter(|m| reference_docs == 0 || (m.a.doc < reference_docs) != (m.b.doc < reference_docs))
         .map(|m| SpanPair {
             a_doc: m.a.doc,
