@@ -294,9 +294,26 @@ fn words_at_least(text: &str, range: Span, n: usize) -> bool {
         .is_some_and(|t| t.split_whitespace().take(n).count() >= n)
 }
 
-fn words(text: &str, range: Span) -> usize {
+/// Whether `range` of `text`, whose ends may fall inside a character (a
+/// projected range), holds at least `n` words once its ends move inwards
+/// to character boundaries, as [`snap`] moves them first. [`snap`] only
+/// shrinks a range further, so a range failing this fails after snapping.
+fn raw_words_at_least(text: &str, range: Span, n: usize) -> bool {
+    let (mut start, mut end) = (range.start as usize, (range.end as usize).min(text.len()));
+    while start < end && !text.is_char_boundary(start) {
+        start += 1;
+    }
+    while end > start && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(start..end)
+        .is_some_and(|t| t.split_whitespace().take(n).count() >= n)
+}
+
+/// Words of `range` of `text`, counted up to `cap`.
+fn words_upto(text: &str, range: Span, cap: usize) -> usize {
     text.get(range.start as usize..range.end as usize)
-        .map_or(0, |t| t.split_whitespace().count())
+        .map_or(0, |t| t.split_whitespace().take(cap).count())
 }
 
 /// The links one span pair makes.
@@ -341,7 +358,7 @@ fn pieces<'t>(
             continue;
         };
         for ub in overlapping(units, p.b_doc, proj) {
-            if ub == ua || joined(ua, ub) {
+            if ub == ua {
                 continue;
             }
             let Some(raw_b) = intersect(units.span(ub), proj) else {
@@ -352,10 +369,21 @@ fn pieces<'t>(
                 start: project(raw_b.start, p.b, p.a).max(piece_a.start),
                 end: project(raw_b.end, p.b, p.a).min(piece_a.end),
             };
+            // Most pieces are slivers of a neighbouring unit the projection
+            // touches; snapping only shrinks a range, so a raw piece under
+            // `CROSSING_MIN_WORDS` words cannot make a link.
+            if !raw_words_at_least(tb, raw_b, CROSSING_MIN_WORDS)
+                || !raw_words_at_least(ta, raw_a, CROSSING_MIN_WORDS)
+                || joined(ua, ub)
+            {
+                continue;
+            }
             let (Some(range_a), Some(range_b)) = (snap(ta, raw_a), snap(tb, raw_b)) else {
                 continue;
             };
-            let (wa, wb) = (words(ta, range_a), words(tb, range_b));
+            // Counted up to `min_words`, all the two tests below need.
+            let cap = params.min_words.max(CROSSING_MIN_WORDS);
+            let (wa, wb) = (words_upto(ta, range_a, cap), words_upto(tb, range_b, cap));
             // A piece under `min_words` words can only join by crossing.
             let short = wa < params.min_words || wb < params.min_words;
             if wa.min(wb) < CROSSING_MIN_WORDS {
@@ -657,6 +685,30 @@ mod tests {
             threshold: 0.7,
         };
         assert!(unit_links(&units, &text, &pairs, &strict_cover, &same).is_empty());
+    }
+
+    /// The sliver test before snapping: never fewer words than the snapped
+    /// range holds (snapping only shrinks), whatever bytes the raw range
+    /// cuts, and no panic inside a character.
+    #[test]
+    fn raw_word_counts_bound_the_snapped_ones() {
+        let text = "Ünïcode wörds 🔬 and ArticleThe glued, plain words here.";
+        let n = text.len() as u32;
+        for start in 0..=n {
+            for end in start..=n {
+                let range = Span { start, end };
+                let snapped = snap(text, range).map_or(0, |r| words_upto(text, r, 100));
+                for k in 1..=4 {
+                    if snapped >= k {
+                        assert!(raw_words_at_least(text, range, k), "{range:?} {k}");
+                    }
+                }
+            }
+        }
+        // Inside the 4-byte microscope (bytes 17..21), and from inside "Ü".
+        assert!(!raw_words_at_least(text, Span { start: 18, end: 20 }, 1));
+        assert!(raw_words_at_least(text, Span { start: 1, end: 16 }, 2));
+        assert!(!raw_words_at_least(text, Span { start: 1, end: 16 }, 3));
     }
 
     #[test]
