@@ -536,4 +536,8 @@ fn a_long_copy_seeded_at_both_ends_is_one_match() {
     // Both ends were hit; the tail's hits were covered, not extended.
     assert_eq!(found.stats.segments, 1, "{:?}", found.stats);
     assert!(found.stats.hits > 2, "{:?}", found.stats);
+    // The window of the copy grew from a few words to all of it, each
+    // byte tokenized once (A whole, once).
+    let bytes = (original.len() + copy.len()) as u64;
+    assert!(found.stats.tokenized_bytes <= bytes, "{:?}", found.stats);
 }

@@ -862,15 +862,35 @@ fn align_window(
 ) {
     let (first, last) = (hits[0].b as usize, hits[hits.len() - 1].b as usize);
     let (mut before, mut after) = (WINDOW_MARGIN, WINDOW_MARGIN);
+    // The window tokenized so far; a wider one only tokenizes what it adds
+    // (its ends are safe cuts, so the tokens of the parts are those of the
+    // whole).
+    let mut window: Option<(usize, usize)> = None;
     loop {
         let from = safe_cut_before(b.text, first.saturating_sub(before), CUT_REACH);
         let to = safe_cut_after(b.text, last.saturating_add(after), CUT_REACH);
-        out.stats.tokenized_bytes += (to - from) as u64;
-        s.tokenizer.tokenize(&b.text[from..to], &mut s.tokens_b);
-        for t in &mut s.tokens_b {
-            t.start += from as u32;
-            t.end += from as u32;
+        match window {
+            Some((was_from, was_to)) => {
+                // Cuts move outwards only: a lower target finds the same
+                // or an earlier cut (or the text's start).
+                let (from, to) = (from.min(was_from), to.max(was_to));
+                tokenize_at(&mut s.tokenizer, b.text, from, was_from, &mut s.tokens_tmp);
+                s.tokens_tmp.extend_from_slice(&s.tokens_b);
+                std::mem::swap(&mut s.tokens_tmp, &mut s.tokens_b);
+                tokenize_at(&mut s.tokenizer, b.text, was_to, to, &mut s.tokens_tmp);
+                s.tokens_b.extend_from_slice(&s.tokens_tmp);
+                out.stats.tokenized_bytes += (was_from - from + to - was_to) as u64;
+                window = Some((from, to));
+            }
+            None => {
+                tokenize_at(&mut s.tokenizer, b.text, from, to, &mut s.tokens_b);
+                out.stats.tokenized_bytes += (to - from) as u64;
+                window = Some((from, to));
+            }
         }
+        let Some((from, to)) = window else {
+            return;
+        };
         map_hits(hits, &s.tokens_b, &mut s.mapped);
         let pair = Pair {
             a,
@@ -899,6 +919,22 @@ fn align_window(
         if right {
             after = after.saturating_mul(4);
         }
+    }
+}
+
+/// Tokenizes `text[from..to]` into `out` (cleared first), with offsets
+/// into the whole `text`. `from` and `to` must be safe cuts.
+fn tokenize_at(
+    tokenizer: &mut Tokenizer,
+    text: &str,
+    from: usize,
+    to: usize,
+    out: &mut Vec<Token>,
+) {
+    tokenizer.tokenize(&text[from..to], out);
+    for t in out.iter_mut() {
+        t.start += from as u32;
+        t.end += from as u32;
     }
 }
 
@@ -947,6 +983,8 @@ struct PairScratch {
     tokenizer: Tokenizer,
     tokens_a: Vec<Token>,
     tokens_b: Vec<Token>,
+    /// Tokens of the parts a wider window of B adds.
+    tokens_tmp: Vec<Token>,
     hits: Vec<Hit>,
     /// Hits of one pair as token indices `(in A, in B)`.
     mapped: Vec<(usize, usize)>,
@@ -966,6 +1004,7 @@ impl PairScratch {
             tokenizer: Tokenizer::new(params.seed),
             tokens_a: Vec::new(),
             tokens_b: Vec::new(),
+            tokens_tmp: Vec::new(),
             hits: Vec::new(),
             mapped: Vec::new(),
             seed_tokens: Vec::new(),
