@@ -31,7 +31,6 @@ pub mod artifact;
 pub mod corpus;
 pub mod dedup;
 pub mod eval;
-mod heap;
 pub mod output;
 pub mod pipeline;
 pub mod slurm;

@@ -1716,7 +1716,7 @@ pub enum Texts {
 ///
 /// On Linux with glibc it first fixes `malloc`'s mmap threshold at 128 KiB
 /// for the rest of the process, so that freed texts go back to the system
-/// (`src/heap.rs`): a program that embeds this crate gets that setting too.
+/// (`dupscan_core::heap`): a program that embeds this crate gets that setting too.
 ///
 /// # Errors
 ///
@@ -1725,7 +1725,7 @@ pub fn cluster(work: &Work, texts: Texts, progress: &dyn Progress) -> Result<Sca
     let started = std::time::Instant::now();
     // The read below frees each document's text as it goes: give such
     // memory back rather than carry it through clustering and writing.
-    crate::heap::return_freed_memory();
+    dupscan_core::heap::return_freed_memory();
     let verified = work.require(StageName::Verify)?;
     let signed = work.require(StageName::Sign)?;
     let runs: Vec<u32> = signed.iter().map(|m| m.runs).collect();
@@ -2146,7 +2146,7 @@ pub fn scan_within(
     let started = std::time::Instant::now();
     // The stages run one after the other in this process: what one frees
     // should go back to the system, not stay for the next one's peak.
-    crate::heap::return_freed_memory();
+    dupscan_core::heap::return_freed_memory();
     // Over several input files, as many shards at once as there are
     // threads, each within its share of the budget: a shard's reading and
     // decompression are serial, so one shard at a time leaves threads idle.

@@ -318,6 +318,12 @@ pub struct MutedRange {
     pub end: u32,
 }
 
+/// The hash bits of a packed fingerprint key: those above its mute bit
+/// (bit `pos_bits`) and its position (bits below).
+fn key_hash(key: u64, pos_bits: u32) -> u64 {
+    key >> (pos_bits + 1)
+}
+
 /// Seeds with at most this many occurrences pair every occurrence with
 /// every later one; more frequent ones pair only their first occurrence
 /// with the others.
@@ -607,7 +613,6 @@ impl SeedIndex {
             mut stats,
         } = fingerprints;
         let max = params.max_df as usize;
-        let hash_shift = pos_bits + 1;
         let mute_bit = 1u64 << pos_bits;
         let kept_parts: Vec<(Vec<u64>, u64, u64)> = parts
             .into_par_iter()
@@ -621,9 +626,9 @@ impl SeedIndex {
                 let mut w = 0;
                 let mut i = 0;
                 while i < keys.len() {
-                    let h = keys[i] >> hash_shift;
+                    let h = key_hash(keys[i], pos_bits);
                     let mut j = i + 1;
-                    while j < keys.len() && keys[j] >> hash_shift == h {
+                    while j < keys.len() && key_hash(keys[j], pos_bits) == h {
                         j += 1;
                     }
                     let run = j - i;
@@ -742,8 +747,8 @@ impl SeedIndex {
             // closest to); in a longer run only the first occurrence does,
             // so a seed costs hits linear in its occurrences. A run is at
             // most `max_df` keys.
-            let h = key >> (self.pos_bits + 1);
-            let same = |k: &u64| *k >> (self.pos_bits + 1) == h;
+            let h = key_hash(key, self.pos_bits);
+            let same = |k: &u64| key_hash(*k, self.pos_bits) == h;
             let first = ki - self.keys[..ki].iter().rev().take_while(|k| same(k)).count();
             let last = ki + 1 + self.keys[ki + 1..].iter().take_while(|k| same(k)).count();
             if ki > first && last - first > CLIQUE_MAX {
@@ -869,7 +874,7 @@ fn align_window(
     loop {
         let from = safe_cut_before(b.text, first.saturating_sub(before), CUT_REACH);
         let to = safe_cut_after(b.text, last.saturating_add(after), CUT_REACH);
-        match window {
+        let (from, to) = match window {
             Some((was_from, was_to)) => {
                 // Cuts move outwards only: a lower target finds the same
                 // or an earlier cut (or the text's start).
@@ -880,17 +885,15 @@ fn align_window(
                 tokenize_at(&mut s.tokenizer, b.text, was_to, to, &mut s.tokens_tmp);
                 s.tokens_b.extend_from_slice(&s.tokens_tmp);
                 out.stats.tokenized_bytes += (was_from - from + to - was_to) as u64;
-                window = Some((from, to));
+                (from, to)
             }
             None => {
                 tokenize_at(&mut s.tokenizer, b.text, from, to, &mut s.tokens_b);
                 out.stats.tokenized_bytes += (to - from) as u64;
-                window = Some((from, to));
+                (from, to)
             }
-        }
-        let Some((from, to)) = window else {
-            return;
         };
+        window = Some((from, to));
         map_hits(hits, &s.tokens_b, &mut s.mapped);
         let pair = Pair {
             a,

@@ -254,13 +254,7 @@ fn project(x: u32, from: Span, to: Span) -> u32 {
 /// as the tokenizer splits it) moves past it, an end inside one moves back
 /// before it, and surrounding whitespace is trimmed.
 fn snap(text: &str, range: Span) -> Option<Span> {
-    let (mut start, mut end) = (range.start as usize, (range.end as usize).min(text.len()));
-    while start < end && !text.is_char_boundary(start) {
-        start += 1;
-    }
-    while end > start && !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let (mut start, mut end) = inward_to_chars(text, range);
     let inside = |i: usize| match (text[..i].chars().next_back(), text[i..].chars().next()) {
         (Some(b), Some(a)) => {
             b.is_alphanumeric() && a.is_alphanumeric() && !(b.is_lowercase() && a.is_uppercase())
@@ -299,6 +293,19 @@ fn words_at_least(text: &str, range: Span, n: usize) -> bool {
 /// to character boundaries, as [`snap`] moves them first. [`snap`] only
 /// shrinks a range further, so a range failing this fails after snapping.
 fn raw_words_at_least(text: &str, range: Span, n: usize) -> bool {
+    let (start, end) = inward_to_chars(text, range);
+    let inner = Span {
+        start: start as u32,
+        end: end as u32,
+    };
+    words_at_least(text, inner, n)
+}
+
+/// `range`'s ends moved inwards to character boundaries of `text` (its end
+/// first cut to the text's length). When no boundary lies between them the
+/// result is empty or not on a boundary: `text.get` of it is empty or
+/// `None`, never a panic.
+fn inward_to_chars(text: &str, range: Span) -> (usize, usize) {
     let (mut start, mut end) = (range.start as usize, (range.end as usize).min(text.len()));
     while start < end && !text.is_char_boundary(start) {
         start += 1;
@@ -306,8 +313,7 @@ fn raw_words_at_least(text: &str, range: Span, n: usize) -> bool {
     while end > start && !text.is_char_boundary(end) {
         end -= 1;
     }
-    text.get(start..end)
-        .is_some_and(|t| t.split_whitespace().take(n).count() >= n)
+    (start, end)
 }
 
 /// Words of `range` of `text`, counted up to `cap`.
@@ -510,14 +516,20 @@ mod tests {
         }]
     }
 
-    #[test]
-    fn a_copy_spanning_two_sentences_links_each_to_its_own() {
+    /// Two sentences (`a`), and a document (`b`) holding a copy of the end
+    /// of the first and the start of the second (`copy`), one unit of its
+    /// own.
+    fn copy_spanning_two() -> (String, String, &'static str) {
         let s1 = "The central bank left its main rate unchanged at four percent on Thursday.";
         let s2 = "Economists had expected a cut after inflation slowed for a third month running.";
-        let a = format!("{s1} {s2}");
-        // The copy: the end of s1 and the start of s2, one unit of its own.
         let copy = "its main rate unchanged at four percent on Thursday. Economists had expected a cut after inflation slowed";
         let b = format!("Markets were calm. As reported, {copy} and more.");
+        (format!("{s1} {s2}"), b, copy)
+    }
+
+    #[test]
+    fn a_copy_spanning_two_sentences_links_each_to_its_own() {
+        let (a, b, copy) = copy_spanning_two();
         let docs = [a.as_str(), b.as_str()];
         let units = table(&docs);
         let pairs = pair_on(&a, &b, copy);
@@ -545,11 +557,7 @@ mod tests {
     /// others are as without the predicate.
     #[test]
     fn joined_unit_pairs_make_no_link() {
-        let s1 = "The central bank left its main rate unchanged at four percent on Thursday.";
-        let s2 = "Economists had expected a cut after inflation slowed for a third month running.";
-        let a = format!("{s1} {s2}");
-        let copy = "its main rate unchanged at four percent on Thursday. Economists had expected a cut after inflation slowed";
-        let b = format!("Markets were calm. As reported, {copy} and more.");
+        let (a, b, copy) = copy_spanning_two();
         let docs = [a.as_str(), b.as_str()];
         let units = table(&docs);
         let pairs = pair_on(&a, &b, copy);
